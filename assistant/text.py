@@ -1,0 +1,160 @@
+"""Text utilities shared by indexing, retrieval and extraction.
+
+The central rule: report texts are never rewritten. Matching happens on a
+*length-preserving* normalized copy (NFKC per character where that keeps one
+character, traditional → simplified Chinese), so every offset found in the
+normalized copy is also an offset into the original text.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable
+
+logger = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+@lru_cache(maxsize=4096)
+def _norm_char(ch: str) -> str:
+    n = unicodedata.normalize("NFKC", ch)
+    return n if len(n) == 1 else ch
+
+
+def normalize(text: str) -> str:
+    """Length-preserving normalization: full-width → half-width, compatibility forms folded.
+
+    Keeps len(normalize(t)) == len(t) so offsets stay valid.
+    """
+    if text.isascii():
+        return text
+    return "".join(_norm_char(c) for c in text)
+
+
+_T2S = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (phrase-aware, via OpenCC), for questions only."""
+    global _T2S
+    if _T2S is None:
+        try:
+            from opencc import OpenCC  # opencc-python-reimplemented
+
+            _T2S = OpenCC("t2s")
+        except Exception:  # pragma: no cover - optional dependency missing
+            logger.warning("opencc is not installed: traditional Chinese questions are matched as typed")
+            _T2S = False
+    if not _T2S:
+        return text
+    return _T2S.convert(text)
+
+
+def clean_question(text: str) -> str:
+    """Normalize a user question: NFKC (full NFKC is fine here), simplified, no control characters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = to_simplified(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------- sentences
+
+_SENT_END = re.compile(r"[。!?;！？；]+[”’\"')）]*|\n+")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split text[start:end] into sentences; returns (start, end) offsets into `text`.
+
+    Sentences end at 。!?; (any width) plus closing quotes, or at line breaks.
+    Leading/trailing whitespace is excluded from each span.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        s, e = pos, m.end()
+        if text[m.start()] == "\n":
+            e = m.start()
+        spans.append((s, e))
+        pos = m.end()
+    if pos < end:
+        spans.append((pos, end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+# ---------------------------------------------------------------- tokens
+
+_JIEBA_READY = False
+_STOPWORDS = frozenset(
+    """的 了 和 与 及 是 在 为 对 把 被 将 等 也 都 而 或 并 其 之 以 于 中 上 下 个 这 那 有 就 我 我们 你 他 她 它 啊 吗 呢 吧
+    什么 多少 哪些 哪个 哪 几 怎么 怎样 如何 是否 是不是 有没有 请问 请 告诉 一下 一共 总共 具体 主要 情况 方面 问题
+    报告 政府 工作 工作报告 政府工作报告 提到 提出 说 讲 指出 里 中 有关 关于 相关
+    the a an of in on at to for by with and or is are was were be been what which who when where how much many
+    does do did that this these those it its as from about tell me please""".split()
+)
+
+
+def _ensure_jieba() -> None:
+    global _JIEBA_READY
+    if _JIEBA_READY:
+        return
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    for word in DOMAIN_WORDS:
+        jieba.add_word(word, freq=200000)
+    _JIEBA_READY = True
+
+
+# Terms of government reports that jieba would otherwise split apart.
+DOMAIN_WORDS = (
+    "地区生产总值", "一般公共预算收入", "一般公共预算支出", "社会消费品零售总额", "固定资产投资", "规上工业",
+    "规上工业增加值", "规模以上工业增加值", "人均可支配收入", "城乡居民人均可支配收入", "常住居民", "十四五", "十五五",
+    "名词解释", "高标准农田", "新能源", "再生资源", "产业投资", "城镇新增就业", "农村劳动力转移就业",
+    "老旧小区", "乡村振兴", "营商环境", "高新技术企业", "非化石能源", "一次能源消费", "磨憨", "滇中新区",
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba tokens for lexical matching: normalized, lower-cased, stopwords and punctuation dropped.
+
+    Numbers are kept whole; single CJK characters are kept (they matter in short Chinese
+    questions) but single punctuation marks are not.
+    """
+    _ensure_jieba()
+    import jieba
+
+    text = normalize(text).lower()
+    out = []
+    for tok in jieba.lcut(text, HMM=True):
+        tok = tok.strip()
+        if not tok or tok in _STOPWORDS:
+            continue
+        if all(not (c.isalnum()) for c in tok):
+            continue
+        out.append(tok)
+    return out
+
+
+def tokenize_many(texts: Iterable[str]) -> list[list[str]]:
+    return [tokenize(t) for t in texts]
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def has_cjk(text: str) -> bool:
+    return any(is_cjk(c) for c in text)

@@ -1,0 +1,137 @@
+"""The values passed between components: reports, chunks, hits, citations, answers.
+
+All are frozen dataclasses so that pure functions can pass them around freely
+and nothing downstream can alter what retrieval or extraction produced.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What we know about one report: inferred from its text, optionally overridden by a sidecar."""
+
+    id: str  # stable id, derived from the file name (e.g. "dongchuan-2026-government-work-report")
+    title: str  # e.g. "东川区2026年政府工作报告"
+    region: str  # e.g. "东川区", "昆明市"
+    year: int | None  # the year the report is delivered in (2026 for the 2026 report)
+    date: str | None  # ISO date of delivery/publication, when known
+    source: str | None  # URL or publisher, when known
+    path: str  # file name relative to the corpus directory
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report's metadata and its full normalized text (offsets of chunks point into `text`)."""
+
+    meta: ReportMeta
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading of a report's section tree, with the span of text it governs."""
+
+    level: int  # 1: 一、  2: (一)  3: paragraph lead sentence  4: glossary entry
+    title: str
+    start: int  # offset of the heading in the report text
+    end: int  # offset where the section's content ends
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: a paragraph (or part of one) with its place in the report."""
+
+    id: str  # stable: "<report id>#<n>"
+    report_id: str
+    section_path: tuple[str, ...]  # e.g. ("三、2026年重点工作", "(一)攻坚重点产业…", "巩固提升铜磷支柱地位")
+    text: str  # verbatim slice report.text[start:end]
+    start: int
+    end: int
+    kind: str = "paragraph"  # "paragraph" | "glossary" | "heading" | "fixed"
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.section_path)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by a searcher, with the searcher's score and rank (1-based)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    source: str = ""  # "bm25" | "dense" | "hybrid"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer comes from: a passage, and the span's offsets in it and in the report."""
+
+    report: str  # report id
+    title: str  # report title
+    section: str  # section path joined with " > "
+    text: str  # the passage text (chunk text)
+    start: int  # span start in `text` (-1 when the citation only supports, without a span)
+    end: int  # span end in `text`
+    report_start: int  # span start in the report text
+    report_end: int
+    chunk_id: str = ""
+    passage_start: int = 0  # passage offsets in the report text
+    passage_end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Assistant.ask` returns: a verbatim span, its sentence, and where it comes from."""
+
+    question: str
+    answer: str  # the short verbatim span; "" when abstained
+    sentence: str  # the supporting sentence (verbatim), "" when abstained
+    confidence: float
+    abstained: bool
+    reason: str = ""  # why it abstained (or a note on the answer)
+    citations: tuple[Citation, ...] = ()
+    qtype: str = ""  # question type the reader detected
+    resolved_question: str = ""  # the question after follow-up resolution
+    latency_ms: float = 0.0
+    message: str = ""  # a user-facing message (e.g. for empty or invalid questions)
+    hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape (same as a line of predictions.jsonl, minus `id`)."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "sentence": self.sentence,
+            "abstained": self.abstained,
+            "reason": self.reason,
+            "confidence": round(float(self.confidence), 4),
+            "qtype": self.qtype,
+            "resolved_question": self.resolved_question,
+            "message": self.message,
+            "citations": [
+                {
+                    "report": c.report,
+                    "title": c.title,
+                    "section": c.section,
+                    "text": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                    "report_start": c.report_start,
+                    "report_end": c.report_end,
+                    "chunk_id": c.chunk_id,
+                }
+                for c in self.citations
+            ],
+            "latency_ms": round(float(self.latency_ms), 2),
+        }
