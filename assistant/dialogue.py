@@ -1,29 +1,52 @@
 """Follow-up questions: "那昆明呢？", "增长了多少？", "2026年的目标呢？" reuse the previous intent.
 
 A follow-up is recognised by its form (那…/…呢, very short, or no subject of
-its own); it is rewritten into a standalone question by keeping the previous
-question's slots (region, year, subject, intent) that the follow-up does not
-replace. Pure string functions, no state: the history is passed in.
+its own). It is rewritten into a standalone question by keeping the slots of
+the previous question (region, year or period, subject, intent) that the
+follow-up does not replace. Pure string functions: the history is passed in.
 """
 from __future__ import annotations
 
 import re
 from typing import Sequence
 
-from .reader.question import KNOWN_PLACES, QUESTION_WORDS, SYNONYMS, analyze
-from .text import clean_question, tokenize
+from .reader.question import KNOWN_PLACES, QUESTION_WORDS, SYNONYMS
+from .text import _STOPWORDS, clean_question, tokenize
 
-_FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|再问|另外|以及|and\b|what about|how about)|呢[?？]?$|^(那|)(它|其)", re.I)
-_YEAR = re.compile(r"20\d\d年?|今年|去年|明年|“?十[四五]五”?(?:期间|时期)?")
-_INTENT = ("增长了多少", "增长多少", "增长", "增速", "目标", "完成", "产量", "面积", "占比", "比例")
+_FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|另外|以及|and\b|what about|how about)|呢[?？]?$", re.I)
+_PERIOD = re.compile(r"20\d\d年?|今年|去年|明年|“?十[四五]五”?(?:期间|时期)?")
+_INTENT_WORDS = ("增长了多少", "增长多少", "增长", "增速", "增幅", "目标", "完成", "占比", "比例")
+_MEASURES = ("面积", "产量", "人数", "人次", "总额", "产值", "收入", "支出", "规模", "数量", "增加值", "投资")
+_MEASURE_VERBS = ("播种", "种植", "参保", "接待")
+_ASK_WORDS = re.compile(r"谁|哪|什么|何时|几|多少|是否")
+_PREV_ASK = re.compile(r"^谁|是谁|是多少|多少|哪些|哪几|是什么|指什么|什么|有哪些")
+_UNIT_AFTER_ASK = re.compile(r"(多少)(万|亿)?(人次|人|户|亩|个|家|所|项|座|元|吨|条|名)")
+_REGION_SUFFIX = r"(?:区|市|省|县)?"
 
 
-def _slots(question: str) -> dict[str, list[str]]:
-    info = analyze(question)
-    region = [r for r in info.regions]
-    years = _YEAR.findall(question)
-    subject = [t for t in info.terms if not _YEAR.fullmatch(t) and t not in QUESTION_WORDS]
-    return {"region": region, "year": years, "subject": subject}
+def _regions(text: str) -> list[str]:
+    found: list[str] = []
+    for place in KNOWN_PLACES:
+        if place in text and not any(place in r for r in found):
+            found.append(place)
+    return found
+
+
+def _subject_tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of the subject words of a question, in order."""
+    import jieba
+
+    out, pos = [], 0
+    regions = _regions(text)
+    for tok in jieba.lcut(text):
+        start = text.find(tok, pos)
+        pos = start + len(tok)
+        if (not tok.strip() or tok in QUESTION_WORDS or tok in _STOPWORDS or _PERIOD.fullmatch(tok)
+                or any(tok.startswith(r) for r in regions) or not re.search(r"[\u4e00-\u9fff]", tok)
+                or tok in ("目标", "增长", "完成", "要", "达到")):
+            continue
+        out.append((start, pos, tok))
+    return out
 
 
 def is_follow_up(question: str) -> bool:
@@ -32,8 +55,50 @@ def is_follow_up(question: str) -> bool:
         return False
     if _FOLLOW_MARK.search(q):
         return True
-    info = analyze(q)
-    return len(q) <= 8 and len(info.terms) <= 1
+    return len(q) <= 8 and len(tokenize(q)) <= 2
+
+
+def _replace_subject(prev: str, phrase: str) -> str:
+    subjects = _subject_tokens(prev)
+    if not subjects:
+        return phrase + prev
+    if phrase in _MEASURES:
+        measures = [s for s in subjects if s[2].endswith(_MEASURES)]
+        if measures:
+            start, end, _ = measures[-1]
+            before = [s for s in subjects if s[1] == start and s[2] in _MEASURE_VERBS]
+            if before:
+                start = before[0][0]
+            return prev[:start] + phrase + prev[end:]
+
+    def affinity(tok: str) -> int:
+        pre = next((i for i in range(min(len(tok), len(phrase)), 0, -1) if tok[:i] == phrase[:i]), 0)
+        suf = next((i for i in range(min(len(tok), len(phrase)), 0, -1) if tok[-i:] == phrase[-i:]), 0)
+        return pre + suf if max(pre, suf) >= 2 else 0
+
+    # candidate old subjects: runs of up to three adjacent subject words ("基本" "养老保险")
+    spans: list[tuple[int, int]] = []
+    for i in range(len(subjects)):
+        end = subjects[i][1]
+        spans.append((subjects[i][0], end))
+        for j in range(i + 1, min(i + 3, len(subjects))):
+            if subjects[j][0] != end or subjects[j][2] in _MEASURES:
+                break
+            end = subjects[j][1]
+            spans.append((subjects[i][0], end))
+    best = max(spans, key=lambda se: (affinity(prev[se[0]:se[1]]), -abs((se[1] - se[0]) - len(phrase))))
+    if affinity(prev[best[0]:best[1]]) >= 2:
+        return prev[:best[0]] + phrase + prev[best[1]:]
+    # no affinity: replace the longest run of adjacent subject words (the indicator) and its unit
+    runs: list[list[tuple[int, int, str]]] = []
+    for tok in subjects:
+        if runs and runs[-1][-1][1] == tok[0]:
+            runs[-1].append(tok)
+        else:
+            runs.append([tok])
+    run = max(runs, key=lambda r: r[-1][1] - r[0][0])
+    result = prev[:run[0][0]] + phrase + prev[run[-1][1]:]
+    return _UNIT_AFTER_ASK.sub(r"\1", result)
 
 
 def resolve(question: str, history: Sequence[str] | None) -> str:
@@ -41,63 +106,55 @@ def resolve(question: str, history: Sequence[str] | None) -> str:
     q = clean_question(question)
     if not history or not is_follow_up(q):
         return q
-    prev = resolve(history[-1], history[:-1])
-    new, old = _slots(q), _slots(prev)
+    prev = resolve(history[-1], history[:-1]).rstrip("?？")
     core = re.sub(r"^(那么?|那个|还有|另外|以及)", "", q)
     core = re.sub(r"呢[?？]?$|[?？]$", "", core).strip(" ,，的")
+    result = prev
 
-    result = prev.rstrip("?？")
-    # region: replace the previous one (东川区 → 昆明)
-    if new["region"]:
-        for r in old["region"]:
-            result = re.sub(re.escape(r) + r"(区|市|省|县)?", new["region"][0], result, count=1)
-        if not old["region"]:
-            result = new["region"][0] + result
-        core = re.sub("|".join(re.escape(r) + r"(区|市|省|县)?" for r in new["region"]), "", core)
-    # year / period
-    if new["year"]:
-        years_old = _YEAR.findall(result)
-        if years_old:
-            result = result.replace(years_old[0], new["year"][0], 1)
+    new_regions = _regions(core)
+    if new_regions:
+        old = _regions(result)
+        if old:
+            result = re.sub(re.escape(old[0]) + _REGION_SUFFIX, new_regions[0], result, count=1)
         else:
-            result = new["year"][0] + result
-        core = core.replace(new["year"][0], "")
+            result = new_regions[0] + result
+        for r in new_regions:
+            core = re.sub(re.escape(r) + _REGION_SUFFIX, "", core)
+
+    new_period = _PERIOD.search(core)
+    if new_period:
+        period = new_period.group(0)
+        old_period = _PERIOD.search(result)
+        later = period == "今年" or (old_period and re.match(r"20\d\d", period) and re.match(r"20\d\d", old_period.group(0))
+                                     and int(period[:4]) > int(old_period.group(0)[:4]))
+        result = result.replace(old_period.group(0), period, 1) if old_period else period + result
+        if later and re.search(r"建成|完成|实现|达到", result):
+            result = re.sub(r"(建成|完成|实现|达到)了?", "", result)
+            core += "目标"
+        core = core.replace(period, "").strip(" ,，的")
+
+    quoted_new = re.findall(r"“[^”]+”", core)
+    quoted_old = re.findall(r"“[^”]+”", result)
+    if quoted_new and quoted_old and not _PERIOD.fullmatch(quoted_new[0].strip("“”")):
+        return result.replace(quoted_old[0], quoted_new[0], 1) + "？"
+
     core = core.strip(" ,，的")
-    # subject: a follow-up with its own subject replaces the closest previous subject term
-    subject_new = [SYNONYMS.get(t, t) for t in tokenize(core) if t not in QUESTION_WORDS and not _YEAR.fullmatch(t)]
-    intent_only = not subject_new or all(any(t in i for i in _INTENT) for t in subject_new)
-    if core and intent_only:
-        if "目标" in core and "目标" not in result:
-            result = re.sub(r"(是多少|完成多少|多少)$", "目标是多少", result) if re.search(r"多少$", result) else result + "目标"
-            result = result.replace("完成目标", "目标")
-        if re.search(r"增长|增速", core) and not re.search(r"增长|增速", result):
-            result = re.sub(r"(是多少|完成多少|多少)$", "增长了多少", result)
-        for word in ("产量", "面积"):
-            if word in core:
-                result = re.sub(r"(面积|产量|人数|多少)", word, result, count=1) if word not in result else result
+    if not core:
         return result + "？"
-    if subject_new:
-        phrase = "".join(subject_new) if len("".join(subject_new)) <= len(core) else core
-        phrase = core if core else phrase
-        replaced = False
-        for t in sorted(old["subject"], key=len, reverse=True):
-            if len(t) >= 2 and (t[-2:] == phrase[-2:] or t in phrase or phrase in t):
-                result = result.replace(t, phrase, 1)
-                replaced = True
-                break
-        if not replaced and old["subject"]:
-            # swap the longest previous subject (the indicator) for the new one
-            main = max(old["subject"], key=len)
-            result = result.replace(main, phrase, 1)
-            for extra in old["subject"]:
-                if extra != main and len(extra) >= 2 and extra not in phrase and extra in result and extra not in (
-                        "目标", "增长"):
-                    result = result.replace(extra, "", 1)
-        elif not old["subject"]:
-            result = result + phrase
-        if re.search(r"指什么|是什么|意思", prev) and not re.search(r"指什么|是什么|意思", result):
-            result += "指什么"
-    return result + "？"
+    if _ASK_WORDS.search(core) and not any(w in core for w in ("增长", "目标")):
+        # a different question about the same thing: "在哪次会议上？", "是哪天？"
+        stem = _PREV_ASK.sub("", result).strip(" ,，的")
+        return stem + core + "？"
+    subject = [t for t in tokenize(core) if t not in QUESTION_WORDS and not _PERIOD.fullmatch(t)]
+    intent_only = not subject or all(any(t in w for w in _INTENT_WORDS) for t in subject)
+    if intent_only:
+        if "目标" in core and "目标" not in result:
+            result = re.sub(r"(是多少|多少)", "目标是多少", result, count=1) if "多少" in result else result + "目标"
+        if re.search(r"增长|增速|增幅", core) and not re.search(r"增长|增速|增幅", result):
+            result = re.sub(r"(是多少|完成多少|多少)$", "增长了多少", result)
+        return result + "？"
+    phrase = SYNONYMS.get(core, core)
+    return _replace_subject(result, phrase) + "？"
 
 
-__all__ = ["is_follow_up", "resolve", "KNOWN_PLACES"]
+__all__ = ["is_follow_up", "resolve"]

@@ -15,6 +15,7 @@ from .config import Settings
 from .dialogue import resolve
 from .encoders import Encoder, load_encoder
 from .reader import Reader, analyze
+from .reader.extractor import context_years
 from .reader.question import KNOWN_PLACES, REGION_ALIASES, QuestionInfo
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher
 from .store import IndexData, ensure_index
@@ -54,7 +55,12 @@ class Assistant:
         if cached is not None:
             return cached
         n = len(self._norm_chunks)
-        df = sum(1 for t in self._norm_chunks if term in t)
+        if "&" in term:
+            parts = term.split("&")
+            df = sum(1 for t in self._norm_chunks if all(p in t for p in parts))
+        else:
+            alternatives = term.split("|")
+            df = sum(1 for t in self._norm_chunks if any(a in t for a in alternatives))
         value = math.log(1 + (n + 1) / (df + 0.5))
         if df == 0 and len(term) >= 3:  # a term the corpus lacks, but its pieces may exist
             value *= 0.8
@@ -63,6 +69,36 @@ class Assistant:
                 self._df_cache.clear()
             self._df_cache[term] = value
         return value
+
+    def df(self, term: str) -> int:
+        alternatives = term.split("|")
+        return sum(1 for t in self._norm_chunks if any(a in t for a in alternatives))
+
+    def _refine_terms(self, info: QuestionInfo) -> QuestionInfo:
+        """Split compound terms absent from the corpus ("粮食产量") into sub-words it has ("粮食", "产量")."""
+        import dataclasses
+
+        import jieba
+
+        terms: list[str] = []
+        for term in info.terms:
+            if "|" in term or len(term) < 3 or self.df(term) > 0 or not any("\u4e00" <= c <= "\u9fff" for c in term):
+                terms.append(term)
+                continue
+            parts = [p for p in jieba.cut_for_search(term) if p != term and len(p) >= 2 and self.df(p) > 0]
+            # keep the longest non-overlapping pieces
+            chosen: list[str] = []
+            for p in sorted(parts, key=len, reverse=True):
+                if not any(p in c for c in chosen):
+                    chosen.append(p)
+            covered = sum(len(c) for c in chosen)
+            if chosen and covered >= 0.75 * len(term):
+                # the pieces must then be found close together ("粮食…产量")
+                ordered = sorted(chosen, key=term.find)
+                terms.append("&".join(ordered))
+            else:
+                terms.append(term)
+        return dataclasses.replace(info, terms=tuple(dict.fromkeys(terms)))
 
     def report_list(self) -> list[dict]:
         return [r.meta.to_dict() for r in self.reports.values()]
@@ -108,7 +144,7 @@ class Assistant:
                           message=msg, latency_ms=(time.perf_counter() - t0) * 1000)
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
         resolved = resolve(raw, history)
-        info = analyze(resolved)
+        info = self._refine_terms(analyze(resolved))
         preferred, missing = self._region_reports(info)
         scope = [report] if report else None
 
@@ -123,6 +159,9 @@ class Assistant:
             extra = self.retrieve(info, self.settings.k, sorted(preferred), retriever)
             seen = {h.chunk.id for h in hits}
             hits = hits + [h for h in extra if h.chunk.id not in seen]
+        if info.qtype in ("name", "date", "meeting", "place") and re.search(
+                r"报告|新闻|记者|媒体|来源|report|session|congress", resolved, re.I):
+            hits = hits + self._frame_hits(hits, sorted(preferred) if preferred else ([report] if report else None))
         avoided = {rid for rid in self.reports if preferred and rid not in preferred}
         reading = self.reader.read(info, hits, preferred or None, avoided or None)
         best = reading.best
@@ -132,10 +171,34 @@ class Assistant:
         if best.coverage < self.settings.abstain_threshold:
             return self._abstain(raw, resolved, info, hits,
                                  f"{NOT_FOUND}(问题的关键词在报告中匹配不足)", t0, confidence)
+        if info.years and not info.five_year:
+            years = context_years(best.chunk, self.reports[best.chunk.report_id])
+            if not years & set(info.years):
+                asked = "、".join(f"{y}年" for y in info.years)
+                return self._abstain(raw, resolved, info, hits, f"{NOT_FOUND}(报告中没有{asked}的相关内容)", t0,
+                                     confidence)
         if preferred and best.chunk.report_id not in preferred:
             return self._abstain(raw, resolved, info, hits, f"{NOT_FOUND}(所问地区的报告中没有相关内容)", t0,
                                  confidence)
         return self._answer(raw, resolved, info, hits, best, confidence, t0)
+
+    def _frame_hits(self, hits: list[Hit], reports: list[str] | None) -> list[Hit]:
+        """The opening and closing passages of reports (speaker, date, meeting, news credit line)."""
+        seen = {h.chunk.id for h in hits}
+        wanted = set(reports) if reports else set(self.reports)
+        extra: list[Hit] = []
+        last: dict[str, object] = {}
+        for chunk in self.index.chunks:
+            if chunk.report_id not in wanted:
+                continue
+            if chunk.kind == "front" and chunk.id not in seen:
+                extra.append(Hit(chunk, 0.0, len(hits) + len(extra) + 1, "frame"))
+            if chunk.kind != "glossary":
+                last[chunk.report_id] = chunk
+        for chunk in last.values():
+            if chunk.id not in seen:
+                extra.append(Hit(chunk, 0.0, len(hits) + len(extra) + 1, "frame"))  # type: ignore[arg-type]
+        return extra
 
     def _check_question(self, question: str) -> str:
         q = clean_question(question) if question else ""

@@ -43,7 +43,7 @@ class Reading:
     reason: str = ""
 
 
-def _context_years(chunk: Chunk, report: Report) -> set[int]:
+def context_years(chunk: Chunk, report: Report) -> set[int]:
     ctx = normalize(" ".join(chunk.section_path) + " " + chunk.text)
     years = {int(y) for y in re.findall(r"(20\d\d)年", ctx)}
     if report.meta.year:
@@ -82,6 +82,18 @@ class Reader:
 
     @staticmethod
     def _match(term: str, text: str) -> float:
+        if "|" in term:
+            return max(Reader._match(t, text) for t in term.split("|"))
+        if "&" in term:  # pieces of a compound: all of them, close together
+            parts = term.split("&")
+            found = [p for p in parts if p in text]
+            if len(found) < len(parts):
+                return 0.4 * len(found) / len(parts)
+            for m in re.finditer(re.escape(parts[0]), text):
+                window = text[max(0, m.start() - 12):m.end() + 16]
+                if all(p in window for p in parts[1:]):
+                    return 1.0
+            return 0.5
         if term in text:
             return 1.0
         if len(term) >= 3:
@@ -101,7 +113,9 @@ class Reader:
     def read(self, info: QuestionInfo, hits: Sequence[Hit], preferred: set[str] | None = None,
              avoided: set[str] | None = None, max_sentences: int = 8) -> Reading:
         weights = self._weights(info)
-        if not weights:
+        about_report = info.qtype in ("name", "date", "meeting", "place") and re.search(
+            r"报告|report|会议|session|congress|新闻|媒体|记者", info.text, re.I)
+        if not weights and not about_report:
             return Reading(None, 0.0, "问题中没有可以检索的关键词")
         scored: list[tuple[float, float, Chunk, int, int]] = []
         n_hits = max(1, len(hits))
@@ -120,15 +134,20 @@ class Reader:
                 score = 0.45 * sent_cov + 0.25 * both_cov + 0.15 * ctx_cov + 0.15 * prior + ctx_bonus
                 scored.append((score, both_cov, chunk, s, e))
         scored.sort(key=lambda x: -x[0])
-        best: Candidate | None = None
-        for score, cov, chunk, s, e in scored[:max_sentences]:
+        candidates: list[Candidate] = []
+        fallback: list[Candidate] = []
+        for rank, (score, cov, chunk, s, e) in enumerate(scored):
             report = self.reports[chunk.report_id]
+            wide = info.qtype in ("name", "date", "meeting", "place") or rank < max_sentences
+            if not wide:
+                continue
             for cand in self._spans(info, weights, report, chunk, s, e, score, cov):
-                if best is None or cand.score > best.score:
-                    best = cand
+                (fallback if cand.kind in ("clause", "title_fallback") else candidates).append(cand)
+        pool = candidates or fallback
         top_cov = scored[0][1] if scored else 0.0
-        if best is None:
+        if not pool:
             return Reading(None, top_cov, "在最相关的段落中没有找到符合问题类型的答案")
+        best = max(pool, key=lambda c: c.score)
         return Reading(best, best.coverage)
 
     # ------------------------------------------------------------ context
@@ -140,7 +159,7 @@ class Reader:
         if avoided and chunk.report_id in avoided:
             bonus -= 0.25
         if info.years:
-            years = _context_years(chunk, report)
+            years = context_years(chunk, report)
             if years & set(info.years):
                 bonus += 0.08
             else:
@@ -168,23 +187,29 @@ class Reader:
     def _anchors(self, weights: dict[str, float], norm: str, s: int, e: int) -> list[tuple[int, int, float]]:
         out = []
         for term, w in weights.items():
-            for m in re.finditer(re.escape(term), norm[s:e]):
+            pattern = "|".join(re.escape(t) for t in re.split(r"[|&]", term))
+            for m in re.finditer(pattern, norm[s:e]):
                 out.append((s + m.start(), s + m.end(), w))
         return out
 
-    def _proximity(self, anchors: list[tuple[int, int, float]], start: int, end: int) -> float:
+    @staticmethod
+    def _distance(norm: str, a: int, b: int, start: int, end: int) -> float:
+        """Characters between anchor [a, b) and span [start, end), plus 15 per clause boundary crossed."""
+        if b <= start:
+            gap = norm[b:start]
+            return len(gap) + 15 * len(re.findall(r"[,;:。]", gap))
+        if a >= end:
+            gap = norm[end:a]
+            return 3 * len(gap) + 30 * len(re.findall(r"[,;:。]", gap)) + 6
+        return 0.0
+
+    def _proximity(self, anchors: list[tuple[int, int, float]], start: int, end: int, norm: str = "") -> float:
         if not anchors:
             return 0.0
-        total = sum({(a, b): w for a, b, w in anchors}.values())
         best: dict[float, float] = {}
         score = 0.0
         for a, b, w in anchors:
-            if b <= start:
-                d = start - b
-            elif a >= end:
-                d = (a - end) * 2.5
-            else:
-                d = 0
+            d = self._distance(norm, a, b, start, end)
             score = max(score, w * math.exp(-d / 14.0))
             best[w] = max(best.get(w, 0.0), math.exp(-d / 14.0))
         return min(1.0, score / max(w for _, _, w in anchors)) * 0.5 + 0.5 * min(
@@ -196,42 +221,57 @@ class Reader:
         anchors = self._anchors(weights, norm, s, e)
         out: list[Candidate] = []
 
-        def add(span: S.Span, extra: float) -> None:
+        def add(span: S.Span, extra: float, coverage: float = cov, kind: str | None = None) -> None:
             if span.end <= span.start:
                 return
-            prox = self._proximity(anchors, span.start, span.end)
-            out.append(Candidate(chunk, s, e, span.start, span.end, span.kind,
-                                 sent_score + 0.25 * prox + extra, cov))
+            prox = self._proximity(anchors, span.start, span.end, norm)
+            out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
+                                 sent_score + 0.25 * prox + extra, coverage))
 
         q = info.qtype
-        if q == "glossary" and chunk.kind == "glossary":
+        if chunk.kind == "glossary":
             d = S.definition(norm, chunk.start, chunk.end)
-            title = normalize(chunk.section_path[-1]) if chunk.section_path else ""
-            terms = info.quoted or info.terms
-            if d and any(t and (t in title or title.strip("“”\"") in t) for t in terms):
-                out.append(Candidate(chunk, chunk.start, chunk.end, d.start, d.end, d.kind, sent_score + 0.5, cov))
-                return out
+            title = normalize(chunk.section_path[-1]).strip("“”\"") if chunk.section_path else ""
+            names = [t.strip("“”\"") for t in (info.quoted or ()) + info.terms if len(t.strip("“”\"")) >= 2]
+            in_question = len(title) >= 2 and title in info.text
+            if d and title and (in_question or any(t == title or (len(t) >= 3 and (t in title or title in t))
+                                                   for t in names)):
+                exact = in_question or any(t == title for t in names)
+                if q in ("glossary", "list", "text", "entity", "place") or exact and q != "number":
+                    out.append(Candidate(chunk, chunk.start, chunk.end, d.start, d.end, d.kind,
+                                         sent_score + (0.6 if exact else 0.35), max(cov, 0.9 if exact else 0.6)))
+                    return out
+        about = q in ("name", "date", "meeting", "place")
+        meta_cov = max(cov, 0.6) if about and re.search(r"报告|report|会议|session|congress|新闻|媒体|记者", info.text,
+                                                          re.I) else cov
         if q == "number":
             for span in S.numbers(norm, s, e):
-                add(span, self._number_bonus(info, norm, span, s))
+                extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors)
+                add(span, extra, cov if attached else min(cov, 0.2))
             return out
         if q == "date":
             for span in S.dates(norm, s, e):
-                add(span, 0.15 if re.search(r"\d+月\d+日", norm[span.start:span.end]) else 0.0)
+                add(span, 0.15 if re.search(r"\d+月\d+日", norm[span.start:span.end]) else 0.0, meta_cov)
             return out
         if q == "meeting":
             for span in S.meetings(norm, s, e):
-                add(span, 0.2)
+                add(span, 0.2, meta_cov)
             return out
         if q == "name":
+            want = "name"
+            if re.search(r"职务|身份|什么职|title", info.text):
+                want = "title"
+            elif re.search(r"媒体|来源|出自|哪家", info.text):
+                want = "media"
+            elif re.search(r"记者|作者|写的", info.text):
+                want = "reporter"
             for span in S.officials(norm, s, e):
-                wants_title = bool(re.search(r"职务|身份|什么职", info.text))
-                add(span, 0.2 if (span.kind == "title") == wants_title else -0.2)
+                add(span, 0.25 if span.kind == want else -0.3, meta_cov)
             if out:
                 return out
         if q == "place":
             for span in S.places(norm, s, e):
-                add(span, 0.2)
+                add(span, 0.2, meta_cov)
             if out:
                 return out
         if q in ("list", "glossary"):
@@ -241,11 +281,26 @@ class Reader:
                 return out
         for span in S.clauses(norm, s, e):
             clause_cov = self._coverage(weights, norm[span.start:span.end])
-            add(self._trim_prefix(info, norm, span), 0.1 * clause_cov - 0.1)
+            add(self._trim_prefix(info, norm, span), 0.1 * clause_cov - 0.1, kind="clause")
         return out
 
-    def _number_bonus(self, info: QuestionInfo, norm: str, span: S.Span, sent_start: int) -> float:
-        before = norm[max(sent_start, span.start - 6):span.start]
+    _UNIT_CLASS = {
+        "元": "money", "美元": "money", "%": "percent", "‰": "percent", "百分点": "percent", "个百分点": "percent",
+        "人": "people", "人次": "people", "名": "people", "户": "household", "亩": "area", "公顷": "area",
+        "平方公里": "area", "平方米": "area", "公里": "length", "千米": "length", "米": "length", "吨": "weight",
+        "千瓦": "power", "兆瓦": "power", "倍": "ratio",
+    }
+
+    def _unit_class(self, unit: str) -> str:
+        for u in sorted(self._UNIT_CLASS, key=len, reverse=True):
+            if unit.endswith(u):
+                return self._UNIT_CLASS[u]
+        return "count" if unit else ""
+
+    def _number_bonus(self, info: QuestionInfo, weights: dict[str, float], norm: str, span: S.Span, s: int, e: int,
+                      anchors: list[tuple[int, int, float]]) -> tuple[float, bool]:
+        """Type-specific evidence for a number span; and whether it is attached to the question's subject."""
+        before = norm[max(s, span.start - 6):span.start]
         value = norm[span.start:span.end]
         bonus = 0.0
         is_pct = span.kind == "percent"
@@ -254,21 +309,70 @@ class Reader:
             bonus += 0.15 if is_pct else (-0.05 if info.unit_hint else -0.15)
             if growth_before and info.wants_growth:
                 bonus += 0.08
+            if span.unit == "倍" and info.wants_growth:
+                bonus += 0.1 if "倍" in info.text else -0.1
         elif is_pct:
-            bonus -= 0.12 if info.unit_hint else 0.04
+            bonus -= 0.12 if info.unit_hint else 0.25
         if info.unit_hint:
-            if span.unit.endswith(info.unit_hint) or info.unit_hint in value:
+            want_class = self._unit_class(info.unit_hint)
+            if info.unit_hint in span.unit or info.unit_hint in value:
                 bonus += 0.15
+            elif span.unit and want_class not in ("count", "") and self._unit_class(span.unit) != want_class:
+                bonus -= 0.35
             elif span.unit:
-                bonus -= 0.08
+                bonus -= 0.05
         if not span.unit:
             bonus -= 0.15
-        five = bool(_FIVE_BEFORE.search(norm[max(sent_start, span.start - 8):span.start]))
+        five = bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start]))
         if five and not info.five_year:
-            bonus -= 0.08
+            bonus -= 0.3 if info.years else 0.08
         elif five and info.five_year:
             bonus += 0.08
-        return bonus
+        # "A、B及C分别达x、y、z": keep the value aligned with the item the question names
+        resp = S.respectively(norm, s, e, span.start)
+        if resp:
+            items, values = resp
+            digit = span.start
+            while digit < span.end and not norm[digit].isdigit():
+                digit += 1
+            idx = next(i for i, (a, b) in enumerate(values) if a <= digit < b)
+            scores = [self._item_match(info.text, norm, items, i) for i in range(len(items))]
+            best = max(scores)
+            if best >= 2 and scores.count(best) == 1:
+                bonus += 0.25 if scores[idx] == best else -0.3
+        # attached: a subject term precedes the number within its clause (or the 分别 structure)
+        top = max(weights.values()) if weights else 0.0
+        attached = bool(resp) or any(
+            b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
+            for a, b, w in anchors
+        ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
+        if five and info.years and not info.five_year:
+            attached = False  # a five-year total or average does not answer a question about one year
+        if is_pct and not (info.wants_growth or info.wants_rate or info.wants_target and not info.unit_hint):
+            attached = False  # a share or growth rate does not answer "how much"
+        if not attached:
+            bonus -= 0.5
+        return bonus, attached
+
+    @staticmethod
+    def _item_match(question: str, norm: str, items: list[tuple[int, int]], i: int) -> int:
+        """Longest common substring of an item's core with the question (shared heads/tails cut off)."""
+        others = [b - a for j, (a, b) in enumerate(items) if j != i]
+        keep = max(2, round(sum(others) / len(others))) if others else 99
+        a, b = items[i]
+        text = norm[a:b]
+        if i == len(items) - 1:
+            text = text[:keep]  # the shared tail ("…参保人数") belongs to every item
+        elif i == 0:
+            text = text[-keep:]  # so does a leading verb ("力争…")
+        best = 0
+        for x in range(len(text)):
+            for y in range(x + best + 1, len(text) + 1):
+                if text[x:y] in question:
+                    best = y - x
+                else:
+                    break
+        return best
 
     @staticmethod
     def _trim_prefix(info: QuestionInfo, norm: str, span: S.Span) -> S.Span:

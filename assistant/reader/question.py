@@ -16,7 +16,8 @@ SYNONYMS: dict[str, str] = {
     "gdp": "地区生产总值", "国内生产总值": "地区生产总值", "生产总值": "地区生产总值", "经济总量": "地区生产总值",
     "社零": "社会消费品零售总额", "社零额": "社会消费品零售总额", "消费品零售": "社会消费品零售总额",
     "财政收入": "一般公共预算收入", "地方财政收入": "一般公共预算收入",
-    "医保": "基本医疗保险", "养老保险": "基本养老保险", "固投": "固定资产投资",
+    "医保": "基本医疗保险", "规上": "规模以上", "规上工业": "规模以上工业", "规上工业增加值": "规模以上工业增加值",
+    "规模以上工业增加值": "规上工业增加值", "规上企业": "规模以上企业", "养老保险": "基本养老保险", "固投": "固定资产投资",
     "游客": "旅游人数", "旅客": "旅游人数", "收入增速": "人均可支配收入",
 }
 
@@ -75,6 +76,8 @@ QUESTION_WORDS = frozenset(
     "多少 几 几个 几项 几家 几所 哪些 哪几 哪个 哪家 哪位 哪里 哪儿 哪天 哪一天 哪次 什么 谁 何时 何地 怎样 怎么 如何 是否 "
     "是不是 多大 多高 多长 多远 多久 有没有 吗 呢 么 指 指的是 意思 含义 内容 包括 包含 具体 分别 目标 预期 计划 打算 力争 "
     "争取 确保 要 将 完成 实现 达到 增长 增速 增幅 同比 比 提高 提升 下降 减少 年 今年 去年 明年 期间 时期 时候 "
+    "这篇 这个 该 写 作 作的 新闻稿 一下 幅度 增长率 百分之 百分之几 上年 比上年 同比 一共 总共 全年 大概 大约 数量 数字 情况 哪五个 哪四个 哪三个 哪两个 哪六个 "
+    "哪几个 哪几类 哪几种 哪几条 哪几项 哪两类 哪一 哪类 哪种 几类 几种 几条 多高 多大 现在 目前 当时 "
     "which what how who when where many much is are was were the of in for to a an does do did".split()
 )
 
@@ -133,10 +136,12 @@ def _qtype(q: str) -> str:
         return "meeting"
     if re.search(r"哪天|哪一天|什么时候|何时|日期|几月几日|几号|什么日子|when|what date|on what date", low):
         return "date"
-    if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么", low):
+    if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么|哪家媒体|什么媒体|哪个媒体|记者", low):
         return "name"
     if re.search(r"哪里|哪儿|在哪|何地|什么地方|哪个地方|where", low):
         return "place"
+    if re.search(r"哪几|哪些|哪[一二三四五六七八九十两]+[个类种项条方大]", low):
+        return "list"
     if re.search(r"多少|几[个项家所座条户人名次批万亿倍年]?|多大|多高|比例|百分|how many|how much|what share|what percent|"
                  r"growth target|what was .*(gdp|revenue|sales|investment)|what is .*(gdp|revenue|target|rate)|"
                  r"what scale|增长了?多少|增速|增幅", low):
@@ -164,7 +169,7 @@ def analyze(question: str) -> QuestionInfo:
 
     wants_target = any(w in low for w in _TARGET_WORDS)
     wants_actual = any(w in low for w in _ACTUAL_WORDS) and not any(w in low for w in ("目标", "计划", "预期", "打算"))
-    wants_growth = any(w in low for w in _GROWTH_WORDS)
+    wants_growth = any(w in low.replace("增加值", "") for w in _GROWTH_WORDS)
     wants_rate = any(w in low for w in _RATE_WORDS) or "%" in q
     five_year = any(w in low for w in _FIVE_YEAR)
     next_plan = any(w in low for w in _NEXT_PLAN)
@@ -172,10 +177,13 @@ def analyze(question: str) -> QuestionInfo:
     unit_hint = m.group(m.lastindex) if m else ""
     if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate:
         unit_hint = "元" if not wants_growth else ""
+    if not unit_hint and not wants_growth and not wants_rate and re.search(
+            r"多少(个)?(游客|人|城里人|居民|学生|干部|群众|员工|护理员|老人|教师|医生|名)|多少人", q):
+        unit_hint = "人"
 
     terms: list[str] = []
     for tok in tokenize(q):
-        t = SYNONYMS.get(tok, tok)
+        t = f"{tok}|{SYNONYMS[tok]}" if tok in SYNONYMS else tok
         if t in QUESTION_WORDS or t.isascii() and english:
             continue
         if re.fullmatch(r"20\d\d|20\d\d年|\d+", t):

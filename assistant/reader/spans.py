@@ -16,7 +16,7 @@ _UNITS = sorted(
 )
 _UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 NUMBER = re.compile(
-    r"(?:超|近|约|逾|达|超过)?"
+    r"(?:超过|超|近|约|逾|不少于|不低于)?"
     r"(?<![\d.])(\d+(?:\.\d+)?)(?:万|亿)?(?:余|多)?(?:" + _UNIT_RE + r")?(?:以上|左右|以内|以下|之内|以上的)?"
 )
 CN_NUMBER = re.compile(r"[一二两三四五六七八九十百千]+(?:个|项|大|种|类|条|所|家|批|次|位)(?:方面|领域|行业|产业|任务|工程|行动)?")
@@ -79,12 +79,51 @@ def meetings(norm: str, start: int, end: int) -> list[Span]:
     return [Span(m.start(), m.end(), "meeting") for m in MEETING.finditer(norm, start, end)]
 
 
+REPORTER = re.compile(r"[((]?([\u4e00-\u9fff]{2,8}?)\s*(?:记者|通讯员)\s*([\u4e00-\u9fff]{2,3})[))]?")
+
+
 def officials(norm: str, start: int, end: int) -> list[Span]:
+    """Names with their role: "代理区长 游涯坤" (name, title), "(昆明信息港 记者江枫)" (media, reporter)."""
     out = []
     for m in OFFICIAL.finditer(norm, start, end):
         out.append(Span(m.start(2), m.end(2), "name"))
         out.append(Span(m.start(1), m.end(1), "title"))
+    for m in REPORTER.finditer(norm, start, end):
+        out.append(Span(m.start(2), m.end(2), "reporter"))
+        out.append(Span(m.start(1), m.end(1), "media"))
     return out
+
+
+def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """For "A、B、C…分别达x、y、z": the item spans and the value spans, when pos is one of the values."""
+    k = norm.rfind("分别", start, pos)
+    if k < 0:
+        return None
+    s, _ = clause_bounds(norm, start, end, k)
+    head = norm[s:k]
+    # values: the 、-joined run right after 分别 (and its verb)
+    vs = k + 2
+    while vs < end and not norm[vs].isdigit() and norm[vs] not in ",;。" and vs - k < 6:
+        vs += 1
+    values = []
+    for m in NUMBER.finditer(norm, vs, end):
+        if values and norm[values[-1][1]:m.start()] not in ("、", "和", "及", ",", "与"):
+            break
+        values.append((m.start(), m.end()))
+    while pos < end and not norm[pos].isdigit():
+        pos += 1
+    if len(values) < 2 or not any(a <= pos < b for a, b in values):
+        return None
+    # items: the head split at 、/及/和, aligned from the right
+    parts = [p for p in re.split(r"(、|及|和|与)", head)]
+    items, off = [], s
+    for part in parts:
+        if part and part not in ("、", "及", "和", "与"):
+            items.append((off, off + len(part)))
+        off += len(part)
+    if len(items) < len(values):
+        return None
+    return items[-len(values):], values
 
 
 def places(norm: str, start: int, end: int) -> list[Span]:
