@@ -1,0 +1,157 @@
+"""Span selection per question type, abstention and follow-ups, on the real reports and model."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.dialogue import is_follow_up, resolve
+
+DONGCHUAN = "dongchuan-2026-government-work-report"
+KUNMING = "kunming-2025-government-work-report-summary"
+
+
+def _check_verbatim(assistant, answer):
+    """Every answer is a verbatim span of its first citation, and offsets point at it."""
+    assert not answer.abstained
+    cite = answer.citations[0]
+    assert cite.text[cite.start:cite.end] == answer.answer
+    report = assistant.reports[cite.report]
+    assert report.text[cite.report_start:cite.report_end] == answer.answer
+    assert answer.answer in answer.sentence
+
+
+@pytest.mark.parametrize(
+    "question, expected, report",
+    [
+        ("东川区2025年地区生产总值是多少？", "135.53亿元", DONGCHUAN),
+        ("东川区2025年地区生产总值增长了多少？", "4.4%", DONGCHUAN),
+        ("东川区2026年地区生产总值增长目标是多少？", "6%以上", DONGCHUAN),
+        ("“十四五”时期东川地区生产总值年均增长多少？", "3.7%", DONGCHUAN),
+        ("2026年东川区固定资产投资目标是多少？", "80亿元以上", DONGCHUAN),
+        ("2025年东川区城镇常住居民人均可支配收入增长多少？", "2.8%", DONGCHUAN),
+        ("昆明市2025年地区生产总值增长目标是多少？", "5%左右", KUNMING),
+        ("昆明市2025年失业保险参保人数力争达到多少？", "155万人", KUNMING),
+    ],
+)
+def test_number_spans(assistant, question, expected, report):
+    answer = assistant.ask(question)
+    _check_verbatim(assistant, answer)
+    assert answer.answer.endswith(expected) and len(answer.answer) <= len(expected) + 3
+    assert answer.citations[0].report == report
+    assert answer.qtype == "number"
+
+
+def test_first_citation_is_the_right_section(assistant):
+    answer = assistant.ask("东川区2025年地区生产总值是多少？")
+    assert answer.citations[0].section.startswith("一、“十四五”时期和2025年工作回顾")
+    target = assistant.ask("东川区2026年地区生产总值增长目标是多少？")
+    assert target.citations[0].section.startswith("三、2026年重点工作")
+
+
+def test_glossary_definition(assistant):
+    answer = assistant.ask("“六个东川”指什么？")
+    _check_verbatim(assistant, answer)
+    assert answer.answer == "实力东川、幸福东川、开放东川、绿美东川、平安东川、和谐东川"
+    assert answer.citations[0].section == "名词解释 > “六个东川”"
+
+
+def test_full_width_glossary_question_matches_half_width_text(assistant):
+    answer = assistant.ask("“三品一特”是什么意思？")
+    _check_verbatim(assistant, answer)
+    assert answer.answer == "食品、药品、重点工业产品、特种设备"
+
+
+def test_list_span(assistant):
+    answer = assistant.ask("昆明深化财税体制改革要打造哪几种财政？")
+    _check_verbatim(assistant, answer)
+    assert "健康财政、安全财政、发展财政、民生财政、质效财政" in answer.answer
+    assert len(answer.answer) <= 40
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("东川区2026年政府工作报告是谁作的？", "游涯坤"),
+        ("东川区2026年政府工作报告是哪天作的？", "2026年2月10日"),
+        ("昆明市第十五届人民代表大会第五次会议在哪里开幕？", "昆明会堂"),
+        ("昆明市2025年政府工作报告是在哪次会议上提出的？", "第十五届人民代表大会第五次会议"),
+    ],
+)
+def test_person_date_place_meeting(assistant, question, expected):
+    answer = assistant.ask(question)
+    _check_verbatim(assistant, answer)
+    assert expected in answer.answer and len(answer.answer) <= len(expected) + 6
+
+
+def test_english_question(assistant):
+    answer = assistant.ask("What was Dongchuan's GDP in 2025?")
+    _check_verbatim(assistant, answer)
+    assert answer.answer == "135.53亿元"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "东川区2025年常住人口是多少？",
+        "东川区2024年地区生产总值是多少？",
+        "上海市2026年地区生产总值增长目标是多少？",
+        "昆明市2024年一般公共预算收入完成了多少？",
+        "东川区2025年规上工业增加值的绝对额是多少亿元？",
+    ],
+)
+def test_abstains_when_the_reports_do_not_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.answer == ""
+    assert answer.reason.startswith(("报告中未找到", "语料中没有"))
+    # the closest passages are still shown, without a span
+    assert answer.citations and all(c.start == -1 for c in answer.citations)
+
+
+def test_report_filter_restricts_answers(assistant):
+    answer = assistant.ask("地区生产总值增长目标是多少？", report=KUNMING)
+    assert not answer.abstained and answer.citations[0].report == KUNMING
+    assert "5%左右" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [("", "请输入"), ("   ", "请输入"), ("？？？!!!", "没有文字"), ("问" * 5000, "太长")],
+)
+def test_bad_questions_get_a_clear_message(assistant, question, message):
+    answer = assistant.ask(question)
+    assert answer.abstained and message in answer.message
+
+
+def test_unknown_report_id(assistant):
+    answer = assistant.ask("地区生产总值是多少？", report="no-such-report")
+    assert answer.abstained and "没有编号" in answer.message
+
+
+# ---------------------------------------------------------------- follow-ups
+
+@pytest.mark.parametrize(
+    "history, question, resolved",
+    [
+        (["东川区2026年地区生产总值增长目标是多少？"], "那昆明呢？", "昆明2026年地区生产总值增长目标是多少？"),
+        (["东川区2025年社会消费品零售总额完成多少？"], "增长了多少？", "东川区2025年社会消费品零售总额增长了多少？"),
+        (["东川区2025年地区生产总值是多少？"], "那一般公共预算收入呢？", "东川区2025年一般公共预算收入是多少？"),
+        (["“六个东川”指什么？"], "那“六个春城”呢？", "“六个春城”指什么？"),
+    ],
+)
+def test_resolve_follow_ups(history, question, resolved):
+    assert is_follow_up(question)
+    assert resolve(question, history) == resolved
+
+
+def test_standalone_questions_are_not_rewritten():
+    q = "昆明市2025年地区生产总值增长目标是多少？"
+    assert not is_follow_up(q)
+    assert resolve(q, ["东川区2025年地区生产总值是多少？"]) == "昆明市2025年地区生产总值增长目标是多少?"
+
+
+def test_follow_up_answers_use_the_conversation(assistant):
+    first = "东川区2026年地区生产总值增长目标是多少？"
+    answer = assistant.ask("那昆明2025年的目标呢？", history=[first])
+    _check_verbatim(assistant, answer)
+    assert answer.answer.endswith("5%左右") and answer.citations[0].report == KUNMING
+    growth = assistant.ask("增长了多少？", history=["东川区2025年社会消费品零售总额完成多少？"])
+    assert growth.answer.endswith("9.6%")
