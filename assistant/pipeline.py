@@ -121,10 +121,13 @@ class Assistant:
         return {"bm25": self.bm25, "dense": self.dense, "hybrid": self.hybrid}[name]
 
     def retrieve(self, info: QuestionInfo, k: int, reports: Collection[str] | None = None,
-                 retriever: str | None = None) -> list[Hit]:
+                 retriever: str | None = None, vector=None) -> list[Hit]:
+        """Top-k passages for a question; `vector` reuses an already computed query embedding."""
         name = retriever or self.settings.retriever
         if name == "hybrid":
-            return self.hybrid.search(info.search_text, k, reports, lexical_query=info.search_text)
+            return self.hybrid.search(info.search_text, k, reports, lexical_query=info.search_text, vector=vector)
+        if name == "dense":
+            return self.dense.search(info.search_text, k, reports, vector=vector)
         return self.searcher(name).search(info.search_text, k, reports)
 
     # ------------------------------------------------------------ ask
@@ -153,10 +156,12 @@ class Assistant:
             hits = self.retrieve(info, 3, scope, retriever)
             return self._abstain(raw, resolved, info, hits, f"语料中没有{names}的报告", t0)
 
-        hits = self.retrieve(info, self.settings.k, scope, retriever)
+        name = retriever or self.settings.retriever
+        vector = self.dense.embed(info.search_text) if name in ("hybrid", "dense") else None
+        hits = self.retrieve(info, self.settings.k, scope, retriever, vector)
         if preferred and not report:
             # make sure the named region's passages are among the candidates
-            extra = self.retrieve(info, self.settings.k, sorted(preferred), retriever)
+            extra = self.retrieve(info, self.settings.k, sorted(preferred), retriever, vector)
             seen = {h.chunk.id for h in hits}
             hits = hits + [h for h in extra if h.chunk.id not in seen]
         if info.qtype in ("name", "date", "meeting", "place") and re.search(

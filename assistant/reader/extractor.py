@@ -75,6 +75,14 @@ class Reader:
     def __init__(self, reports: dict[str, Report], idf: Callable[[str], float]) -> None:
         self.reports = reports
         self.idf = idf
+        self._norm: dict[str, str] = {}
+
+    def _normalized(self, report: Report) -> str:
+        """The report's normalized text (same length, same offsets), computed once."""
+        text = self._norm.get(report.meta.id)
+        if text is None:
+            text = self._norm[report.meta.id] = normalize(report.text)
+        return text
 
     # ------------------------------------------------------------ term coverage
     def _weights(self, info: QuestionInfo) -> dict[str, float]:
@@ -122,7 +130,7 @@ class Reader:
         for hit in hits:
             chunk = hit.chunk
             report = self.reports[chunk.report_id]
-            norm_text = normalize(report.text)
+            norm_text = self._normalized(report)
             path_text = normalize(" ".join(chunk.section_path))
             ctx_cov = self._coverage(weights, path_text + " " + normalize(chunk.text))
             prior = 1.0 - (hit.rank - 1) / n_hits
@@ -217,7 +225,7 @@ class Reader:
 
     def _spans(self, info: QuestionInfo, weights: dict[str, float], report: Report, chunk: Chunk, s: int, e: int,
                sent_score: float, cov: float) -> list[Candidate]:
-        norm = normalize(report.text)
+        norm = self._normalized(report)
         anchors = self._anchors(weights, norm, s, e)
         out: list[Candidate] = []
 

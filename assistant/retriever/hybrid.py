@@ -33,8 +33,8 @@ class HybridSearcher:
         self.weights = weights
 
     def search(self, query: str, k: int = 10, reports: Collection[str] | None = None,
-               lexical_query: str | None = None) -> list[Hit]:
+               lexical_query: str | None = None, vector=None) -> list[Hit]:
         n = max(k, self.candidates)
         lex = self.lexical.search(lexical_query or query, n, reports)
-        den = self.dense.search(query, n, reports)
+        den = self.dense.search(query, n, reports, vector=vector)
         return reciprocal_rank_fusion([lex, den], k, self.rrf_k, self.weights)

@@ -1,0 +1,109 @@
+"""Benchmark: index build time, `Assistant.ask` latency (p50/p95) and memory, on this machine.
+
+    python scripts/bench.py [--corpus DIR] [--qa eval/qa.jsonl] [--repeat 3]
+
+Prints numbers; it asserts nothing (timings belong here, not in pass/fail tests).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
+    parser.add_argument("--qa", type=Path, default=PROJECT_ROOT / "eval" / "qa.jsonl")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from assistant.pipeline import Assistant
+    from assistant.store import build_index, load_index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings().with_(corpus_dir=args.corpus, index_dir=Path(tmp) / "index")
+        from assistant.encoders import load_encoder
+
+        t = time.perf_counter()
+        encoder = load_encoder(settings.model)
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        build_index(settings, encoder=encoder, progress=False)
+        build_s = time.perf_counter() - t
+        t = time.perf_counter()
+        build_index(settings, encoder=encoder, progress=False)
+        rebuild_s = time.perf_counter() - t
+        t = time.perf_counter()
+        index = load_index(settings.index_dir)
+        index_load_s = time.perf_counter() - t
+        size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+        assistant = Assistant(settings, index=index, encoder=encoder)
+
+        items = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for item in items[:10]:  # warm-up (jieba dictionary, caches)
+            assistant.ask(item["question"], item.get("history"))
+        latencies: list[float] = []
+        for _ in range(args.repeat):
+            for item in items:
+                t = time.perf_counter()
+                assistant.ask(item["question"], item.get("history"))
+                latencies.append((time.perf_counter() - t) * 1000)
+        stages = {}
+        q = "东川区2025年地区生产总值是多少？"
+        from assistant.reader import analyze
+
+        info = analyze(q)
+        for name, fn in (
+            ("embed query", lambda: encoder.encode_queries([q])),
+            ("bm25 search", lambda: assistant.bm25.search(q, 40)),
+            ("hybrid search", lambda: assistant.retrieve(info, 8)),
+            ("whole ask()", lambda: assistant.ask(q)),
+        ):
+            runs = []
+            for _ in range(30):
+                t = time.perf_counter()
+                fn()
+                runs.append((time.perf_counter() - t) * 1000)
+            stages[name] = statistics.median(runs)
+
+    print(f"corpus: {len(index.reports)} reports, {len(index.chunks)} chunks ({index.encoder_name})")
+    print(f"encoder load:          {load_s:8.2f} s")
+    print(f"index build (fresh):   {build_s:8.2f} s")
+    print(f"index rebuild (no-op): {rebuild_s:8.2f} s   (incremental: nothing re-embedded)")
+    print(f"index load:            {index_load_s:8.2f} s")
+    print(f"index size on disk:    {size / 1e6:8.2f} MB")
+    print(f"ask() latency over {len(latencies)} questions: p50 {pct(latencies, 0.5):.1f} ms, "
+          f"p95 {pct(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms")
+    for name, ms in stages.items():
+        print(f"  {name:14s} median {ms:6.1f} ms")
+    print(f"memory: RSS {rss_mb():.0f} MB now, peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
