@@ -41,6 +41,7 @@ class Settings:
     bm25_weight: float = 1.0
     # reader
     abstain_threshold: float = 0.32
+    missing_term_share: float = 0.3  # a term absent from every report carrying this share of the question
     max_question_chars: int = 500
     embed_batch_size: int = 32
 

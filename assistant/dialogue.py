@@ -118,6 +118,9 @@ def resolve(question: str, history: Sequence[str] | None) -> str:
             result = re.sub(re.escape(old[0]) + _REGION_SUFFIX, new_regions[0], result, count=1)
         else:
             result = new_regions[0] + result
+        if not _PERIOD.search(core) and old and old[0] != new_regions[0]:
+            # another region's report covers other years: keep the indicator, drop the inherited year
+            result = re.sub(r"20\d\d年的?", "", result, count=1)
         for r in new_regions:
             core = re.sub(re.escape(r) + _REGION_SUFFIX, "", core)
 

@@ -100,6 +100,23 @@ class Assistant:
                 terms.append(term)
         return dataclasses.replace(info, terms=tuple(dict.fromkeys(terms)))
 
+    def _missing_terms(self, info: QuestionInfo, best) -> list[str]:
+        """Heavy question terms found in no report, nor any two characters of them in the answer's passage.
+
+        "财政赤字", "出口额", "调查失业率" name things the reports never mention: answering them
+        with some other number would be wrong, so the assistant says so instead.
+        """
+        weights = {t: self.idf(t) for t in info.terms}
+        total = sum(weights.values())
+        context = normalize(best.chunk.section + " " + best.chunk.text)
+        out = []
+        for t, w in weights.items():
+            if not total or w / total < self.settings.missing_term_share or len(t) < 2 or "&" in t or "|" in t:
+                continue
+            if self.df(t) == 0 and not any(t[i:i + 2] in context for i in range(len(t) - 1)):
+                out.append(t)
+        return out
+
     def report_list(self) -> list[dict]:
         return [r.meta.to_dict() for r in self.reports.values()]
 
@@ -136,7 +153,7 @@ class Assistant:
         """Answer `question` (optionally in a conversation, optionally restricted to one report)."""
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else ""
-        problem = self._check_question(raw)
+        problem = self.check_question(raw)
         if problem:
             return Answer(question=raw[:self.settings.max_question_chars], answer="", sentence="", confidence=0.0,
                           abstained=True, reason=problem, message=problem,
@@ -173,11 +190,16 @@ class Assistant:
         if best is None:
             return self._abstain(raw, resolved, info, hits, reading.reason or NOT_FOUND, t0)
         confidence = max(0.0, min(1.0, best.score / 1.2))
+        missing_terms = [] if best.kind in ("definition", "name", "title", "media", "reporter", "date", "meeting",
+                                             "place") else self._missing_terms(info, best)
+        if missing_terms:
+            return self._abstain(raw, resolved, info, hits,
+                                 f"{NOT_FOUND}(报告中没有提到“{missing_terms[0]}”)", t0, confidence)
         if best.coverage < self.settings.abstain_threshold:
             return self._abstain(raw, resolved, info, hits,
                                  f"{NOT_FOUND}(问题的关键词在报告中匹配不足)", t0, confidence)
         if info.years and not info.five_year:
-            years = context_years(best.chunk, self.reports[best.chunk.report_id])
+            years = context_years(best.chunk, self.reports[best.chunk.report_id], best.sent_start)
             if not years & set(info.years):
                 asked = "、".join(f"{y}年" for y in info.years)
                 return self._abstain(raw, resolved, info, hits, f"{NOT_FOUND}(报告中没有{asked}的相关内容)", t0,
@@ -205,7 +227,8 @@ class Assistant:
                 extra.append(Hit(chunk, 0.0, len(hits) + len(extra) + 1, "frame"))  # type: ignore[arg-type]
         return extra
 
-    def _check_question(self, question: str) -> str:
+    def check_question(self, question: str) -> str:
+        """A user-facing message when a question cannot be asked as it is ("" when it can)."""
         q = clean_question(question) if question else ""
         if not q:
             return "请输入一个问题。"
@@ -234,13 +257,16 @@ class Assistant:
         span_text = report.text[best.start:best.end]
         sentence = report.text[best.sent_start:best.sent_end]
         citations = [self._citation(best.chunk, (best.start, best.end))]
+        weights = {t: self.idf(t) for t in info.terms}
         for hit in hits:
             if len(citations) >= 3:
                 break
             if hit.chunk.id == best.chunk.id:
                 continue
             pos = hit.chunk.text.find(span_text)
-            if pos >= 0:
+            # a further source must also be about the question, not just share the number
+            related = self.reader.coverage(weights, normalize(hit.chunk.section + " " + hit.chunk.text)) >= 0.6
+            if pos >= 0 and related:
                 citations.append(self._citation(hit.chunk, (hit.chunk.start + pos, hit.chunk.start + pos + len(span_text))))
         return Answer(question=raw, answer=span_text, sentence=sentence, confidence=confidence, abstained=False,
                       citations=tuple(citations), qtype=info.qtype, resolved_question=resolved,

@@ -130,6 +130,8 @@ class Answer:
                     "report_start": c.report_start,
                     "report_end": c.report_end,
                     "chunk_id": c.chunk_id,
+                    "passage_start": c.passage_start,
+                    "passage_end": c.passage_end,
                 }
                 for c in self.citations
             ],

@@ -131,7 +131,8 @@ def test_unknown_report_id(assistant):
 @pytest.mark.parametrize(
     "history, question, resolved",
     [
-        (["东川区2026年地区生产总值增长目标是多少？"], "那昆明呢？", "昆明2026年地区生产总值增长目标是多少？"),
+        (["东川区2026年地区生产总值增长目标是多少？"], "那昆明呢？", "昆明地区生产总值增长目标是多少？"),
+        (["东川区2025年地区生产总值是多少？"], "2026年的目标呢？", "东川区2026年地区生产总值目标是多少？"),
         (["东川区2025年社会消费品零售总额完成多少？"], "增长了多少？", "东川区2025年社会消费品零售总额增长了多少？"),
         (["东川区2025年地区生产总值是多少？"], "那一般公共预算收入呢？", "东川区2025年一般公共预算收入是多少？"),
         (["“六个东川”指什么？"], "那“六个春城”呢？", "“六个春城”指什么？"),
@@ -153,5 +154,8 @@ def test_follow_up_answers_use_the_conversation(assistant):
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])
     _check_verbatim(assistant, answer)
     assert answer.answer.endswith("5%左右") and answer.citations[0].report == KUNMING
+    # another region: its own report's figure, not the first report's year
+    other = assistant.ask("那昆明呢？", history=[first])
+    assert other.answer.endswith("5%左右") and other.citations[0].report == KUNMING
     growth = assistant.ask("增长了多少？", history=["东川区2025年社会消费品零售总额完成多少？"])
     assert growth.answer.endswith("9.6%")

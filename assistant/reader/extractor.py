@@ -21,7 +21,7 @@ from .question import QuestionInfo
 _PLAN_WORDS = re.compile(r"目标|预期|力争|确保|争取|计划|建议为|将|要|拟|到20\d\d年|今年|规划|推动|实施|加快|新增|新建")
 _ACTUAL_WORDS = re.compile(r"完成|实现|达到|达|建成|累计|较|比上年|同比|增至|提升至|下降|获评|成功|已")
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
-_FIVE_BEFORE = re.compile(r"(年均|累计|五年|分别)")
+_FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,34 @@ class Reading:
     reason: str = ""
 
 
-def context_years(chunk: Chunk, report: Report) -> set[int]:
-    ctx = normalize(" ".join(chunk.section_path) + " " + chunk.text)
-    years = {int(y) for y in re.findall(r"(20\d\d)年", ctx)}
+def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -> set[int]:
+    """The years a passage (or one sentence of it) speaks about.
+
+    Years named in the section path, plus those of the sentence itself or, when it names
+    none, the last year named before it in the passage ("2025年,…。实现地区生产总值…");
+    今年/去年 and the 十五五 period count relative to the report's year.
+    """
+    path = normalize(" ".join(chunk.section_path))
+    years = {int(y) for y in re.findall(r"(20\d\d)年", path)}
+    text = normalize(chunk.text)
+    if sent_start is not None and chunk.start <= sent_start <= chunk.end:
+        rel = sent_start - chunk.start
+        end = text.find("。", rel)
+        sentence = text[rel:end + 1 if end >= 0 else len(text)]
+        own = re.findall(r"(20\d\d)年", sentence)
+        before = re.findall(r"(20\d\d)年", text[:rel])
+        local = own or before[-1:]
+        years |= {int(y) for y in local}
+        ctx = path + " " + sentence
+    else:
+        years |= {int(y) for y in re.findall(r"(20\d\d)年", text)}
+        ctx = path + " " + text
     if report.meta.year:
-        if "今年" in ctx or "重点工作" in ctx:
+        if "今年" in ctx or "重点工作" in path:
             years.add(report.meta.year)
         if "去年" in ctx:
             years.add(report.meta.year - 1)
-        if "十五五" in " ".join(chunk.section_path):
+        if "十五五" in path:
             years.update(range(report.meta.year, report.meta.year + 5))
         if not years:
             years.add(report.meta.year)
@@ -110,6 +129,10 @@ class Reader:
             if found >= 0.5:
                 return 0.6 * found
         return 0.0
+
+    def coverage(self, weights: dict[str, float], text: str) -> float:
+        """Idf-weighted share of the question's terms found in `text` (0..1)."""
+        return self._coverage(weights, text)
 
     def _coverage(self, weights: dict[str, float], text: str) -> float:
         total = sum(weights.values())
@@ -259,7 +282,9 @@ class Reader:
             return out
         if q == "date":
             for span in S.dates(norm, s, e):
-                add(span, 0.15 if re.search(r"\d+月\d+日", norm[span.start:span.end]) else 0.0, meta_cov)
+                near = any(min(abs(span.start - b), abs(a - span.end)) <= 30 for a, b, _ in anchors)
+                add(span, 0.15 if re.search(r"\d+月\d+日", norm[span.start:span.end]) else 0.0,
+                    meta_cov if (near or meta_cov > cov) else min(cov, 0.2))
             return out
         if q == "meeting":
             for span in S.meetings(norm, s, e):
@@ -319,6 +344,8 @@ class Reader:
                 bonus += 0.08
             if span.unit == "倍" and info.wants_growth:
                 bonus += 0.1 if "倍" in info.text else -0.1
+        elif span.unit == "倍" and "倍" not in info.text:
+            bonus -= 0.2
         elif is_pct:
             bonus -= 0.12 if info.unit_hint else 0.25
         if info.unit_hint:

@@ -18,7 +18,7 @@ SYNONYMS: dict[str, str] = {
     "财政收入": "一般公共预算收入", "地方财政收入": "一般公共预算收入",
     "医保": "基本医疗保险", "规上": "规模以上", "规上工业": "规模以上工业", "规上工业增加值": "规模以上工业增加值",
     "规模以上工业增加值": "规上工业增加值", "规上企业": "规模以上企业", "养老保险": "基本养老保险", "固投": "固定资产投资",
-    "游客": "旅游人数", "旅客": "旅游人数", "收入增速": "人均可支配收入",
+    "游客": "旅游人数", "人大": "人民代表大会", "人代会": "人民代表大会", "旅客": "旅游人数", "收入增速": "人均可支配收入",
 }
 
 #: English words and phrases → report wording (longest phrases first when applied).
@@ -76,6 +76,9 @@ QUESTION_WORDS = frozenset(
     "多少 几 几个 几项 几家 几所 哪些 哪几 哪个 哪家 哪位 哪里 哪儿 哪天 哪一天 哪次 什么 谁 何时 何地 怎样 怎么 如何 是否 "
     "是不是 多大 多高 多长 多远 多久 有没有 吗 呢 么 指 指的是 意思 含义 内容 包括 包含 具体 分别 目标 预期 计划 打算 力争 "
     "争取 确保 要 将 完成 实现 达到 增长 增速 增幅 同比 比 提高 提升 下降 减少 年 今年 去年 明年 期间 时期 时候 "
+    "超过 不少于 不低于 至少 稳定在 表述 怎么表述 说法 形态 类型 种类 方面 领域 措施 举措 名称 哪方面 "
+    "全市 全区 全省 全县 全州 我市 我区 我省 本市 本区 "
+    "亿元 万元 元 亿 万 平方公里 公里 平方米 万人 人 人次 万人次 户 万户 亩 万亩 公顷 吨 万吨 个 家 所 项 座 % 百分点 个百分点 倍 "
     "这篇 这个 该 写 作 作的 新闻稿 一下 幅度 增长率 百分之 百分之几 上年 比上年 同比 一共 总共 全年 大概 大约 数量 数字 情况 哪五个 哪四个 哪三个 哪两个 哪六个 "
     "哪几个 哪几类 哪几种 哪几条 哪几项 哪两类 哪一 哪类 哪种 几类 几种 几条 多高 多大 现在 目前 当时 "
     "which what how who when where many much is are was were the of in for to a an does do did".split()
@@ -178,11 +181,15 @@ def analyze(question: str) -> QuestionInfo:
     if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate:
         unit_hint = "元" if not wants_growth else ""
     if not unit_hint and not wants_growth and not wants_rate and re.search(
-            r"多少(个)?(游客|人|城里人|居民|学生|干部|群众|员工|护理员|老人|教师|医生|名)|多少人", q):
+            r"多少(个)?(游客|人|城里人|居民|学生|干部|群众|员工|护理员|老人|教师|医生|名)|多少人|"
+            r"how many (tourist|people|visitor|resident|student|job|worker|new urban job)", q.lower()):
         unit_hint = "人"
 
     terms: list[str] = []
     for tok in tokenize(q):
+        tok = re.sub(r"^哪[一二三四五六七八九十两几]?|(?<=.)[要的了是在作]$", "", tok) if len(tok) > 1 else tok
+        if not tok:
+            continue
         t = f"{tok}|{SYNONYMS[tok]}" if tok in SYNONYMS else tok
         if t in QUESTION_WORDS or t.isascii() and english:
             continue
