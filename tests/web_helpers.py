@@ -1,0 +1,137 @@
+"""Helpers for the web tests: free ports, a server in a thread, a tiny reverse proxy, headless Chromium.
+
+Kept outside conftest so scripts (e.g. the latency measurement) can use them too.
+"""
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 60.0, auth: tuple[str, str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2, auth=auth).status_code < 500:
+                return
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not up after {timeout}s: {last}")
+
+
+@contextmanager
+def serve_app(app: Any, port: int, root_path: str = "") -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a background thread; yields its base URL."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, root_path=root_path, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    """Forwards /<prefix>/… to the backend with the prefix stripped, streaming the response (SSE works).
+
+    Like the nginx config in docs/web.md: the public Host is passed on (plus X-Forwarded-Host/Proto), so the
+    app builds its public URLs from it.
+    """
+
+    prefix = ""
+    backend = ""
+    protocol_version = "HTTP/1.0"  # the response ends when the connection closes: simple streaming
+
+    def log_message(self, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def _forward(self) -> None:
+        if not self.path.startswith(self.prefix + "/") and self.path != self.prefix:
+            self.send_error(404, "outside the proxied prefix")
+            return
+        path = self.path[len(self.prefix):] or "/"
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else None
+        skip = {"connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding"}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+        headers["x-forwarded-host"] = self.headers.get("host", "")
+        headers["x-forwarded-proto"] = "http"
+        headers["accept-encoding"] = "identity"  # relay bytes as they come, never re-encode
+        with httpx.Client(timeout=120) as client:
+            with client.stream(self.command, self.backend + path, content=body, headers=headers) as resp:
+                self.send_response(resp.status_code)
+                for k, v in resp.headers.multi_items():
+                    if k.lower() not in {"transfer-encoding", "connection", "content-length"}:
+                        self.send_header(k, v)
+                self.send_header("connection", "close")
+                self.end_headers()
+                for chunk in resp.iter_raw():
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+
+@contextmanager
+def reverse_proxy(port: int, prefix: str, backend: str) -> Iterator[str]:
+    """A minimal nginx stand-in: http://127.0.0.1:port/prefix/… → backend/… ."""
+    handler = type("Proxy", (_ProxyHandler,), {"prefix": prefix.rstrip("/"), "backend": backend.rstrip("/")})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def static_server(directory: Path, port: int) -> Iterator[str]:
+    """Serve `directory` on another port: the "intranet portal" that embeds the widget."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)

@@ -1,0 +1,110 @@
+"""Assemble the FastAPI app (API, report view, static files, chat page, widget) and run it with uvicorn.
+
+Route order matters: Starlette matches in registration order, so the API, the
+view and our static files come first, then the widget mount, and the chat page
+mounted at "/" last catches everything else.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+# webapp/__init__.py has already switched Gradio analytics off: a package runs before its modules.
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from assistant.config import Settings
+
+from .api import build_router, install_error_handlers
+from .config import ConfigError, ServerConfig, load_users, normalize_root_path, parse_frame_ancestors
+from .htmlfix import HtmlFixMiddleware
+from .security import BasicAuthMiddleware, SecurityHeadersMiddleware
+from .service import QAService
+from .ui import STATIC_DIR, build_page, build_widget, css, js, theme
+
+logger = logging.getLogger(__name__)
+
+WIDGET_PATH = "/widget"
+STATIC_PATH = "/gwr-static"  # not /static: that name belongs to Gradio's own mount
+
+
+def create_app(config: ServerConfig, service: QAService | None = None) -> FastAPI:
+    """The whole app. Pass `service` to share an already-loaded Assistant (tests, embedding)."""
+    service = service or QAService.create(config.settings, config.workers)
+    base = config.root_path
+    app = FastAPI(title="政府工作报告问答助手 API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.service = service
+    install_error_handlers(app)
+    app.include_router(build_router(service, config.max_body_bytes))
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gwr-static")
+
+    @app.get(WIDGET_PATH, include_in_schema=False)
+    async def widget_slash(request: Request) -> RedirectResponse:
+        """Gradio's mount only answers /widget/; the documented embed URL is /widget. Relative, so any prefix works."""
+        query = request.url.query
+        return RedirectResponse("widget/" + (f"?{query}" if query else ""), status_code=307)
+
+    common = dict(theme=theme(), js=js(), footer_links=[], show_error=False, ssr_mode=False,
+                  mcp_server=False, pwa=False, enable_monitoring=False,
+                  head=(f'<meta name="referrer" content="same-origin">'
+                        f'<link rel="icon" type="image/svg+xml" href="{base}{STATIC_PATH}/favicon.svg">'))
+    gr.mount_gradio_app(app, build_widget(service, base), path=WIDGET_PATH,
+                        root_path=f"{base}{WIDGET_PATH}", css=css("widget"), **common)
+    gr.mount_gradio_app(app, build_page(service, base), path="/", root_path=base or None, css=css("page"), **common)
+
+    if config.auth_enabled:
+        app.add_middleware(BasicAuthMiddleware, users=config.users)
+    app.add_middleware(HtmlFixMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, csp=config.csp())  # outermost: 401s carry it too
+    return app
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python app.py", description="政府工作报告问答助手 — web UI, widget and JSON API.")
+    p.add_argument("--host", default=os.environ.get("GWR_HOST", "127.0.0.1"),
+                   help="interface to listen on (0.0.0.0 for the whole network; default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GWR_PORT", "7860")))
+    p.add_argument("--root-path", default=os.environ.get("GWR_ROOT_PATH", ""),
+                   help="public sub-path when served behind a reverse proxy that strips it, e.g. /qa")
+    p.add_argument("--index-dir", type=Path, default=None, help="index directory (built on first start if empty)")
+    p.add_argument("--corpus", type=Path, default=None, help="directory of report files")
+    p.add_argument("--feedback", type=Path, default=None, help="SQLite file for 👍/👎 votes")
+    p.add_argument("--auth-file", type=Path, default=None,
+                   help="file of 'user:password' lines; enables login (also: env GWR_AUTH='user:pass')")
+    p.add_argument("--frame-ancestors", default=os.environ.get("GWR_FRAME_ANCESTORS"),
+                   help="pages allowed to embed the app, CSP syntax "
+                        "(default: 'self' http://localhost:* http://127.0.0.1:*)")
+    p.add_argument("--workers", type=int, default=2, help="threads answering questions")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return p
+
+
+def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, argparse.Namespace]:
+    args = _parser().parse_args(argv)
+    settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus, feedback_path=args.feedback)
+    return ServerConfig(settings=settings, host=args.host, port=args.port,
+                        root_path=normalize_root_path(args.root_path), users=load_users(args.auth_file),
+                        frame_ancestors=parse_frame_ancestors(args.frame_ancestors), workers=args.workers), args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        config, args = config_from_args(argv)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(config)
+    where = f"http://{config.host}:{config.port}{config.root_path}/"
+    logger.info("serving %s (widget: %swidget, API: %sapi/ask)%s", where, where, where,
+                " with login" if config.auth_enabled else "")
+    uvicorn.run(app, host=config.host, port=config.port, root_path=config.root_path,
+                log_level=args.log_level, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    return 0
