@@ -1,100 +1,242 @@
-"""Answer metrics: accuracy (gold inside a short answer), EM, CMRC-style character F1, abstention."""
+"""Scores for one evaluated item and summaries over many.
+
+Answer metrics follow the CMRC 2018 official evaluation script
+(`cmrc2018_evaluate.py`), because that is the metric Chinese extractive QA
+results are usually quoted in:
+
+* text is lower-cased and split by `mixed_segmentation`: every CJK character is
+  one token, runs of other characters are word-tokenized (there with
+  `nltk.word_tokenize`; here with a small regex that gives the same tokens for
+  numbers, percentages and English words, so we need no NLTK);
+* the CMRC punctuation list is dropped before scoring;
+* F1 is computed from the longest common *contiguous* token sequence (their
+  `find_lcs`), best over the gold answers; EM compares the strings with the
+  punctuation removed.
+
+Unlike the official script we apply NFKC first (the corpus mixes full- and
+half-width forms), so the ASCII images of the full-width punctuation CMRC
+removes are removed too. "." and "%" are *not* punctuation here, as in CMRC:
+"4.4%" and "44%" are different answers.
+
+Retrieval metrics (Hit@k, MRR) take the 1-based rank of the first retrieved
+chunk containing a gold answer, or None when none of the top k does.
+"""
 from __future__ import annotations
 
+import math
 import re
-import statistics
 import unicodedata
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
-_PUNCT = re.compile(r"[\s\u3000,，.。:：;；!！?？、\"“”'‘’()（）《》〈〉【】\[\]{}<>—\-_/\\|·…~`]")
+# The CMRC 2018 list (their "……" can never match a single character; "…" is what they meant) …
+_CMRC_PUNCT = set("-:_*^/\\~`+=，。：？！“”；’《》…·、「」（）－～『』")
+# … plus what NFKC turns their full-width marks into, and the quotes/brackets they forgot.
+PUNCT = frozenset(_CMRC_PUNCT | set(",?!;()‘\"'【】〈〉<>[]{}|") | {"\u3000"})
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# nltk.word_tokenize-like: numbers like 135.53 / 1,000 and words like 5G stay whole; "%" etc. split off
+_WORD = re.compile(r"[^\W_]+(?:[.,'’\-][^\W_]+)*|[^\w\s]|_")
 
-
-def norm_answer(text: str) -> str:
-    """Normalize for matching: NFKC, lower case, punctuation and spaces removed."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
-
-
-def is_correct(answer: str, golds: Sequence[str]) -> bool:
-    """A gold string inside an answer of at most max(40, 3×len(gold)) characters."""
-    a = unicodedata.normalize("NFKC", answer)
-    for g in golds:
-        g2 = unicodedata.normalize("NFKC", g)
-        if g2 and g2 in a and len(a) <= max(40, 3 * len(g2)):
-            return True
-    return False
+HIT_KS: tuple[int, ...] = (1, 3, 5, 10)
 
 
-def exact_match(answer: str, golds: Sequence[str]) -> float:
-    a = norm_answer(answer)
-    return float(any(a == norm_answer(g) for g in golds)) if golds else float(not a)
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "")
 
 
-def _lcs(a: str, b: str) -> int:
+def segment(text: str) -> list[str]:
+    """CMRC `mixed_segmentation(text, rm_punc=True)`: CJK characters singly, other runs as words."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.extend(_WORD.findall("".join(run)))
+            run.clear()
+
+    for ch in nfkc(text).lower().strip():
+        if ch in PUNCT:
+            continue
+        if _CJK.match(ch):
+            flush()
+            out.append(ch)
+        else:
+            run.append(ch)
+    flush()
+    return out
+
+
+def strip_punct(text: str) -> str:
+    """CMRC `remove_punctuation` (plus NFKC and whitespace removal): the form EM compares."""
+    return "".join(ch for ch in nfkc(text).lower().strip() if ch not in PUNCT and not ch.isspace())
+
+
+def longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common contiguous subsequence (CMRC's `find_lcs`)."""
     if not a or not b:
         return 0
-    prev = [0] * (len(b) + 1)
     best = 0
-    for ca in a:
+    prev = [0] * (len(b) + 1)
+    for x in a:
         cur = [0] * (len(b) + 1)
-        for j, cb in enumerate(b, start=1):
-            if ca == cb:
+        for j, y in enumerate(b, start=1):
+            if x == y:
                 cur[j] = prev[j - 1] + 1
-                best = max(best, cur[j])
+                if cur[j] > best:
+                    best = cur[j]
         prev = cur
     return best
 
 
 def char_f1(answer: str, golds: Sequence[str]) -> float:
-    """CMRC 2018 F1: precision/recall of the longest common substring of normalized characters, best gold."""
+    """CMRC 2018 F1, best over golds; with no golds, 1.0 for an empty answer (a correct abstention)."""
     if not golds:
-        return float(not answer)
-    a = norm_answer(answer)
+        return float(not answer.strip())
+    pred = segment(answer)
     best = 0.0
-    for g in golds:
-        gn = norm_answer(g)
-        lcs = _lcs(a, gn)
-        if lcs == 0:
-            continue
-        p, r = lcs / len(a), lcs / len(gn)
-        best = max(best, 2 * p * r / (p + r))
+    for gold in golds:
+        ref = segment(gold)
+        lcs = longest_common_run(pred, ref)
+        if lcs:
+            p, r = lcs / len(pred), lcs / len(ref)
+            best = max(best, 2 * p * r / (p + r))
     return best
 
 
-def percentile(values: Iterable[float], q: float) -> float:
+def exact_match(answer: str, golds: Sequence[str]) -> float:
+    """CMRC 2018 EM: equal after punctuation removal, any gold; with no golds, EM of an empty answer."""
+    if not golds:
+        return float(not answer.strip())
+    a = strip_punct(answer)
+    return float(any(a == strip_punct(g) for g in golds))
+
+
+def is_correct(answer: str, golds: Sequence[str]) -> bool:
+    """A gold inside an answer of at most max(40, 3×len(gold)) characters (NFKC).
+
+    The length cap stops a whole paragraph from counting as a correct answer.
+    """
+    a = nfkc(answer).strip()
+    for gold in golds:
+        g = nfkc(gold).strip()
+        if g and g in a and len(a) <= max(40, 3 * len(g)):
+            return True
+    return False
+
+
+def contains_gold(text: str, golds: Sequence[str]) -> bool:
+    """Whether a passage contains a gold answer verbatim (after NFKC on both sides)."""
+    t = nfkc(text)
+    return any(nfkc(g) and nfkc(g) in t for g in golds)
+
+
+def first_hit_rank(texts: Sequence[str], golds: Sequence[str]) -> int | None:
+    """1-based rank of the first passage containing a gold answer, None if none does."""
+    for rank, text in enumerate(texts, start=1):
+        if contains_gold(text, golds):
+            return rank
+    return None
+
+
+def hit_at(ranks: Sequence[int | None], k: int) -> float | None:
+    """Share of questions whose first gold-containing passage is within the top k (None: no questions)."""
+    if not ranks:
+        return None
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks)
+
+
+def mrr(ranks: Sequence[int | None]) -> float | None:
+    """Mean reciprocal rank, 0 for a question whose gold is not retrieved at all."""
+    if not ranks:
+        return None
+    return sum(1.0 / r for r in ranks if r) / len(ranks)
+
+
+def prf(tp: int, predicted: int, actual: int) -> tuple[float | None, float | None, float | None]:
+    """Precision, recall, F1; None where the denominator is zero (nothing to measure)."""
+    p = tp / predicted if predicted else None
+    r = tp / actual if actual else None
+    if p is None or r is None:
+        return p, r, None
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default), None for no values."""
     vals = sorted(values)
     if not vals:
-        return 0.0
+        return None
     k = (len(vals) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(vals) - 1)
+    lo, hi = int(math.floor(k)), min(int(math.floor(k)) + 1, len(vals) - 1)
     return vals[lo] + (vals[hi] - vals[lo]) * (k - lo)
 
 
-def summarize(rows: list[dict]) -> dict:
-    """Metrics over prediction rows joined with gold (keys: answers, answer, abstained, citations, latency_ms)."""
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def item_correct(row: Mapping) -> bool:
+    """Per-item correctness: a right answer to an answerable question, or an abstention on an unanswerable one."""
+    if row["answers"]:
+        return not row["abstained"] and is_correct(row["answer"], row["answers"])
+    return bool(row["abstained"])
+
+
+def summarize(rows: Sequence[Mapping]) -> dict:
+    """Metrics over prediction rows joined with gold.
+
+    Each row needs: answers (gold list, [] = should abstain), answer, abstained,
+    citations (list of {text, ...}), latency_ms; optionally hit_rank (retrieval,
+    answerable questions only). Ratios with nothing to measure are None.
+    """
     answerable = [r for r in rows if r["answers"]]
     unanswerable = [r for r in rows if not r["answers"]]
-    correct = [r for r in answerable if not r["abstained"] and is_correct(r["answer"], r["answers"])]
-    answered = [r for r in rows if not r["abstained"]]
-    cited_ok = [r for r in answered if r["citations"] and r["answer"] in r["citations"][0]["text"]]
+    answered_ok = [r for r in answerable if not r["abstained"]]
+    correct = [r for r in answered_ok if is_correct(r["answer"], r["answers"])]
+    cited = [r for r in answered_ok if r["citations"] and contains_gold(r["citations"][0]["text"], r["answers"])]
     abst_tp = sum(1 for r in unanswerable if r["abstained"])
     abst_pred = sum(1 for r in rows if r["abstained"])
-    precision = abst_tp / abst_pred if abst_pred else 0.0
-    recall = abst_tp / len(unanswerable) if unanswerable else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    lat = [r["latency_ms"] for r in rows]
-    return {
+    a_p, a_r, a_f = prf(abst_tp, abst_pred, len(unanswerable))
+    ranks = [r.get("hit_rank") for r in answerable if "hit_rank" in r]
+    lat = [float(r["latency_ms"]) for r in rows if not r.get("error")]
+    out: dict = {
         "n": len(rows),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
-        "accuracy": len(correct) / len(answerable) if answerable else 0.0,
-        "exact_match": statistics.fmean(exact_match(r["answer"], r["answers"]) for r in answerable) if answerable else 0.0,
-        "f1": statistics.fmean(char_f1(r["answer"], r["answers"]) for r in answerable) if answerable else 0.0,
-        "citation_contains_answer": len(cited_ok) / len(answered) if answered else 1.0,
+        "correct": len(correct),
+        "accuracy": len(correct) / len(answerable) if answerable else None,
+        "exact_match": _mean([exact_match(r["answer"] if not r["abstained"] else "", r["answers"])
+                              for r in answerable]),
+        "f1": _mean([char_f1(r["answer"] if not r["abstained"] else "", r["answers"]) for r in answerable]),
+        "item_accuracy": _mean([float(item_correct(r)) for r in rows]),
+        "citation_precision": len(cited) / len(answered_ok) if answered_ok else None,
+        "abstained": abst_pred,
         "abstained_unanswerable": abst_tp,
-        "abstention_precision": precision,
-        "abstention_recall": recall,
-        "abstention_f1": f1,
         "wrongly_abstained": sum(1 for r in answerable if r["abstained"]),
+        "answered_unanswerable": sum(1 for r in unanswerable if not r["abstained"]),
+        "abstention_precision": a_p,
+        "abstention_recall": a_r,
+        "abstention_f1": a_f,
+        "errors": sum(1 for r in rows if r.get("error")),
         "latency_ms_p50": percentile(lat, 0.5),
         "latency_ms_p95": percentile(lat, 0.95),
+        "latency_ms_mean": _mean(lat),
     }
+    if ranks:
+        for k in HIT_KS:
+            out[f"hit@{k}"] = hit_at(ranks, k)
+        out["mrr"] = mrr(ranks)
+    else:
+        out.update({f"hit@{k}": None for k in HIT_KS})
+        out["mrr"] = None
+    return out
+
+
+def summarize_by_type(rows: Sequence[Mapping]) -> dict[str, dict]:
+    """`summarize` per question type (sorted by type name)."""
+    return {t: summarize([r for r in rows if r["type"] == t]) for t in sorted({r["type"] for r in rows})}
+
+
+def hit_curve(rows: Sequence[Mapping], max_k: int = 10) -> list[float]:
+    """Hit@1..max_k over the answerable rows that have a retrieval rank (for the Hit@k plot)."""
+    ranks = [r.get("hit_rank") for r in rows if r["answers"] and "hit_rank" in r]
+    return [hit_at(ranks, k) or 0.0 for k in range(1, max_k + 1)] if ranks else []
