@@ -165,21 +165,29 @@ class Reader:
                 score = 0.45 * sent_cov + 0.25 * both_cov + 0.15 * ctx_cov + 0.15 * prior + ctx_bonus
                 scored.append((score, both_cov, chunk, s, e))
         scored.sort(key=lambda x: -x[0])
-        candidates: list[Candidate] = []
-        fallback: list[Candidate] = []
+        tiers: dict[int, list[Candidate]] = {}
         for rank, (score, cov, chunk, s, e) in enumerate(scored):
             report = self.reports[chunk.report_id]
             wide = info.qtype in ("name", "date", "meeting", "place") or rank < max_sentences
             if not wide:
                 continue
             for cand in self._spans(info, weights, report, chunk, s, e, score, cov):
-                (fallback if cand.kind in ("clause", "title_fallback") else candidates).append(cand)
-        pool = candidates or fallback
+                tiers.setdefault(self._tier(info.qtype, cand.kind), []).append(cand)
+        pool = tiers[min(tiers)] if tiers else []
         top_cov = scored[0][1] if scored else 0.0
         if not pool:
             return Reading(None, top_cov, "在最相关的段落中没有找到符合问题类型的答案")
         best = max(pool, key=lambda c: c.score)
         return Reading(best, best.coverage)
+
+    @staticmethod
+    def _tier(qtype: str, kind: str) -> int:
+        """Spans of the kind the question asks for come first; generic clauses last."""
+        if kind == "clause":
+            return 3
+        if kind == "entity" and qtype != "entity":
+            return 2
+        return 1
 
     # ------------------------------------------------------------ context
     def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None,
@@ -309,7 +317,26 @@ class Reader:
                 return out
         if q in ("list", "glossary"):
             for span in S.enumerations(norm, s, e):
-                add(self._trim_prefix(info, norm, span), 0.05)
+                add(self._trim_prefix(info, norm, span), 0.05 + self._lead_in(info, norm, span.start))
+            if out:
+                return out
+        if q in ("entity", "name", "place") and re.search(r"(是|为|有)?(什么|哪里|哪儿|怎样|如何)[?？]?$", info.text):
+            # "…能耗目标是什么？": the answer follows the subject ("…能耗|降低完成省下达目标")
+            top = max(weights.values()) if weights else 0.0
+            for a_start, a_end, w in anchors:
+                if w < 0.5 * top:
+                    continue
+                _, clause_end = S.clause_bounds(norm, s, e, a_end)
+                if 2 <= clause_end - a_end <= 30:
+                    add(S.Span(a_end, clause_end, "entity"), 0.05)
+            if out:
+                return out
+        if q in ("entity", "name", "place"):
+            top = max(weights.values()) if weights else 0.0
+            for a_start, _, w in anchors:
+                span = S.preceding_nouns(norm, s, e, a_start, lists=q == "place")
+                if span and w >= 0.3 * top and not any(ch.isdigit() for ch in norm[span.start:span.end]):
+                    add(span, 0.1 + self._lead_in(info, norm, span.end, after=True))
             if out:
                 return out
         for span in S.clauses(norm, s, e):
@@ -410,6 +437,30 @@ class Reader:
         return best
 
     @staticmethod
+    def _lead_in(info: QuestionInfo, norm: str, pos: int, after: bool = False) -> float:
+        """How well the words around the question's 哪些/哪个 match the text around a span.
+
+        "联动昆明周边及哪些地方" vs "…周边及|昭通、曲靖、凉山": the question's words right before
+        the wh-word are the report's words right before the answer (or right after it, for
+        "哪家央企|定点帮扶" vs "航天科工集团|定点帮扶").
+        """
+        m = re.search(r"哪[些几个家位类种条项]|什么|谁", info.text)
+        if not m:
+            return 0.0
+        if after:
+            q_side = info.text[m.end():]
+            q_side = re.sub(r"^[\u4e00-\u9fff]?(央企|企业|地方|单位|社区|地区|部门)?", "", q_side)
+            common = 0
+            while common < len(q_side) and pos + common < len(norm) and norm[pos + common] == q_side[common]:
+                common += 1
+        else:
+            q_side = info.text[:m.start()]
+            common = 0
+            while common < len(q_side) and pos - common - 1 >= 0 and norm[pos - common - 1] == q_side[-common - 1]:
+                common += 1
+        return min(0.3, 0.08 * common) if common >= 2 else 0.0
+
+    @staticmethod
     def _trim_prefix(info: QuestionInfo, norm: str, span: S.Span) -> S.Span:
         """Drop a leading verb phrase the question already says ("打造健康财政、…" → "健康财政、…")."""
         s = span.start
@@ -417,6 +468,6 @@ class Reader:
         k = 0
         while s + k < span.end and k < 8 and norm[s:s + k + 1] in q:
             k += 1
-        if 2 <= k < (span.end - s) - 2:
+        if 2 <= k < (span.end - s) - 2 and S._LEAD_ADVERBS.fullmatch(norm[s:s + k]):
             s += k
         return S.Span(s, span.end, span.kind, span.unit)

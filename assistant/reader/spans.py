@@ -130,30 +130,55 @@ def places(norm: str, start: int, end: int) -> list[Span]:
     return [Span(m.start(1), m.end(1), "place") for m in PLACE_EVENT.finditer(norm, start, end)]
 
 
+_LEAD_ADVERBS = re.compile(
+    r"^(着力|大力|重点|积极|加快|全力|持续|深入|稳步|推动|推进|聚焦|围绕|实施|培育壮大|培育|壮大|打造|发展|建设|开展|完善|深化|"
+    r"提升|强化|做好|抓好|完成|实现|新建|改造|支持|鼓励|引导)+")
+
+
 def enumerations(norm: str, start: int, end: int) -> list[Span]:
-    """Runs of items joined by 、 (or "和/及/与" before the last), each within one clause."""
+    """Runs of items joined by 、 within one clause, without the verb before or the "等…" after."""
     out = []
     pos = start
     while pos < end:
         s, e = clause_bounds(norm, start, end, pos)
         clause = norm[s:e]
         if clause.count("、") >= 1:
-            # the run starts at the first item: after a leading verb phrase ending in 等/的 if any
             first = clause.find("、")
             item_start = s
             head = norm[s:s + first]
-            for marker in ("包括", "涵盖", "即", "为", "是", "聚焦", "围绕"):
+            for marker in ("包括", "涵盖", "即", "为", "是", "聚焦", "围绕", "及", "和"):
                 k = head.rfind(marker)
-                if k >= 0 and k + len(marker) < len(head):
+                if k >= 0 and k + len(marker) < len(head) - 1:
                     item_start = s + k + len(marker)
                     break
+            m = _LEAD_ADVERBS.match(norm[item_start:s + first])
+            if m and s + first - (item_start + m.end()) >= 2:
+                item_start += m.end()
+            last = clause.rfind("、")
             item_end = e
-            tail = norm[item_end - 2:item_end]
-            if tail in ("等方", "领域"):
-                pass
+            k = norm.find("等", s + last, e)
+            if k > s + last + 1:
+                item_end = k  # "昭通、曲靖、凉山等地" → the list ends before 等
             out.append(Span(item_start, item_end, "list"))
         pos = e + 1
     return out
+
+
+def preceding_nouns(norm: str, start: int, end: int, anchor_start: int, lists: bool = False) -> Span | None:
+    """The noun phrase right before a verb phrase: "航天科工集团|定点帮扶", "临港社区|获评…".
+
+    With `lists`, a 、-joined run of names is kept whole ("因民镇联盟村、田坝社区|地质灾害…").
+    """
+    stops = ",;:。!?“”()" if lists else "、,;:。!?“”()"
+    s = anchor_start
+    while s > start and norm[s - 1] not in stops:
+        s -= 1
+    m = _LEAD_ADVERBS.match(norm[s:anchor_start])
+    if m and anchor_start - s - m.end() >= 2:
+        s += m.end()
+    if 2 <= anchor_start - s <= 24:
+        return Span(s, anchor_start, "entity")
+    return None
 
 
 def clauses(norm: str, start: int, end: int) -> list[Span]:
