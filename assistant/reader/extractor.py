@@ -18,8 +18,6 @@ from ..types import Chunk, Hit, Report
 from . import spans as S
 from .question import QuestionInfo
 
-_PLAN_WORDS = re.compile(r"目标|预期|力争|确保|争取|计划|建议为|将|要|拟|到20\d\d年|今年|规划|推动|实施|加快|新增|新建")
-_ACTUAL_WORDS = re.compile(r"完成|实现|达到|达|建成|累计|较|比上年|同比|增至|提升至|下降|获评|成功|已")
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
 _FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
 
@@ -216,6 +214,8 @@ class Reader:
             bonus -= 0.05
         if info.five_year and ("五年来" in path or "十四五" in path):
             bonus += 0.05
+        elif info.years and "五年来" in path:
+            bonus -= 0.1  # a five-year review does not answer a question about one year
         if info.qtype == "glossary" and chunk.kind == "glossary":
             bonus += 0.1
         if info.qtype in ("name", "date", "meeting", "place") and chunk.kind == "front":
