@@ -4,6 +4,14 @@ Government work reports share one outline: 一、… (level 1), (一)… (level 
 paragraphs opened by a short lead sentence such as "巩固提升铜磷支柱地位。"
 (level 3), and a closing 名词解释 glossary of numbered entries. The parser works
 line by line on the original text, so every offset it returns points into it.
+
+Provincial reports vary the outline, and the parser accepts the variants it has
+seen: level-1 headings without a number ("“十四五”时期工作回顾"), a numbered
+level-2 heading that is a full sentence on its own line ("（一）经济运行顶住压力、
+稳中有进。"), a topic sentence on its own line before its paragraph ("生态底色更加
+亮丽。"), annexes ("附件1" + "2026年省十件民生实事") and glossary variants
+("《政府工作报告》有关内容名词注释", entries numbered "［25］"). Each rule only fires
+on lines the two bundled reports don't have, so their outline is unchanged.
 """
 from __future__ import annotations
 
@@ -13,11 +21,18 @@ from dataclasses import dataclass
 from .text import normalize, sentence_spans
 from .types import Section
 
+#: Bump when a change alters the outline (and so the chunks) of some report.
+OUTLINE_VERSION = "outline-v2"
+
 _CN = "一二三四五六七八九十百"
 L1 = re.compile(r"^[" + _CN + r"]+[、.]\s*\S")
 L2 = re.compile(r"^[((][" + _CN + r"]+[))]\s*\S")
-GLOSSARY_HEAD = re.compile(r"^(名词解释|名词注释|名词解读|注释|附注)[::]?$")
-GLOSSARY_ENTRY = re.compile(r"^(\d{1,3})\s*[.、．]\s*(.+)$")
+GLOSSARY_HEAD = re.compile(r"^(?:(名词解释|名词注释|名词解读|注释|附注)|\S{0,20}(?:名词解释|名词注释|名词解读))[::]?$")
+GLOSSARY_ENTRY = re.compile(r"^(?:(\d{1,3})\s*[.、．]|\[(\d{1,3})\]|【(\d{1,3})】)\s*(?P<body>.+)$")
+# level-1 headings some reports print without "一、"
+UNNUMBERED_L1 = re.compile(r"^[^。!?;,:]{2,26}(?:工作回顾|发展成就|目标任务|重点工作|工作安排|重点任务)$")
+ANNEX = re.compile(r"^附件\s*[\d" + _CN + r"]*[::]?$")
+_INTRO = re.compile(r"以下|如下|下列|方面工作|几个方面|各位代表")
 MAX_HEADING = 60  # a numbered line longer than this is a paragraph, not a heading
 MAX_LEAD = 30  # a paragraph's first sentence up to this length names its topic
 FRONT = "报告开头"
@@ -70,6 +85,25 @@ def lead_sentence(text: str, start: int, end: int) -> tuple[str, int] | None:
     return body, e
 
 
+def _is_heading(line: str) -> bool:
+    """Whether a (normalized) line opens a section, by any of the rules below."""
+    if len(line) > MAX_HEADING:
+        return False
+    return bool(GLOSSARY_HEAD.match(line) or ANNEX.match(line) or UNNUMBERED_L1.match(line)
+                or ((L1.match(line) or L2.match(line)) and (not line.endswith("。") or _one_sentence(line))))
+
+
+def _one_sentence(line: str) -> bool:
+    return len(sentence_spans(line)) == 1
+
+
+def _standalone_lead(line: str) -> bool:
+    """A topic sentence alone on its line ("生态底色更加亮丽。"), naming the paragraph after it."""
+    body = line.rstrip("。")
+    return (line.endswith("。") and 4 <= len(body) <= MAX_LEAD and _one_sentence(line)
+            and not _INTRO.search(line) and not body.startswith(("同时", "此外", "当前")))
+
+
 def parse_outline(text: str) -> Outline:
     """Parse headings and paragraphs; every Block is a verbatim range of `text`."""
     sections: list[Section] = []
@@ -77,18 +111,25 @@ def parse_outline(text: str) -> Outline:
     l1: str | None = None
     l2: str | None = None
     in_glossary = False
-    heading_starts: list[tuple[int, int, str]] = []  # (index in sections, level, title)
-
-    for s, e in _lines(text):
-        line = normalize(text[s:e])
+    in_annex = False
+    unnumbered = False  # the current part's heading has no "一、" (so "一、" lines are its sub-parts)
+    lines = _lines(text)
+    normed = [normalize(text[s:e]) for s, e in lines]
+    pending: tuple[int, int, str] | None = None  # a standalone lead line waiting for its paragraph
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
+        line = normed[i]
+        nxt = normed[i + 1] if i + 1 < len(lines) else ""
+        i += 1
         if len(line) <= MAX_HEADING and GLOSSARY_HEAD.match(line):
-            in_glossary, l1, l2 = True, GLOSSARY, None
+            in_glossary, in_annex, unnumbered, l1, l2 = True, False, False, GLOSSARY, None
             sections.append(Section(level=1, title=GLOSSARY, start=s, end=e))
             continue
         if in_glossary:
             m = GLOSSARY_ENTRY.match(line)
             if m:
-                term = re.split(r"[::]", m.group(2), maxsplit=1)[0].strip()
+                term = re.split(r"[::]", m.group("body"), maxsplit=1)[0].strip()
                 sections.append(Section(level=4, title=term, start=s, end=e))
                 blocks.append(Block(s, e, (GLOSSARY, term), "glossary"))
                 continue
@@ -97,13 +138,30 @@ def parse_outline(text: str) -> Outline:
                 prev = blocks.pop()
                 blocks.append(Block(prev.start, e, prev.path, "glossary"))
                 continue
+        if ANNEX.match(line):
+            title, end = line, e
+            if nxt and len(nxt) <= 30 and not _is_heading(nxt) and not re.search(r"[。!?;,:]", nxt):
+                title, end = f"{line} {nxt}", lines[i][1]  # "附件1" + "2026年省十件民生实事"
+                i += 1
+            l1, l2, in_glossary, in_annex, unnumbered = title, None, False, True, False
+            sections.append(Section(level=1, title=title, start=s, end=end))
+            continue
         if len(line) <= MAX_HEADING and L1.match(line) and not line.endswith("。"):
-            l1, l2, in_glossary = line, None, False
+            if in_annex or unnumbered:  # numbered parts of an annex, or of a part titled without a number
+                l2 = line
+                sections.append(Section(level=2, title=line, start=s, end=e))
+            else:
+                l1, l2, in_glossary = line, None, False
+                sections.append(Section(level=1, title=line, start=s, end=e))
+            continue
+        if len(line) <= MAX_HEADING and UNNUMBERED_L1.match(line) and nxt and not _is_heading(nxt):
+            l1, l2, in_glossary, in_annex, unnumbered = line, None, False, False, True
             sections.append(Section(level=1, title=line, start=s, end=e))
             continue
-        if len(line) <= MAX_HEADING and L2.match(line) and not line.endswith("。"):
-            l2 = line
-            sections.append(Section(level=2, title=line, start=s, end=e))
+        if len(line) <= MAX_HEADING and L2.match(line) and (
+                not line.endswith("。") or (_one_sentence(line) and nxt and not _is_heading(nxt))):
+            l2 = line.rstrip("。") if line.endswith("。") else line
+            sections.append(Section(level=2, title=l2, start=s, end=e))
             continue
         parents = tuple(p for p in (l1, l2) if p)
         if not parents:
@@ -113,6 +171,18 @@ def parse_outline(text: str) -> Outline:
                 blocks.append(Block(prev.start, e, prev.path, "front"))
             else:
                 blocks.append(Block(s, e, (FRONT,), "front"))
+            continue
+        if (pending is None and not in_glossary and _standalone_lead(line) and nxt and not _is_heading(nxt)
+                and len(nxt) > len(line) and not _standalone_lead(nxt)
+                and lead_sentence(text, lines[i][0], lines[i][1]) is None):
+            pending = (s, e, line.rstrip("。"))
+            continue
+        if pending is not None:
+            # the lead line and its paragraph make one block, the lead naming its topic
+            lead_start, lead_end, title = pending
+            pending = None
+            sections.append(Section(level=3, title=title, start=lead_start, end=lead_end))
+            blocks.append(Block(lead_start, e, parents + (title,), "paragraph", lead_end))
             continue
         lead = lead_sentence(text, s, e)
         if lead:

@@ -14,7 +14,13 @@ Layout of an index directory::
 A build writes a fresh `build-*` folder and only then points CURRENT at it, so
 a build killed midway leaves the previous index serving. Every file's sha256 is
 in the manifest; a corrupt or truncated index is detected on load and rebuilt.
-Rebuilds are incremental: chunks (and vectors) of unchanged reports are reused.
+Rebuilds are incremental: chunks (and vectors) of unchanged reports are reused,
+even from a build whose FAISS or BM25 file is damaged (only chunks.jsonl and
+vectors.npy must pass their checksums). Builds take an exclusive lock on
+`.build.lock` in the index directory, so two builds at once run one after the
+other (the second reuses the first's work) instead of racing on CURRENT and on
+the cleanup of old builds; readers never lock, and the build before the live
+one is kept so a reader that has just read CURRENT still finds its files.
 """
 from __future__ import annotations
 
@@ -24,16 +30,19 @@ import logging
 import os
 import shutil
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .chunking import CHUNKER_VERSION, chunk_report
 from .config import Settings
 from .encoders import Encoder, load_encoder
-from .ingest import CorpusFile, UnreadableReport, discover, load_report
+from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report
+from .sections import OUTLINE_VERSION
 from .text import tokenize
 from .types import Chunk, Report, ReportMeta
 
@@ -41,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 INDEX_FORMAT = 1
 CURRENT = "CURRENT"
+LOCK = ".build.lock"
+KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 
 
 class IndexError_(RuntimeError):
@@ -90,11 +101,38 @@ def _fsync_dir(path: Path) -> None:
         pass
 
 
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index directory's build lock (waits for a build running in another process).
+
+    flock is released by the kernel when its holder dies, so a killed build never
+    leaves the lock taken. Where fcntl is missing (Windows) builds are still atomic.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux/macOS
+        yield
+        return
+    with open(index_dir / LOCK, "a+b") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("another build of %s is running; waiting for it to finish", index_dir)
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 def build_signature(settings: Settings, encoder_name: str) -> dict[str, Any]:
     """What, besides the corpus, makes an index out of date when it changes."""
     return {
         "format": INDEX_FORMAT,
         "chunker": CHUNKER_VERSION,
+        "ingest": INGEST_VERSION,
+        "outline": OUTLINE_VERSION,
         "chunking": settings.chunking,
         "max_chunk_chars": settings.max_chunk_chars,
         "chunk_overlap_sentences": settings.chunk_overlap_sentences,
@@ -140,8 +178,9 @@ def staleness(settings: Settings, files: list[CorpusFile] | None = None) -> str 
         return "no index yet"
     if manifest.get("signature") != build_signature(settings, _encoder_key(settings)):
         return "built with other settings or another encoder"
-    files = discover(settings.corpus_dir) if files is None else files
-    have = {f["rel_path"]: f["fingerprint"] for f in manifest.get("files", [])}
+    files = discover(settings.corpus_dir, warn=False) if files is None else files
+    # skipped (unreadable) files count as seen: an unchanged bad file must not trigger a rebuild each start
+    have = {f["rel_path"]: f.get("fingerprint") for f in manifest.get("files", []) + manifest.get("skipped", [])}
     want = {f.rel_path: f.fingerprint for f in files}
     if have != want:
         added = sorted(set(want) - set(have))
@@ -161,14 +200,23 @@ def build_index(
     progress: bool = True,
     on_stage: Callable[[str], None] | None = None,
 ) -> Path:
-    """Build (incrementally) the index for settings.corpus_dir into settings.index_dir, atomically."""
+    """Build (incrementally) the index for settings.corpus_dir into settings.index_dir, atomically.
+
+    Waits for a build of the same index directory running in another process.
+    """
+    with build_lock(settings.index_dir):
+        return _build_locked(settings, encoder, progress, on_stage)
+
+
+def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
+                  on_stage: Callable[[str], None] | None) -> Path:
     t0 = time.perf_counter()
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(index_dir)
     files = discover(settings.corpus_dir)
     encoder = encoder or load_encoder(settings.model)
-    signature = build_signature(settings, _encoder_key(settings) if encoder is None else encoder.name)
-    signature["encoder"] = encoder.name
+    signature = build_signature(settings, encoder.name)
 
     previous = _reusable(index_dir, signature)
     reports: list[Report] = []
@@ -185,11 +233,12 @@ def build_index(
             report = load_report(file)
         except UnreadableReport as exc:
             logger.warning("skipping %s: %s", file.rel_path, exc)
-            skipped.append({"rel_path": file.rel_path, "reason": str(exc)})
+            skipped.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint, "reason": str(exc)})
             continue
         if any(r.meta.id == report.meta.id for r in reports):
             logger.warning("skipping %s: another file already has report id %s", file.rel_path, report.meta.id)
-            skipped.append({"rel_path": file.rel_path, "reason": f"duplicate report id {report.meta.id}"})
+            skipped.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint,
+                            "reason": f"duplicate report id {report.meta.id}"})
             continue
         reports.append(report)
         used_files.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint, "report": report.meta.id})
@@ -215,15 +264,15 @@ def build_index(
         _embed_into(vectors, todo, reports, encoder, settings.embed_batch_size, progress)
     matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, encoder.dim), np.float32)
 
-    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    # unique even for two builds in one process within a second; sorts by time
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     tmp = index_dir / f".tmp-build-{stamp}"
     final = index_dir / f"build-{stamp}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     try:
         _write_build(tmp, settings, signature, files=used_files, skipped=skipped, reports=reports,
-                     chunks=chunks, tokens=tokens, vectors=matrix, seconds=time.perf_counter() - t0)
+                     chunks=chunks, tokens=tokens, vectors=matrix, seconds=time.perf_counter() - t0,
+                     counts={"embedded": len(todo), "reused": reused})
         os.replace(tmp, final)
         pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}"
         pointer_tmp.write_text(final.name, encoding="utf-8")
@@ -234,7 +283,7 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _cleanup_old_builds(index_dir, keep=final.name)
+    _cleanup_old_builds(index_dir, live=final.name)
     logger.info("index built: %d reports, %d chunks (%d embedded, %d reused), %d skipped, %.1fs",
                 len(reports), len(chunks), len(todo), reused, len(skipped), time.perf_counter() - t0)
     return final
@@ -266,7 +315,7 @@ def _embed_into(vectors: list[np.ndarray], todo: list[tuple[int, Chunk]], report
 
 def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, files: list[dict[str, Any]],
                  skipped: list[dict[str, str]], reports: list[Report], chunks: list[Chunk],
-                 tokens: list[list[str]], vectors: np.ndarray, seconds: float) -> None:
+                 tokens: list[list[str]], vectors: np.ndarray, seconds: float, counts: dict[str, int]) -> None:
     import bm25s
     import faiss
 
@@ -293,6 +342,8 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
         "skipped": skipped,
         "reports": [r.meta.id for r in reports],
         "n_chunks": len(chunks),
+        "embedded": counts["embedded"],  # passages this build sent to the encoder
+        "reused": counts["reused"],  # passages (with vectors) taken over from the previous build
         "build_seconds": round(seconds, 2),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "checksums": checksums,
@@ -305,37 +356,89 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
     _fsync_dir(out)
 
 
-def _cleanup_old_builds(index_dir: Path, keep: str) -> None:
+def _remove_leftovers(index_dir: Path) -> None:
+    """Temp folders and pointer files of builds that died (we hold the lock: none is running)."""
     for p in index_dir.iterdir():
-        if p.is_dir() and p.name != keep and (p.name.startswith("build-") or p.name.startswith(".tmp-build-")):
-            # a concurrent build's temp dir is young; leave those alone
-            if p.name.startswith(".tmp-build-") and time.time() - p.stat().st_mtime < 3600:
-                continue
+        if p.name.startswith(".tmp-build-") and p.is_dir():
+            logger.info("removing the leftovers of an interrupted build: %s", p.name)
             shutil.rmtree(p, ignore_errors=True)
+        elif p.name.startswith(f".{CURRENT}.") and p.is_file():
+            p.unlink(missing_ok=True)
+
+
+def _cleanup_old_builds(index_dir: Path, live: str) -> None:
+    """Delete all builds but the live one and the one before it (KEEP_BUILDS)."""
+    builds = sorted((p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("build-")
+                     and p.name != live), key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in builds[KEEP_BUILDS - 1:]:
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def _reusable(index_dir: Path, signature: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
-    """Chunks, tokens and vectors of the current build, by file fingerprint, if compatible."""
-    try:
-        data = load_index(index_dir, verify=True)
-    except IndexError_:
+    """Chunks, tokens and vectors of the current build, by file fingerprint, if compatible.
+
+    Only manifest.json, chunks.jsonl and vectors.npy need to be intact: a build whose
+    FAISS or BM25 file is damaged still saves re-embedding every passage.
+    """
+    build = current_build(index_dir)
+    if build is None:
         return None
-    if data.manifest.get("signature") != signature:
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("signature") != signature:
+            return None
+        checksums = manifest.get("checksums") or {}
+        for rel in ("chunks.jsonl", "vectors.npy"):
+            p = build / rel
+            if rel not in checksums or not p.is_file() or _sha256(p) != checksums[rel]:
+                logger.info("not reusing %s: %s is missing or corrupt", build.name, rel)
+                return None
+        chunks, tokens = _read_chunks(build / "chunks.jsonl")
+        vectors = np.load(build / "vectors.npy")
+        if len(vectors) != len(chunks):
+            return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.info("not reusing %s: %s", build.name, exc)
         return None
     by_report: dict[str, dict[str, Any]] = {}
-    for i, chunk in enumerate(data.chunks):
+    for i, chunk in enumerate(chunks):
         entry = by_report.setdefault(chunk.report_id, {"report_id": chunk.report_id, "chunks": [], "tokens": [],
                                                         "vectors": []})
         entry["chunks"].append(chunk)
-        entry["tokens"].append(data.tokens[i])
-        entry["vectors"].append(data.vectors[i])
-    return {f["fingerprint"]: by_report[f["report"]] for f in data.manifest["files"] if f["report"] in by_report}
+        entry["tokens"].append(tokens[i])
+        entry["vectors"].append(vectors[i])
+    return {f["fingerprint"]: by_report[f["report"]] for f in manifest.get("files", []) if f["report"] in by_report}
+
+
+def _read_chunks(path: Path) -> tuple[list[Chunk], list[list[str]]]:
+    chunks, tokens = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            tokens.append(row.pop("tokens"))
+            row["section_path"] = tuple(row["section_path"])
+            chunks.append(Chunk(**row))
+    return chunks, tokens
 
 
 # ------------------------------------------------------------------ load
 
 def load_index(index_dir: Path, verify: bool = True) -> IndexData:
-    """Load the live build; raises IndexError_ when it is missing or fails its checksums."""
+    """Load the live build; raises IndexError_ when it is missing or fails its checksums.
+
+    A build that vanishes while we read it (replaced and cleaned up by a concurrent
+    build) is retried once with the new CURRENT.
+    """
+    try:
+        return _load_build(index_dir, verify)
+    except IndexError_:
+        build = current_build(index_dir)
+        if build is None or not (build / "manifest.json").exists():
+            raise
+        return _load_build(index_dir, verify)
+
+
+def _load_build(index_dir: Path, verify: bool) -> IndexData:
     import bm25s
     import faiss
 
@@ -355,13 +458,7 @@ def load_index(index_dir: Path, verify: bool = True) -> IndexData:
     try:
         raw_reports = json.loads((build / "reports.json").read_text(encoding="utf-8"))
         reports = {r["meta"]["id"]: Report(meta=ReportMeta(**r["meta"]), text=r["text"]) for r in raw_reports}
-        chunks, tokens = [], []
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                tokens.append(row.pop("tokens"))
-                row["section_path"] = tuple(row["section_path"])
-                chunks.append(Chunk(**row))
+        chunks, tokens = _read_chunks(build / "chunks.jsonl")
         vectors = np.load(build / "vectors.npy")
         faiss_index = faiss.read_index(str(build / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"))
@@ -374,13 +471,31 @@ def load_index(index_dir: Path, verify: bool = True) -> IndexData:
 
 
 def ensure_index(settings: Settings, progress: bool = True) -> IndexData:
-    """Load the index, building it first when it is missing, stale or corrupt."""
-    reason = staleness(settings)
-    if reason is None:
-        try:
-            return load_index(settings.index_dir)
-        except IndexError_ as exc:
-            reason = str(exc)
-    logger.info("building the index: %s", reason)
-    build_index(settings, progress=progress)
+    """Load the index, building it first when it is missing, stale or corrupt.
+
+    The check is repeated under the build lock: when several processes start at once
+    (web workers, a CLI), one builds and the others load what it built.
+    """
+    reason = _why_not_loadable(settings, log=False)
+    if isinstance(reason, IndexData):
+        return reason
+    with build_lock(settings.index_dir):
+        again = _why_not_loadable(settings, log=True)
+        if isinstance(again, IndexData):
+            return again
+        logger.info("building the index: %s", again)
+        _build_locked(settings, None, progress, None)
     return load_index(settings.index_dir)
+
+
+def _why_not_loadable(settings: Settings, log: bool) -> IndexData | str:
+    """The loaded index when it is current and intact, else why not."""
+    reason = staleness(settings)
+    if reason is not None:
+        return reason
+    try:
+        return load_index(settings.index_dir)
+    except IndexError_ as exc:
+        if log:
+            logger.warning("index unusable, rebuilding: %s", exc)
+        return str(exc)

@@ -15,7 +15,8 @@ from typing import Iterable
 
 logger = logging.getLogger(__name__)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+# controls, zero-width marks, and lone surrogates (a JSON client can send "\ud800"; UTF-8 encoding then fails)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 @lru_cache(maxsize=4096)

@@ -1,4 +1,10 @@
-"""Loading reports from the corpus directory: files → (text, metadata)."""
+"""Loading reports from the corpus directory: files → (text, metadata).
+
+Supported: .txt/.md (UTF-8 with or without BOM, GBK/GB18030, UTF-16), .docx,
+text-based .pdf and .html/.htm pages. Every format goes through the same
+web-boilerplate cleaning and metadata inference; a file that cannot be read is
+skipped with one log line naming it and the reason, never failing the build.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,11 +14,16 @@ from pathlib import Path
 
 from ..types import Report
 from .metadata import SIDECAR_SUFFIX, apply_sidecar, infer_metadata
-from .readers import READERS, UnreadableReport, read_report_text
+from .readers import READERS, UnreadableReport, extract_report, read_report_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CorpusFile", "UnreadableReport", "discover", "load_report", "load_corpus", "file_fingerprint"]
+__all__ = ["CorpusFile", "INGEST_VERSION", "UnreadableReport", "discover", "load_report", "load_corpus",
+           "file_fingerprint", "read_report_text"]
+
+#: Bump when a change to reading, cleaning or metadata alters what a file turns into:
+#: the index records it, so indexes built by older code are rebuilt instead of reused.
+INGEST_VERSION = "ingest-v2"
 
 
 @dataclass(frozen=True)
@@ -31,8 +42,12 @@ def file_fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def discover(corpus_dir: Path) -> list[CorpusFile]:
-    """Report files under corpus_dir (sorted, hidden files and sidecars excluded)."""
+def discover(corpus_dir: Path, warn: bool = True) -> list[CorpusFile]:
+    """Report files under corpus_dir (sorted, hidden files and sidecars excluded).
+
+    warn=False for staleness checks, so a file of an unsupported type is logged once per build,
+    not once per check.
+    """
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {corpus_dir}")
     files = []
@@ -43,7 +58,8 @@ def discover(corpus_dir: Path) -> list[CorpusFile]:
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.lower() in ("readme.md", "reports.csv"):
             continue
         if path.suffix.lower() not in READERS:
-            logger.warning("skipping %s: unsupported file type %s", rel, path.suffix or "(none)")
+            if warn:
+                logger.warning("skipping %s: unsupported file type %s", rel, path.suffix or "(none)")
             continue
         try:
             files.append(CorpusFile(path=path, rel_path=rel, fingerprint=file_fingerprint(path)))
@@ -54,9 +70,9 @@ def discover(corpus_dir: Path) -> list[CorpusFile]:
 
 def load_report(file: CorpusFile) -> Report:
     """Read one report; raises UnreadableReport with the reason."""
-    text = read_report_text(file.path)
-    meta = apply_sidecar(infer_metadata(text, file.rel_path), file.path)
-    return Report(meta=meta, text=text)
+    extracted = extract_report(file.path)
+    meta = apply_sidecar(infer_metadata(extracted.text, file.rel_path, extracted.hints), file.path)
+    return Report(meta=meta, text=extracted.text)
 
 
 def load_corpus(corpus_dir: Path) -> list[Report]:

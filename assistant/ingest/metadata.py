@@ -1,6 +1,11 @@
 """Report metadata (title, region, year, date, source) inferred from the text.
 
-A sidecar `<report file>.meta.json` next to the report overrides any field.
+The text's first lines name the report ("2026年甘肃省政府工作报告"), the meeting it
+was delivered at ("——二〇二六年一月二十七日在甘肃省十四届人民代表大会第四次会议上")
+and, on web copies, the publisher ("来源：甘肃日报"). Readers and the web-boilerplate
+cleaner pass what they found outside the text (an HTML page's meta tags, a
+"来源/时间" line they removed) as `hints`. A sidecar `<report file>.meta.json`
+next to the report overrides any field.
 """
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import Mapping
 
 from ..text import normalize
 from ..types import ReportMeta
@@ -22,19 +28,32 @@ _MEETING_REGION = re.compile(r"([\u4e00-\u9fff]{2,14}?" + _REGION_SUFFIX + r")�
 _GOV_REGION = re.compile(r"([\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")人民政府")
 _TITLE_REGION = re.compile(r"(?:\d{4}年)?([\u4e00-\u9fff]{2,12}?" + _REGION_SUFFIX + r")(?:人民政府)?(?:\d{4}年)?(?:《)?政府工作报告")
 _FULL_DATE = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_DATE = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,4})日")
+_MEETING_DATE = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日[^\n。]{0,6}在[^\n。]{2,40}?(?:人民代表大会|人大)")
 _SHORT_DATE = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
 _YEAR = re.compile(r"(20\d\d)年")
 _SOURCE = re.compile(r"来源[:：]\s*([^\s|]{2,30})")
 
 
-def infer_metadata(text: str, rel_path: str) -> ReportMeta:
-    """Best-effort metadata from the first lines of a report, then its sidecar overrides."""
-    head = normalize(text[:1500])
+def infer_metadata(text: str, rel_path: str, hints: Mapping[str, str | None] | None = None) -> ReportMeta:
+    """Best-effort metadata from the first lines of a report and the reader's hints.
+
+    hints may carry "title", "source" and "published" (ISO date) found outside the text.
+    The date is the delivery date from the meeting line when the text has one (that is
+    the report's date); the publication date of a web copy is the fallback.
+    """
+    hints = hints or {}
+    head = _arabic_dates(normalize(text[:1500]))
     lines = [ln.strip() for ln in head.split("\n") if ln.strip()]
     title_line = next((ln for ln in lines[:12] if "政府工作报告" in ln and len(ln) <= 40), "")
+    # a meeting line wrapped by the page ("在广东省第十四届\n人民代表大会") still names the region
+    joined = "".join(lines[:15])
 
     region = ""
-    for pattern, source in ((_MEETING_REGION, head), (_TITLE_REGION, title_line), (_GOV_REGION, head[:300])):
+    for pattern, source in ((_MEETING_REGION, head), (_MEETING_REGION, joined), (_TITLE_REGION, title_line),
+                            (_GOV_REGION, head[:300])):
         m = pattern.search(source)
         if m and _trim_region(m.group(1)):
             region = _trim_region(m.group(1))
@@ -47,14 +66,22 @@ def infer_metadata(text: str, rel_path: str) -> ReportMeta:
     if m:
         year = int(m.group(1))
 
+    if year is None and hints.get("title"):
+        m = _YEAR.search(str(hints["title"]))
+        year = int(m.group(1)) if m else None
+
     date = None
-    m = _FULL_DATE.search(head)
+    m = _MEETING_DATE.search(joined) or _FULL_DATE.search(head)
     if m:
-        date = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        date = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     elif year:
         m = _SHORT_DATE.search(head[:200])
         if m:
-            date = f"{year:04d}-{int(m.group(1)):02d}-{int(m.group(2)):02d}"
+            date = _iso(year, int(m.group(1)), int(m.group(2)))
+    if date is None and hints.get("published"):
+        date = str(hints["published"])
+    if year is None and date:
+        year = int(date[:4])
 
     is_summary = not title_line and ("政府工作报告指出" in head or "开幕" in head[:200])
     stem = Path(rel_path).stem
@@ -62,10 +89,15 @@ def infer_metadata(text: str, rel_path: str) -> ReportMeta:
         title = f"{region}{year}年政府工作报告" + ("(新闻摘要)" if is_summary else "")
     elif title_line:
         title = title_line
+    elif hints.get("title"):
+        title = str(hints["title"])
     else:
         title = stem
     m = _SOURCE.search(head)
-    source = m.group(1) if m else None
+    source = hints.get("source") or (m.group(1) if m else None) or hints.get("site")
+    if not source and region and not is_summary and title_line:
+        # a report with no publisher line is the government's own document
+        source = f"{region}人民政府"
 
     meta = ReportMeta(
         id=_report_id(rel_path), title=title, region=region or "", year=year, date=date, source=source, path=rel_path
@@ -93,6 +125,29 @@ def apply_sidecar(meta: ReportMeta, report_path: Path) -> ReportMeta:
             logger.warning("ignoring non-numeric year in %s", sidecar.name)
             fields.pop("year")
     return ReportMeta(**{**meta.to_dict(), **fields})
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def _cn_number(s: str) -> int:
+    """"二十七" → 27, "十" → 10, "一" → 1."""
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return _CN_DIGITS.get(s, 0)
+
+
+def _arabic_dates(text: str) -> str:
+    """"二〇二六年一月二十七日" → "2026年1月27日" (so one date pattern serves both spellings)."""
+    def repl(m: re.Match[str]) -> str:
+        year = "".join(str(_CN_DIGITS[c]) for c in m.group(1))
+        return f"{year}年{_cn_number(m.group(2))}月{_cn_number(m.group(3))}日"
+
+    return _CN_DATE.sub(repl, text)
 
 
 def _trim_region(name: str) -> str:

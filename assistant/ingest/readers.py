@@ -1,77 +1,100 @@
 """Turn a report file into plain text: decoding and format-specific extraction.
 
-Each reader takes a path and returns the report's text, or raises
-`UnreadableReport` with a reason a person can act on.
+Each reader takes a path and returns an `Extracted` (the text, plus metadata
+hints found outside the text such as an HTML page's <title>), or raises
+`UnreadableReport` with a reason a person can act on. Whatever the format, the
+text then goes through the same checks (not empty, not binary) and the same
+web-boilerplate cleaning, so a .txt copied from a site and the .html page it
+came from index alike.
 """
 from __future__ import annotations
 
-import codecs
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .cleaning import clean_web_text
+from .encoding import UnreadableReport, decode_bytes
+
 logger = logging.getLogger(__name__)
 
-
-class UnreadableReport(Exception):
-    """A report file that cannot be turned into text (the message says why)."""
+__all__ = ["Extracted", "READERS", "UnreadableReport", "decode_bytes", "extract_report", "read_report_text"]
 
 
-def decode_bytes(data: bytes) -> str:
-    """Decode report bytes: UTF-8 (with or without BOM), UTF-16 (BOM), else GB18030.
+@dataclass(frozen=True)
+class Extracted:
+    """A report's text and what its container said about it (keys: title, source, published)."""
 
-    GB18030 is a superset of GBK/GB2312, the encodings older government systems export.
-    """
-    if not data:
-        raise UnreadableReport("the file is empty")
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
-        try:
-            return data.decode("utf-16-le")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise UnreadableReport(f"not valid UTF-8, UTF-16 or GB18030 text ({exc.reason} at byte {exc.start})") from exc
+    text: str
+    hints: dict[str, str] = field(default_factory=dict)
 
 
-def read_plain_text(path: Path) -> str:
-    return decode_bytes(path.read_bytes())
+def read_plain_text(path: Path) -> Extracted:
+    return Extracted(decode_bytes(path.read_bytes()))
 
 
-READERS: dict[str, Callable[[Path], str]] = {
+def _read_docx(path: Path) -> Extracted:
+    from .docx_reader import read_docx
+
+    return read_docx(path)
+
+
+def _read_pdf(path: Path) -> Extracted:
+    from .pdf_reader import read_pdf
+
+    return read_pdf(path)
+
+
+def _read_html(path: Path) -> Extracted:
+    from .html_reader import read_html
+
+    return read_html(path)
+
+
+READERS: dict[str, Callable[[Path], Extracted]] = {
     ".txt": read_plain_text,
     ".md": read_plain_text,
+    ".docx": _read_docx,
+    ".pdf": _read_pdf,
+    ".html": _read_html,
+    ".htm": _read_html,
 }
 
 
-def read_report_text(path: Path) -> str:
-    """The text of a report file, whatever its format; raises UnreadableReport."""
+def extract_report(path: Path) -> Extracted:
+    """The cleaned text of a report file and its metadata hints; raises UnreadableReport."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnreadableReport(f"unsupported file type {path.suffix or '(none)'}")
     try:
-        text = reader(path)
+        extracted = reader(path)
     except UnreadableReport:
         raise
     except OSError as exc:
         raise UnreadableReport(f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # a broken docx/pdf/html: report it, never crash the build
         raise UnreadableReport(f"cannot extract text: {type(exc).__name__}: {exc}") from exc
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = extracted.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not text.strip():
         raise UnreadableReport("no text found in the file")
     if _looks_binary(text):
         raise UnreadableReport("the content is not text (binary data)")
-    return text
+    cleaned = clean_web_text(text)
+    if not cleaned.text.strip():
+        raise UnreadableReport("only web-page boilerplate, no report text")
+    hints = dict(extracted.hints)
+    for key, value in (("source", cleaned.source), ("published", cleaned.published)):
+        if value and not hints.get(key):
+            hints[key] = value
+    if cleaned.removed:
+        logger.debug("%s: removed %d lines of web-page boilerplate", path.name, cleaned.removed)
+    return Extracted(cleaned.text, hints)
+
+
+def read_report_text(path: Path) -> str:
+    """The text of a report file, whatever its format; raises UnreadableReport."""
+    return extract_report(path).text
 
 
 def _looks_binary(text: str) -> bool:
