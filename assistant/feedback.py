@@ -67,7 +67,7 @@ class FeedbackStore:
         cur = conn.execute(
             "INSERT INTO feedback (ts, question, history, report, answer, answer_json, vote, comment) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.strftime("%Y-%m-%dT%H:%M:%S"), question, json.dumps(history or [], ensure_ascii=False), report,
+            (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), question, json.dumps(history or [], ensure_ascii=False), report,
              str(answer.get("answer", "")), json.dumps(answer, ensure_ascii=False), vote, comment),
         )
         return int(cur.lastrowid)

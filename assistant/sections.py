@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import normalize, sentence_spans
+from .text import normalize, sentence_spans, strip_spans
 from .types import Section
 
 #: Bump when a change alters the outline (and so the chunks) of some report.
@@ -57,17 +57,11 @@ class Outline:
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
+    spans, pos = [], 0
     for line in text.split("\n"):
-        s, e = pos, pos + len(line)
-        pos = e + 1
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return strip_spans(text, spans)
 
 
 def lead_sentence(text: str, start: int, end: int) -> tuple[str, int] | None:

@@ -84,6 +84,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         pos = m.end()
     if pos < end:
         spans.append((pos, end))
+    return strip_spans(text, spans)
+
+
+def strip_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with surrounding whitespace excluded; spans that hold only whitespace are dropped."""
     out = []
     for s, e in spans:
         while s < e and text[s].isspace():
