@@ -189,7 +189,8 @@ class Assistant:
         best = reading.best
         if best is None:
             return self._abstain(raw, resolved, info, hits, reading.reason or NOT_FOUND, t0)
-        confidence = max(0.0, min(1.0, best.score / 1.2))
+        # how much of the question the passage covers, and how strongly the span won
+        confidence = max(0.0, min(1.0, 0.5 * best.coverage + 0.5 * min(1.0, best.score / 1.6)))
         missing_terms = [] if best.kind in ("definition", "name", "title", "media", "reporter", "date", "meeting",
                                              "place") else self._missing_terms(info, best)
         if missing_terms:
