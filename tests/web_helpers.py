@@ -103,14 +103,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 def reverse_proxy(port: int, prefix: str, backend: str) -> Iterator[str]:
     """A minimal nginx stand-in: http://127.0.0.1:port/prefix/… → backend/… ."""
     handler = type("Proxy", (_ProxyHandler,), {"prefix": prefix.rstrip("/"), "backend": backend.rstrip("/")})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)):
         yield f"http://127.0.0.1:{port}{prefix}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
@@ -123,11 +117,17 @@ def static_server(directory: Path, port: int) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
+    with _serving(http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def _serving(server: http.server.ThreadingHTTPServer) -> Iterator[None]:
+    """Run a stdlib HTTP server in a daemon thread for the duration of the block."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield
     finally:
         server.shutdown()
         server.server_close()
