@@ -44,35 +44,35 @@ class Assistant:
                                      (self.settings.bm25_weight, self.settings.dense_weight))
         self.reports: dict[str, Report] = self.index.reports
         self._norm_chunks = [normalize(" ".join(c.section_path) + " " + c.text) for c in chunks]
-        self._df_cache: dict[str, float] = {}
+        self._df_cache: dict[str, int] = {}
         self._lock = threading.Lock()
         self.reader = Reader(self.reports, self.idf)
 
     # ------------------------------------------------------------ helpers
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a term over chunks (substring match), cached."""
+    def df(self, term: str) -> int:
+        """In how many chunks a term occurs (substring match; "a|b" either, "a&b" both), cached."""
         cached = self._df_cache.get(term)
         if cached is not None:
             return cached
-        n = len(self._norm_chunks)
         if "&" in term:
             parts = term.split("&")
-            df = sum(1 for t in self._norm_chunks if all(p in t for p in parts))
+            count = sum(1 for t in self._norm_chunks if all(p in t for p in parts))
         else:
             alternatives = term.split("|")
-            df = sum(1 for t in self._norm_chunks if any(a in t for a in alternatives))
-        value = math.log(1 + (n + 1) / (df + 0.5))
-        if df == 0 and len(term) >= 3:  # a term the corpus lacks, but its pieces may exist
-            value *= 0.8
+            count = sum(1 for t in self._norm_chunks if any(a in t for a in alternatives))
         with self._lock:
             if len(self._df_cache) > 50000:
                 self._df_cache.clear()
-            self._df_cache[term] = value
-        return value
+            self._df_cache[term] = count
+        return count
 
-    def df(self, term: str) -> int:
-        alternatives = term.split("|")
-        return sum(1 for t in self._norm_chunks if any(a in t for a in alternatives))
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term over chunks."""
+        df = self.df(term)
+        value = math.log(1 + (len(self._norm_chunks) + 1) / (df + 0.5))
+        if df == 0 and len(term) >= 3:  # a term the corpus lacks, but its pieces may exist
+            value *= 0.8
+        return value
 
     def _refine_terms(self, info: QuestionInfo) -> QuestionInfo:
         """Split compound terms absent from the corpus ("粮食产量") into sub-words it has ("粮食", "产量")."""
