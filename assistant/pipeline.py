@@ -16,7 +16,7 @@ from .dialogue import resolve
 from .encoders import Encoder, load_encoder
 from .reader import Reader, analyze
 from .reader.extractor import context_years
-from .reader.question import KNOWN_PLACES, REGION_ALIASES, QuestionInfo
+from .reader.question import QuestionInfo
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher
 from .store import IndexData, ensure_index
 from .text import clean_question, normalize
@@ -282,4 +282,4 @@ class Assistant:
                       latency_ms=(time.perf_counter() - t0) * 1000, hits=tuple(hits))
 
 
-__all__ = ["Assistant", "NOT_FOUND", "KNOWN_PLACES", "REGION_ALIASES"]
+__all__ = ["Assistant", "NOT_FOUND"]

@@ -5,7 +5,7 @@ Pure functions over the cleaned question text; no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..text import has_cjk, tokenize
 
@@ -104,7 +104,6 @@ class QuestionInfo:
     unit_hint: str = ""  # "人", "户", "亩", "元", …
     quoted: tuple[str, ...] = ()  # “术语” in the question
     english: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?:年|\b)")
