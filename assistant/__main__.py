@@ -17,6 +17,12 @@ def _print_answer(answer) -> None:
         print(f"答案: {answer.answer}")
         print(f"原文: {answer.sentence}")
         print(f"置信度: {answer.confidence:.2f}")
+        if answer.reason:
+            print(answer.reason)
+        if answer.explanation:
+            print(f"依据: {answer.explanation}")
+    for alt in answer.alternatives:
+        print(f"其他报告: {alt.region or alt.title} {alt.answer}  《{alt.title}》")
     for i, c in enumerate(answer.citations, start=1):
         print(f"[{i}] {c.title} · {c.section}")
         text = c.text
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--model", default=None)
     parser.add_argument("--retriever", choices=["hybrid", "bm25", "dense"], default=None)
+    parser.add_argument("--explain", action="store_true", help="print the features behind the chosen span")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -46,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         from .pipeline import Assistant
 
         assistant = Assistant(settings, progress=sys.stderr.isatty())
-        answer = assistant.ask(args.question, history=args.history, report=args.report)
+        answer = assistant.ask(args.question, history=args.history, report=args.report, explain=args.explain)
     except Exception as exc:
         logging.getLogger(__name__).debug("failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)

@@ -40,7 +40,9 @@ class Settings:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     # reader
-    abstain_threshold: float = 0.32
+    abstain_threshold: float = 0.32  # the best span's question-term coverage below which the assistant abstains
+    min_confidence: float = 0.0  # calibrated confidence below which it abstains (see assistant/data/calibration.json)
+    alternative_confidence: float = 0.5  # another report's answer is shown when at least this confident
     missing_term_share: float = 0.3  # a term absent from every report carrying this share of the question
     max_question_chars: int = 500
     embed_batch_size: int = 32

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .reader.question import KNOWN_PLACES, QUESTION_WORDS, SYNONYMS
+from typing import Callable
+
+from .knowledge import lexicon
 from .text import _STOPWORDS, clean_question, tokenize
 
 _FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|另外|以及|and\b|what about|how about)|呢[?？]?$", re.I)
@@ -24,24 +26,25 @@ _UNIT_AFTER_ASK = re.compile(r"(多少)(万|亿)?(人次|人|户|亩|个|家|所
 _REGION_SUFFIX = r"(?:区|市|省|县)?"
 
 
-def _regions(text: str) -> list[str]:
-    found: list[str] = []
-    for place in KNOWN_PLACES:
-        if place in text and not any(place in r for r in found):
-            found.append(place)
-    return found
+PlaceFinder = Callable[[str], list[str]]
 
 
-def _subject_tokens(text: str) -> list[tuple[int, int, str]]:
+def _regions(text: str, find_places: PlaceFinder | None) -> list[str]:
+    """Place names in the text, as the corpus's place finder sees them (none without a finder)."""
+    return list(find_places(text)) if find_places else []
+
+
+def _subject_tokens(text: str, find_places: PlaceFinder | None = None) -> list[tuple[int, int, str]]:
     """(start, end, token) of the subject words of a question, in order."""
     import jieba
 
     out, pos = [], 0
-    regions = _regions(text)
+    regions = _regions(text, find_places)
+    question_words = lexicon().question_words
     for tok in jieba.lcut(text):
         start = text.find(tok, pos)
         pos = start + len(tok)
-        if (not tok.strip() or tok in QUESTION_WORDS or tok in _STOPWORDS or _PERIOD.fullmatch(tok)
+        if (not tok.strip() or tok in question_words or tok in _STOPWORDS or _PERIOD.fullmatch(tok)
                 or any(tok.startswith(r) for r in regions) or not re.search(r"[\u4e00-\u9fff]", tok)
                 or tok in ("目标", "增长", "完成", "要", "达到")):
             continue
@@ -58,8 +61,8 @@ def is_follow_up(question: str) -> bool:
     return len(q) <= 8 and len(tokenize(q)) <= 2
 
 
-def _replace_subject(prev: str, phrase: str) -> str:
-    subjects = _subject_tokens(prev)
+def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = None) -> str:
+    subjects = _subject_tokens(prev, find_places)
     if not subjects:
         return phrase + prev
     if phrase in _MEASURES:
@@ -101,19 +104,23 @@ def _replace_subject(prev: str, phrase: str) -> str:
     return _UNIT_AFTER_ASK.sub(r"\1", result)
 
 
-def resolve(question: str, history: Sequence[str] | None) -> str:
-    """A standalone question for `question` given earlier questions (oldest first)."""
+def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFinder | None = None) -> str:
+    """A standalone question for `question` given earlier questions (oldest first).
+
+    `find_places` finds the place names of a text (the corpus's place finder), so
+    "那四川呢？" replaces the earlier question's place.
+    """
     q = clean_question(question)
     if not history or not is_follow_up(q):
         return q
-    prev = resolve(history[-1], history[:-1]).rstrip("?？")
+    prev = resolve(history[-1], history[:-1], find_places).rstrip("?？")
     core = re.sub(r"^(那么?|那个|还有|另外|以及)", "", q)
     core = re.sub(r"呢[?？]?$|[?？]$", "", core).strip(" ,，的")
     result = prev
 
-    new_regions = _regions(core)
+    new_regions = _regions(core, find_places)
     if new_regions:
-        old = _regions(result)
+        old = _regions(result, find_places)
         if old:
             result = re.sub(re.escape(old[0]) + _REGION_SUFFIX, new_regions[0], result, count=1)
         else:
@@ -148,7 +155,7 @@ def resolve(question: str, history: Sequence[str] | None) -> str:
         # a different question about the same thing: "在哪次会议上？", "是哪天？"
         stem = _PREV_ASK.sub("", result).strip(" ,，的")
         return stem + core + "？"
-    subject = [t for t in tokenize(core) if t not in QUESTION_WORDS and not _PERIOD.fullmatch(t)]
+    subject = [t for t in tokenize(core) if t not in lexicon().question_words and not _PERIOD.fullmatch(t)]
     intent_only = not subject or all(any(t in w for w in _INTENT_WORDS) for t in subject)
     if intent_only:
         if "目标" in core and "目标" not in result:
@@ -156,8 +163,8 @@ def resolve(question: str, history: Sequence[str] | None) -> str:
         if re.search(r"增长|增速|增幅", core) and not re.search(r"增长|增速|增幅", result):
             result = re.sub(r"(是多少|完成多少|多少)$", "增长了多少", result)
         return result + "？"
-    phrase = SYNONYMS.get(core, core)
-    return _replace_subject(result, phrase) + "？"
+    phrase = lexicon().official(core.lower()) or core
+    return _replace_subject(result, phrase, find_places) + "？"
 
 
 __all__ = ["is_follow_up", "resolve"]

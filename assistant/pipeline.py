@@ -1,30 +1,54 @@
-"""The assistant: question → retrieval → extraction → a cited, verbatim answer.
+"""The assistant: question → scope → retrieval → reading → answer policy → a cited, verbatim answer.
 
 `Assistant.ask` is the one entry point the CLI, the evaluation and the web app use.
+Each step is its own component with typed inputs and outputs:
+
+- `dialogue.resolve` turns a follow-up into a standalone question;
+- `reader.analyze` + `TermStats.refine` say what it asks (`QuestionInfo`);
+- `ScopeResolver` says which reports it is about (`Scope`: places, 全国, years);
+- a searcher returns passages for a `Query` (the embedding computed once travels in it);
+- the `Reader` proposes spans with named features (`Candidate`);
+- the `AnswerPolicy` decides to answer or abstain and how confident to be.
 """
 from __future__ import annotations
 
 import logging
-import math
 import re
-import threading
 import time
+from dataclasses import dataclass
 from typing import Collection, Sequence
+
+import numpy as np
 
 from .config import Settings
 from .dialogue import resolve
 from .encoders import Encoder, load_encoder
+from .policy import NOT_FOUND, AnswerPolicy, Decision
 from .reader import Reader, analyze
-from .reader.extractor import context_years
+from .reader.extractor import Candidate
 from .reader.question import QuestionInfo
-from .retriever import BM25Searcher, DenseSearcher, HybridSearcher
+from .reader.terms import TermStats
+from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
+from .scope import Scope, ScopeResolver
 from .store import IndexData, ensure_index
-from .text import clean_question, normalize
-from .types import Answer, Citation, Hit, Report
+from .text import add_words, clean_question
+from .types import Alternative, Answer, Citation, Hit, Report
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = "报告中未找到相关答案"
+_ABOUT_REPORT = re.compile(r"报告|新闻|记者|媒体|来源|report|session|congress", re.I)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The front half of answering: what is asked, of which reports, and the passages found."""
+
+    raw: str
+    resolved: str
+    info: QuestionInfo
+    scope: Scope
+    query: Query
+    hits: tuple[Hit, ...]
 
 
 class Assistant:
@@ -43,113 +67,79 @@ class Assistant:
         self.hybrid = HybridSearcher(self.bm25, self.dense, self.settings.candidates, self.settings.rrf_k,
                                      (self.settings.bm25_weight, self.settings.dense_weight))
         self.reports: dict[str, Report] = self.index.reports
-        self._norm_chunks = [normalize(" ".join(c.section_path) + " " + c.text) for c in chunks]
-        self._df_cache: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self.reader = Reader(self.reports, self.idf)
+        add_words(_corpus_words(self.reports.values()))
+        self.stats = TermStats(chunks)
+        self.scopes = ScopeResolver(self.reports)
+        self.reader = Reader(self.reports, self.stats.idf)
+        self.policy = AnswerPolicy(self.settings, self.reports, self.stats)
 
     # ------------------------------------------------------------ helpers
     def df(self, term: str) -> int:
-        """In how many chunks a term occurs (substring match; "a|b" either, "a&b" both), cached."""
-        cached = self._df_cache.get(term)
-        if cached is not None:
-            return cached
-        if "&" in term:
-            parts = term.split("&")
-            count = sum(1 for t in self._norm_chunks if all(p in t for p in parts))
-        else:
-            alternatives = term.split("|")
-            count = sum(1 for t in self._norm_chunks if any(a in t for a in alternatives))
-        with self._lock:
-            if len(self._df_cache) > 50000:
-                self._df_cache.clear()
-            self._df_cache[term] = count
-        return count
+        return self.stats.df(term)
 
     def idf(self, term: str) -> float:
-        """Inverse document frequency of a term over chunks."""
-        df = self.df(term)
-        value = math.log(1 + (len(self._norm_chunks) + 1) / (df + 0.5))
-        if df == 0 and len(term) >= 3:  # a term the corpus lacks, but its pieces may exist
-            value *= 0.8
-        return value
-
-    def _refine_terms(self, info: QuestionInfo) -> QuestionInfo:
-        """Split compound terms absent from the corpus ("粮食产量") into sub-words it has ("粮食", "产量")."""
-        import dataclasses
-
-        import jieba
-
-        terms: list[str] = []
-        for term in info.terms:
-            if "|" in term or len(term) < 3 or self.df(term) > 0 or not any("\u4e00" <= c <= "\u9fff" for c in term):
-                terms.append(term)
-                continue
-            parts = [p for p in jieba.cut_for_search(term) if p != term and len(p) >= 2 and self.df(p) > 0]
-            # keep the longest non-overlapping pieces
-            chosen: list[str] = []
-            for p in sorted(parts, key=len, reverse=True):
-                if not any(p in c for c in chosen):
-                    chosen.append(p)
-            covered = sum(len(c) for c in chosen)
-            if chosen and covered >= 0.75 * len(term):
-                # the pieces must then be found close together ("粮食…产量")
-                ordered = sorted(chosen, key=term.find)
-                terms.append("&".join(ordered))
-            else:
-                terms.append(term)
-        return dataclasses.replace(info, terms=tuple(dict.fromkeys(terms)))
-
-    def _missing_terms(self, info: QuestionInfo, best) -> list[str]:
-        """Heavy question terms found in no report, nor any two characters of them in the answer's passage.
-
-        "财政赤字", "出口额", "调查失业率" name things the reports never mention: answering them
-        with some other number would be wrong, so the assistant says so instead.
-        """
-        weights = {t: self.idf(t) for t in info.terms}
-        total = sum(weights.values())
-        context = normalize(best.chunk.section + " " + best.chunk.text)
-        out = []
-        for t, w in weights.items():
-            if not total or w / total < self.settings.missing_term_share or len(t) < 2 or "&" in t or "|" in t:
-                continue
-            if self.df(t) == 0 and not any(t[i:i + 2] in context for i in range(len(t) - 1)):
-                out.append(t)
-        return out
+        return self.stats.idf(term)
 
     def report_list(self) -> list[dict]:
         return [r.meta.to_dict() for r in self.reports.values()]
-
-    def _region_reports(self, info: QuestionInfo) -> tuple[set[str], list[str]]:
-        """Reports whose region the question names, and named places no report covers."""
-        preferred: set[str] = set()
-        missing: list[str] = []
-        for place in info.regions:
-            matches = {rid for rid, r in self.reports.items() if r.meta.region.startswith(place)
-                       or place in r.meta.region or (r.meta.region and r.meta.region.rstrip("区市省县") == place)}
-            if matches:
-                preferred |= matches
-            else:
-                missing.append(place)
-        return preferred, missing
 
     def searcher(self, name: str | None = None):
         name = name or self.settings.retriever
         return {"bm25": self.bm25, "dense": self.dense, "hybrid": self.hybrid}[name]
 
-    def retrieve(self, info: QuestionInfo, k: int, reports: Collection[str] | None = None,
-                 retriever: str | None = None, vector=None) -> list[Hit]:
-        """Top-k passages for a question; `vector` reuses an already computed query embedding."""
+    def analyze(self, question: str) -> QuestionInfo:
+        """What a (standalone, cleaned) question asks, with terms refined against the corpus."""
+        return self.stats.refine(analyze(question, self.scopes.find_places(question)))
+
+    def make_query(self, info: QuestionInfo, retriever: str | None = None) -> Query:
         name = retriever or self.settings.retriever
-        if name == "hybrid":
-            return self.hybrid.search(info.search_text, k, reports, lexical_query=info.search_text, vector=vector)
-        if name == "dense":
-            return self.dense.search(info.search_text, k, reports, vector=vector)
-        return self.searcher(name).search(info.search_text, k, reports)
+        vector = self.dense.embed(info.search_text) if name in ("hybrid", "dense") else None
+        return Query(text=info.search_text, lexical=info.search_text, vector=vector)
+
+    def retrieve(self, info: QuestionInfo | Query, k: int, reports: Collection[str] | None = None,
+                 retriever: str | None = None) -> list[Hit]:
+        """Top-k passages for an analysed question (or a ready `Query`), optionally within some reports."""
+        query = info if isinstance(info, Query) else Query(text=info.search_text, lexical=info.search_text)
+        return self.searcher(retriever).search(query, k, reports)
+
+    def prepare(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
+                retriever: str | None = None, k: int | None = None) -> Prepared:
+        """Resolve, analyse, scope and retrieve: everything before reading (the evaluation reuses it)."""
+        raw = question
+        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
+        resolved = resolve(raw, history, self.scopes.find_places)
+        info = self.analyze(resolved)
+        scope = self.scopes.resolve(info, report)
+        query = self.make_query(info, retriever)
+        k = k or self.settings.k
+        if scope.fixed:
+            hits = self.retrieve(query, k, scope.reports, retriever)
+        else:
+            hits = self.retrieve(query, k, None, retriever)
+            if scope.reports:  # the named reports' own passages must be among the candidates
+                extra = self.retrieve(query, k, scope.reports, retriever)
+                seen = {h.chunk.id for h in hits}
+                hits = hits + [h for h in extra if h.chunk.id not in seen]
+        if info.qtype in ("name", "date", "meeting", "place") and _ABOUT_REPORT.search(resolved):
+            hits = hits + self._frame_hits(hits, list(scope.reports) or None)
+        return Prepared(raw, resolved, info, scope, query, tuple(hits))
+
+    def semantic(self, query: Query):
+        """Cosine of the query with a sentence's stored embedding, when the index has sentence vectors."""
+        lookup = getattr(self.index, "sentence_vector", None)
+        if query.vector is None or lookup is None:
+            return None
+        qv = np.asarray(query.vector, dtype=np.float32)
+
+        def score(report_id: str, start: int, end: int) -> float | None:
+            vec = lookup(report_id, start, end)
+            return None if vec is None else float(np.dot(qv, np.asarray(vec, dtype=np.float32)))
+
+        return score
 
     # ------------------------------------------------------------ ask
     def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
-            retriever: str | None = None) -> Answer:
+            retriever: str | None = None, explain: bool = False) -> Answer:
         """Answer `question` (optionally in a conversation, optionally restricted to one report)."""
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else ""
@@ -162,55 +152,48 @@ class Assistant:
             msg = f"没有编号为 {report} 的报告"
             return Answer(question=raw, answer="", sentence="", confidence=0.0, abstained=True, reason=msg,
                           message=msg, latency_ms=(time.perf_counter() - t0) * 1000)
-        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
-        resolved = resolve(raw, history)
-        info = self._refine_terms(analyze(resolved))
-        preferred, missing = self._region_reports(info)
-        scope = [report] if report else None
+        p = self.prepare(raw, history, report, retriever)
+        early = self.policy.before_reading(p.info, p.scope)
+        if early:
+            return self._abstain(p, Decision(False, 0.0, early), t0)
+        best, reason, decision = self._read(p, p.hits)
+        if best is None or not decision.answer:
+            return self._abstain(p, decision if best is not None else Decision(False, 0.0, reason or NOT_FOUND), t0)
+        alternatives = self._alternatives(p, best) if not p.scope.reports else ()
+        return self._answer(p, best, decision, t0, alternatives, explain)
 
-        if missing and not preferred and not report:
-            names = "、".join(missing)
-            hits = self.retrieve(info, 3, scope, retriever)
-            return self._abstain(raw, resolved, info, hits, f"语料中没有{names}的报告", t0)
+    def _read(self, p: Prepared, hits: Sequence[Hit]) -> tuple[Candidate | None, str, Decision]:
+        preferred = set(p.scope.reports) or None
+        avoided = {rid for rid in self.reports if preferred and rid not in preferred} or None
+        reading = self.reader.read(p.info, hits, preferred, avoided, semantic=self.semantic(p.query))
+        if reading.best is None:
+            return None, reading.reason, Decision(False, 0.0, reading.reason or NOT_FOUND)
+        return reading.best, reading.reason, self.policy.decide(p.info, p.scope, reading.best)
 
-        name = retriever or self.settings.retriever
-        vector = self.dense.embed(info.search_text) if name in ("hybrid", "dense") else None
-        hits = self.retrieve(info, self.settings.k, scope, retriever, vector)
-        if preferred and not report:
-            # make sure the named region's passages are among the candidates
-            extra = self.retrieve(info, self.settings.k, sorted(preferred), retriever, vector)
-            seen = {h.chunk.id for h in hits}
-            hits = hits + [h for h in extra if h.chunk.id not in seen]
-        if info.qtype in ("name", "date", "meeting", "place") and re.search(
-                r"报告|新闻|记者|媒体|来源|report|session|congress", resolved, re.I):
-            hits = hits + self._frame_hits(hits, sorted(preferred) if preferred else ([report] if report else None))
-        avoided = {rid for rid in self.reports if preferred and rid not in preferred}
-        reading = self.reader.read(info, hits, preferred or None, avoided or None)
-        best = reading.best
-        if best is None:
-            return self._abstain(raw, resolved, info, hits, reading.reason or NOT_FOUND, t0)
-        # how much of the question the passage covers, and how strongly the span won
-        confidence = max(0.0, min(1.0, 0.5 * best.coverage + 0.5 * min(1.0, best.score / 1.6)))
-        missing_terms = [] if best.kind in ("definition", "name", "title", "media", "reporter", "date", "meeting",
-                                             "place") else self._missing_terms(info, best)
-        if missing_terms:
-            return self._abstain(raw, resolved, info, hits,
-                                 f"{NOT_FOUND}(报告中没有提到“{missing_terms[0]}”)", t0, confidence)
-        if best.coverage < self.settings.abstain_threshold:
-            return self._abstain(raw, resolved, info, hits,
-                                 f"{NOT_FOUND}(问题的关键词在报告中匹配不足)", t0, confidence)
-        if info.years and not info.five_year:
-            years = context_years(best.chunk, self.reports[best.chunk.report_id], best.sent_start)
-            if not years & set(info.years):
-                asked = "、".join(f"{y}年" for y in info.years)
-                return self._abstain(raw, resolved, info, hits, f"{NOT_FOUND}(报告中没有{asked}的相关内容)", t0,
-                                     confidence)
-        if preferred and best.chunk.report_id not in preferred:
-            return self._abstain(raw, resolved, info, hits, f"{NOT_FOUND}(所问地区的报告中没有相关内容)", t0,
-                                 confidence)
-        return self._answer(raw, resolved, info, hits, best, confidence, t0)
+    def _alternatives(self, p: Prepared, best: Candidate, limit: int = 3) -> tuple[Alternative, ...]:
+        """Other reports' answers to a question that names no place ("全国 5%左右 · 东川区 6%以上")."""
+        others: list[str] = []
+        for h in p.hits:
+            rid = h.chunk.report_id
+            if rid != best.chunk.report_id and rid not in others:
+                others.append(rid)
+        out: list[Alternative] = []
+        for rid in others:
+            if len(out) >= limit:
+                break
+            hits = [h for h in p.hits if h.chunk.report_id == rid]
+            cand, _, decision = self._read(p, hits)
+            if cand is None or not decision.answer or decision.confidence < self.settings.alternative_confidence:
+                continue
+            rep = self.reports[rid]
+            out.append(Alternative(report=rid, title=rep.meta.title, region=rep.meta.region,
+                                   answer=rep.text[cand.start:cand.end],
+                                   sentence=rep.text[cand.sent_start:cand.sent_end],
+                                   confidence=decision.confidence, citation=self._citation(cand.chunk,
+                                                                                           (cand.start, cand.end))))
+        return tuple(out)
 
-    def _frame_hits(self, hits: list[Hit], reports: list[str] | None) -> list[Hit]:
+    def _frame_hits(self, hits: Sequence[Hit], reports: list[str] | None) -> list[Hit]:
         """The opening and closing passages of reports (speaker, date, meeting, news credit line)."""
         seen = {h.chunk.id for h in hits}
         wanted = set(reports) if reports else set(self.reports)
@@ -224,7 +207,7 @@ class Assistant:
             if chunk.kind != "glossary":
                 last[chunk.report_id] = chunk
         for chunk in last.values():
-            if chunk.id not in seen:
+            if chunk.id not in seen:  # type: ignore[attr-defined]
                 extra.append(Hit(chunk, 0.0, len(hits) + len(extra) + 1, "frame"))  # type: ignore[arg-type]
         return extra
 
@@ -234,9 +217,9 @@ class Assistant:
         if not q:
             return "请输入一个问题。"
         if len(question) > self.settings.max_question_chars:
-            return f"问题太长了(最多 {self.settings.max_question_chars} 个字),请精简后再问。"
+            return f"问题太长了（最多 {self.settings.max_question_chars} 个字），请精简后再问。"
         if not re.search(r"[\w\u4e00-\u9fff]", q):
-            return "问题中没有文字,请用中文或英文提问。"
+            return "问题中没有文字，请用中文或英文提问。"
         return ""
 
     # ------------------------------------------------------------ results
@@ -252,34 +235,50 @@ class Assistant:
                         text=hit_chunk.text, start=-1, end=-1, report_start=-1, report_end=-1,
                         chunk_id=hit_chunk.id, passage_start=hit_chunk.start, passage_end=hit_chunk.end)
 
-    def _answer(self, raw: str, resolved: str, info: QuestionInfo, hits: list[Hit], best, confidence: float,
-                t0: float) -> Answer:
+    def _answer(self, p: Prepared, best: Candidate, decision: Decision, t0: float,
+                alternatives: tuple[Alternative, ...] = (), explain: bool = False) -> Answer:
         report = self.reports[best.chunk.report_id]
         span_text = report.text[best.start:best.end]
         sentence = report.text[best.sent_start:best.sent_end]
         citations = [self._citation(best.chunk, (best.start, best.end))]
-        weights = {t: self.idf(t) for t in info.terms}
-        for hit in hits:
+        weights = {t: self.idf(t) for t in p.info.terms}
+        for hit in p.hits:
             if len(citations) >= 3:
                 break
-            if hit.chunk.id == best.chunk.id:
+            if hit.chunk.id == best.chunk.id or hit.chunk.report_id != best.chunk.report_id:
                 continue
             pos = hit.chunk.text.find(span_text)
             # a further source must also be about the question, not just share the number
+            from .text import normalize
             related = self.reader.coverage(weights, normalize(hit.chunk.section + " " + hit.chunk.text)) >= 0.6
             if pos >= 0 and related:
-                citations.append(self._citation(hit.chunk, (hit.chunk.start + pos, hit.chunk.start + pos + len(span_text))))
-        return Answer(question=raw, answer=span_text, sentence=sentence, confidence=confidence, abstained=False,
-                      citations=tuple(citations), qtype=info.qtype, resolved_question=resolved,
-                      latency_ms=(time.perf_counter() - t0) * 1000, hits=tuple(hits))
+                citations.append(self._citation(hit.chunk, (hit.chunk.start + pos,
+                                                            hit.chunk.start + pos + len(span_text))))
+        note = ""
+        if not p.scope.reports and len(self.reports) > 1:
+            note = f"答案来自《{report.meta.title}》"
+        return Answer(question=p.raw, answer=span_text, sentence=sentence, confidence=decision.confidence,
+                      abstained=False, reason=note, citations=tuple(citations), qtype=p.info.qtype,
+                      resolved_question=p.resolved, latency_ms=(time.perf_counter() - t0) * 1000,
+                      hits=p.hits, alternatives=alternatives,
+                      explanation=best.explain() if explain else "")
 
-    def _abstain(self, raw: str, resolved: str, info: QuestionInfo, hits: list[Hit], reason: str, t0: float,
-                 confidence: float = 0.0) -> Answer:
-        citations = tuple(self._citation(h.chunk, None) for h in hits[:3])
-        return Answer(question=raw, answer="", sentence="", confidence=confidence, abstained=True, reason=reason,
-                      citations=citations, qtype=info.qtype, resolved_question=resolved,
-                      message=f"{reason}。以下是最接近的段落,供参考。" if citations else reason,
-                      latency_ms=(time.perf_counter() - t0) * 1000, hits=tuple(hits))
+    def _abstain(self, p: Prepared, decision: Decision, t0: float) -> Answer:
+        citations = tuple(self._citation(h.chunk, None) for h in p.hits[:3])
+        reason = decision.reason
+        return Answer(question=p.raw, answer="", sentence="", confidence=decision.confidence, abstained=True,
+                      reason=reason, citations=citations, qtype=p.info.qtype, resolved_question=p.resolved,
+                      message=f"{reason}。以下是最接近的段落，供参考。" if citations else reason,
+                      latency_ms=(time.perf_counter() - t0) * 1000, hits=p.hits)
 
 
-__all__ = ["Assistant", "NOT_FOUND"]
+def _corpus_words(reports) -> list[str]:
+    """Terms the reports themselves define: “quoted” terms and 名词解释 entries (kept whole by the tokenizer)."""
+    words: set[str] = set()
+    for report in reports:
+        for m in re.finditer(r"[“\"]([\u4e00-\u9fffA-Za-z0-9+]{2,10})[”\"]", report.text):
+            words.add(m.group(1))
+    return sorted(words)
+
+
+__all__ = ["Assistant", "NOT_FOUND", "Prepared"]

@@ -119,18 +119,33 @@ def _ensure_jieba() -> None:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    for word in DOMAIN_WORDS:
+    from .knowledge import lexicon
+
+    for word in lexicon().domain_words + ("十四五", "十五五", "名词解释"):
         jieba.add_word(word, freq=200000)
+    for word in _EXTRA_WORDS:
+        jieba.add_word(word, freq=100000)
     _JIEBA_READY = True
 
 
-# Terms of government reports that jieba would otherwise split apart.
-DOMAIN_WORDS = (
-    "地区生产总值", "一般公共预算收入", "一般公共预算支出", "社会消费品零售总额", "固定资产投资", "规上工业",
-    "规上工业增加值", "规模以上工业增加值", "人均可支配收入", "城乡居民人均可支配收入", "常住居民", "十四五", "十五五",
-    "名词解释", "高标准农田", "新能源", "再生资源", "产业投资", "城镇新增就业", "农村劳动力转移就业",
-    "老旧小区", "乡村振兴", "营商环境", "高新技术企业", "非化石能源", "一次能源消费", "磨憨", "滇中新区",
-)
+_EXTRA_WORDS: set[str] = set()
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Words of the indexed corpus (quoted terms, glossary entries) that jieba must keep whole.
+
+    Called with what is derived from the corpus at index time, so a report's own terms
+    tokenize as one word without anyone writing them into code.
+    """
+    new = {w for w in words if 2 <= len(w) <= 12 and w not in _EXTRA_WORDS}
+    if not new:
+        return
+    _EXTRA_WORDS.update(new)
+    if _JIEBA_READY:
+        import jieba
+
+        for word in new:
+            jieba.add_word(word, freq=100000)
 
 
 def tokenize(text: str) -> list[str]:

@@ -91,6 +91,24 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another report's answer to a question that names no place ("全国 5%左右 · 东川区 6%以上")."""
+
+    report: str  # report id
+    title: str
+    region: str
+    answer: str  # verbatim span of that report
+    sentence: str
+    confidence: float
+    citation: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"report": self.report, "title": self.title, "region": self.region, "answer": self.answer,
+                "sentence": self.sentence, "confidence": round(float(self.confidence), 4),
+                "citation": self.citation.to_dict()}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `Assistant.ask` returns: a verbatim span, its sentence, and where it comes from."""
 
@@ -106,6 +124,8 @@ class Answer:
     latency_ms: float = 0.0
     message: str = ""  # a user-facing message (e.g. for empty or invalid questions)
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+    alternatives: tuple[Alternative, ...] = ()  # other reports' answers (questions that name no place)
+    explanation: str = ""  # the named features behind the chosen span (`--explain`)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape (same as a line of predictions.jsonl, minus `id`)."""
@@ -136,4 +156,6 @@ class Answer:
                 for c in self.citations
             ],
             "latency_ms": round(float(self.latency_ms), 2),
+            "report": self.citations[0].report if self.citations and not self.abstained else None,
+            "alternatives": [a.to_dict() for a in self.alternatives],
         }

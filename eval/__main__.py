@@ -91,11 +91,29 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     header, rows = comparison_rows(results)
     print(md_table(header, rows))
+    product = next((r for r in results if r.spec.product), None)
+    if product is not None and (product.by_split or product.by_level):
+        print("\n" + split_table(product))
     print(f"\nwrote {out / 'predictions.jsonl'}, {out / 'metrics.json'}, {md}, {html_path}")
     if interrupted:
         return 130
-    product = next((r for r in results if r.spec.product), None)
     return 0 if product is not None and not product.error else 1
+
+
+def split_table(result) -> str:
+    """Accuracy, citation, refusal and abstention by split and by split/level (the product only)."""
+    lines = ["| group | n | answerable | correct | first citation holds it | refused | unanswerable abstained |",
+             "|---|---|---|---|---|---|---|"]
+
+    def pct(x):
+        return "–" if x is None else f"{100 * x:.1f}%"
+
+    groups = list(result.by_split.items()) + list(result.by_level.items())
+    for name, m in groups:
+        refused = m["wrongly_abstained"] / m["answerable"] if m["answerable"] else None
+        lines.append(f"| {name} | {m['n']} | {m['answerable']} | {pct(m['accuracy'])} | "
+                     f"{pct(m['citation_precision'])} | {pct(refused)} | {pct(m['abstention_recall'])} |")
+    return "\n".join(lines)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -116,6 +134,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     md, html_path = write_report(results, args.dir, meta)
     header, rows = comparison_rows(results)
     print(md_table(header, rows))
+    product = next((r for r in results if r.spec.product), None)
+    if product is not None and (product.by_split or product.by_level):
+        print("\n" + split_table(product))
     print(f"\nwrote {args.dir / 'metrics.json'}, {md}, {html_path}")
     return 0
 

@@ -233,7 +233,13 @@ def summarize(rows: Sequence[Mapping]) -> dict:
 
 def summarize_by_type(rows: Sequence[Mapping]) -> dict[str, dict]:
     """`summarize` per question type (sorted by type name)."""
-    return {t: summarize([r for r in rows if r["type"] == t]) for t in sorted({r["type"] for r in rows})}
+    return summarize_by(rows, "type")
+
+
+def summarize_by(rows: Sequence[Mapping], key: str) -> dict[str, dict]:
+    """`summarize` per value of a row field ("type", "split", "level"); rows without it are left out."""
+    values = sorted({r.get(key) for r in rows if r.get(key)})
+    return {v: summarize([r for r in rows if r.get(key) == v]) for v in values}
 
 
 def hit_curve(rows: Sequence[Mapping], max_k: int = 10) -> list[float]:

@@ -21,7 +21,9 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 KNOWN_TYPES = ("number", "list", "glossary", "name", "date", "place", "target", "paraphrase", "english",
-               "multiturn", "wrong_premise", "unanswerable", "other")
+               "multiturn", "wrong_premise", "unanswerable", "noplace", "other")
+SPLITS = ("dev", "test")
+LEVELS = ("national", "province", "city", "county")
 
 
 class QAFormatError(ValueError):
@@ -37,6 +39,8 @@ class QAItem:
     type: str
     history: tuple[str, ...] = field(default=())
     draft: bool = False  # proposed from feedback, not yet confirmed by a person
+    split: str = ""  # "dev" (rules may be tuned on it) or "test" (reports never tuned on); "" = unsplit
+    level: str = ""  # level of the report asked about: national | province | city | county
 
     @property
     def answerable(self) -> bool:
@@ -64,6 +68,10 @@ def _check(obj: Any, where: str) -> dict[str, Any]:
         raise QAFormatError(f"{where}: 'history' must be a list of strings")
     if obj.get("type") is not None and (not isinstance(obj["type"], str) or not obj["type"].strip()):
         raise QAFormatError(f"{where}: 'type' must be a non-empty string")
+    if obj.get("split") not in (None, "", *SPLITS):
+        raise QAFormatError(f"{where}: 'split' must be one of {', '.join(SPLITS)}")
+    if obj.get("level") not in (None, "", *LEVELS):
+        raise QAFormatError(f"{where}: 'level' must be one of {', '.join(LEVELS)}")
     if "draft" in obj and not isinstance(obj["draft"], bool):
         raise QAFormatError(f"{where}: 'draft' must be true or false")
     return obj
@@ -79,7 +87,8 @@ def parse_line(line: str, where: str) -> QAItem:
     answers = obj["answers"]
     qtype = obj.get("type") or ("unanswerable" if not answers else "other")
     return QAItem(id=str(obj["id"]), question=obj["question"], answers=tuple(answers), report=obj.get("report"),
-                  type=qtype, history=tuple(obj.get("history") or ()), draft=bool(obj.get("draft")))
+                  type=qtype, history=tuple(obj.get("history") or ()), draft=bool(obj.get("draft")),
+                  split=obj.get("split") or "", level=obj.get("level") or "")
 
 
 def load_qa(path: Path) -> list[QAItem]:

@@ -224,6 +224,8 @@ def metrics_document(results: Sequence[SystemResult], meta: Mapping[str, Any]) -
     if product is not None and product.rows:
         doc.update(product.metrics)
         doc["by_type"] = product.by_type
+        doc["by_split"] = product.by_split
+        doc["by_level"] = product.by_level
         doc["failure_categories"] = category_counts(product.rows)
     doc["product"] = product.spec.name if product else None
     doc["meta"] = dict(meta)

@@ -2,7 +2,7 @@
 
 Every question is answered with `Assistant.ask` (exactly what users get) and,
 separately, its top-10 retrieval is recorded (`Assistant.retrieve(..., k=10)`
-on the same resolved and analysed question) for Hit@k/MRR and for the failure
+through the pipeline's own front half, `Assistant.prepare`) for Hit@k/MRR and for the failure
 list. Each prediction line is flushed before the next question starts, and a
 failing question is recorded as an error row, so neither a bug nor Ctrl-C
 loses what was already computed.
@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Sequence
 
-from assistant.dialogue import resolve
-from assistant.reader import analyze
-
 from assistant.text import normalize
 
-from .metrics import contains_gold, first_hit_rank, summarize, summarize_by_type
+from .metrics import contains_gold, first_hit_rank, summarize, summarize_by, summarize_by_type
 from .qa import QAItem
 from .systems import SystemSpec
 
@@ -67,10 +64,8 @@ def snippet(text: str, golds: Sequence[str], width: int = 48) -> str:
 
 
 def retrieved(assistant: Any, item: QAItem, retriever: str, k: int = RETRIEVE_K) -> list[dict[str, Any]]:
-    """Top-k passages for the question as the pipeline sees it (follow-ups resolved), corpus-wide."""
-    history = [h for h in item.history if h.strip()][-6:]
-    info = analyze(resolve(item.question, history))
-    hits = assistant.retrieve(info, k, None, retriever)
+    """Top-k passages exactly as the pipeline retrieves them (`Assistant.prepare`: follow-ups, scope, query)."""
+    hits = list(assistant.prepare(item.question, list(item.history), retriever=retriever, k=k).hits)[:k]
     return [{"rank": i, "chunk_id": h.chunk.id, "report": h.chunk.report_id,
              "section": h.chunk.section, "score": round(float(h.score), 5),
              "contains_gold": contains_gold(h.chunk.text, item.answers),
@@ -99,13 +94,26 @@ class SystemResult:
     def by_type(self) -> dict[str, dict[str, Any]]:
         return summarize_by_type(self.rows) if self.rows else {}
 
+    @property
+    def by_split(self) -> dict[str, dict[str, Any]]:
+        return summarize_by(self.rows, "split") if self.rows else {}
+
+    @property
+    def by_level(self) -> dict[str, dict[str, Any]]:
+        """Per split and level ("test/county"), so levels are never mixed across splits."""
+        if not self.rows:
+            return {}
+        keyed = [{**r, "_sl": f"{r.get('split') or 'all'}/{r['level']}"} for r in self.rows if r.get("level")]
+        return summarize_by(keyed, "_sl")
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.spec.name, "description": self.spec.description, "product": self.spec.product,
                 "retriever": self.spec.retriever, "chunking": self.spec.chunking,
                 "chunking_mode": self.spec.settings.chunking, "model": self.spec.settings.model,
                 "index_dir": str(self.spec.settings.index_dir), "out_dir": str(self.out_dir),
                 "complete": self.complete, "error": self.error, "setup_seconds": round(self.setup_seconds, 2),
-                **self.info, "overall": self.metrics, "by_type": self.by_type}
+                **self.info, "overall": self.metrics, "by_type": self.by_type, "by_split": self.by_split,
+                "by_level": self.by_level}
 
 
 def _progress(items: Sequence[QAItem], desc: str, enabled: bool):
@@ -153,7 +161,7 @@ def evaluate_item(assistant: Any, spec: SystemSpec, item: QAItem) -> tuple[dict[
         logger.exception("[%s] question %s failed", spec.name, item.id)
         row = error_row(item, exc)
     joined: dict[str, Any] = {**row, "answers": list(item.answers), "type": item.type, "gold_report": item.report,
-                              "history": list(item.history)}
+                              "history": list(item.history), "split": item.split, "level": item.level}
     try:
         top = retrieved(assistant, item, spec.retriever)
     except Exception as exc:

@@ -37,6 +37,46 @@ def reports():
     return {r.meta.id: r for r in load_corpus(CORPUS)}
 
 
+ALL_REPORT_FOLDERS = (CORPUS, SHARED / "corpus-extra" / "provinces-2026", SHARED / "corpus-extra" / "more-levels")
+
+
+def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:
+    """The reports of several folders copied into one corpus folder (copied only when changed).
+
+    Copies, not symlinks: the corpus loader refuses files that live outside the corpus folder.
+    """
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    wanted: dict[str, Path] = {}
+    for folder in folders:
+        require(folder.is_dir(), f"report folder missing: {folder}")
+        for p in folder.iterdir():
+            if p.is_file() and p.name != "reports.csv" and not p.name.startswith("."):
+                wanted[p.name] = p
+    for name, src in wanted.items():
+        target = dest / name
+        if not target.exists() or target.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, target)
+    for extra in dest.iterdir():
+        if extra.is_file() and extra.name not in wanted:
+            extra.unlink()
+    return dest
+
+
+@pytest.fixture(scope="session")
+def assistant_all():
+    """One index of every report we have (bundled, 31 provinces, 7 other levels), kept in var/ (gitignored).
+
+    Embeds ~4,800 passages on first use (10–20 minutes on 2 cores); reruns reuse it when current.
+    """
+    from assistant.pipeline import Assistant
+
+    root = PROJECT_ROOT / "var" / "all-reports"
+    settings = Settings().with_(corpus_dir=combined_corpus(root / "corpus"), index_dir=root / "index")
+    return Assistant(settings, progress=False)
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip locally when an optional tool is missing, but fail loudly in CI (a skipped test counts as missing)."""
     if condition:

@@ -92,11 +92,13 @@ class _FakeAssistant:
         return Answer(question=question, answer=action, sentence=action, confidence=0.5, abstained=not action,
                       latency_ms=3.0)
 
-    def retrieve(self, info, k, reports=None, retriever=None):
+    def prepare(self, question, history=None, report=None, retriever=None, k=None):
+        from types import SimpleNamespace
+
         from assistant.types import Chunk, Hit
 
         chunk = Chunk("r#1", "r", ("一、",), "地区生产总值135.53亿元,增长4.4%。", 0, 20)
-        return [Hit(chunk, 1.0, 1, "hybrid")]
+        return SimpleNamespace(hits=(Hit(chunk, 1.0, 1, "hybrid"),))
 
 
 def _items():

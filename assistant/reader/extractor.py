@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 from ..text import normalize, sentence_spans
 from ..types import Chunk, Hit, Report
+from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
 from .question import QuestionInfo
 
@@ -32,6 +33,10 @@ class Candidate:
     kind: str
     score: float
     coverage: float  # idf-weighted share of question terms found in the sentence + section
+    features: tuple[tuple[str, float], ...] = ()  # the named evidence behind `score` ("why this span")
+
+    def explain(self) -> str:
+        return ", ".join(f"{k}={v:+.3f}" for k, v in self.features)
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,16 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
     else:
         years |= {int(y) for y in re.findall(r"(20\d\d)年", text)}
         ctx = path + " " + text
-    if report.meta.year:
-        if "今年" in ctx or "重点工作" in path:
-            years.add(report.meta.year)
-        if "去年" in ctx:
-            years.add(report.meta.year - 1)
+    target, reviewed = target_year(report.meta), reviewed_year(report.meta)
+    if target:
+        if "今年" in ctx or re.search(r"重点工作|工作安排|主要任务|预期目标", path):
+            years.add(target)
         if "十五五" in path:
-            years.update(range(report.meta.year, report.meta.year + 5))
-        if not years:
-            years.add(report.meta.year)
+            years.update(range(target, target + 5))
+    if reviewed and re.search(r"去年|过去一年|一年来|上一年", ctx):
+        years.add(reviewed)
+    if not years and target:
+        years.add(target)
     return years
 
 
@@ -81,13 +87,16 @@ def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
         return True
     if re.search(r"回顾|五年来|一年来", path):
         return False
-    if report.meta.title.endswith("(新闻摘要)") or "预期目标" in report.text[:400]:
+    if re.search(r"摘要", report.meta.title) or "预期目标" in report.text[:400]:
         return True
     return None
 
 
 class Reader:
     """Scores sentences and spans of retrieved chunks for one question."""
+
+    semantic_weight = 0.3  # how much a sentence's embedding similarity adds to its score (at most)
+    semantic_floor = 0.75  # e5 cosines below this carry no evidence
 
     def __init__(self, reports: dict[str, Report], idf: Callable[[str], float]) -> None:
         self.reports = reports
@@ -140,13 +149,20 @@ class Reader:
 
     # ------------------------------------------------------------ main
     def read(self, info: QuestionInfo, hits: Sequence[Hit], preferred: set[str] | None = None,
-             avoided: set[str] | None = None, max_sentences: int = 8) -> Reading:
+             avoided: set[str] | None = None, max_sentences: int = 8,
+             semantic: Callable[[str, int, int], float | None] | None = None) -> Reading:
+        """The best span in the hits' sentences.
+
+        `semantic(report_id, start, end)` is the cosine of the question's embedding with a
+        sentence's (from the index), so English questions and everyday wording still find
+        the sentence whose words they do not share.
+        """
         weights = self._weights(info)
         about_report = info.qtype in ("name", "date", "meeting", "place") and re.search(
             r"报告|report|会议|session|congress|新闻|媒体|记者", info.text, re.I)
         if not weights and not about_report:
             return Reading(None, 0.0, "问题中没有可以检索的关键词")
-        scored: list[tuple[float, float, Chunk, int, int]] = []
+        scored: list[tuple[float, float, Chunk, int, int, tuple[tuple[str, float], ...]]] = []
         n_hits = max(1, len(hits))
         for hit in hits:
             chunk = hit.chunk
@@ -160,16 +176,21 @@ class Reader:
                 sent = norm_text[s:e]
                 sent_cov = self._coverage(weights, sent)
                 both_cov = self._coverage(weights, sent + " " + path_text)
-                score = 0.45 * sent_cov + 0.25 * both_cov + 0.15 * ctx_cov + 0.15 * prior + ctx_bonus
-                scored.append((score, both_cov, chunk, s, e))
+                sim = semantic(chunk.report_id, s, e) if semantic else None
+                sem = self.semantic_weight * max(0.0, (sim - self.semantic_floor)) / (1 - self.semantic_floor) \
+                    if sim is not None else 0.0
+                feats = (("sentence_coverage", 0.45 * sent_cov), ("section_coverage", 0.25 * both_cov),
+                         ("passage_coverage", 0.15 * ctx_cov), ("retrieval_rank", 0.15 * prior),
+                         ("context", ctx_bonus), ("semantic", sem))
+                scored.append((sum(v for _, v in feats), both_cov, chunk, s, e, feats))
         scored.sort(key=lambda x: -x[0])
         tiers: dict[int, list[Candidate]] = {}
-        for rank, (score, cov, chunk, s, e) in enumerate(scored):
+        for rank, (score, cov, chunk, s, e, feats) in enumerate(scored):
             report = self.reports[chunk.report_id]
             wide = info.qtype in ("name", "date", "meeting", "place") or rank < max_sentences
             if not wide:
                 continue
-            for cand in self._spans(info, weights, report, chunk, s, e, score, cov):
+            for cand in self._spans(info, weights, report, chunk, s, e, score, cov, feats):
                 tiers.setdefault(self._tier(info.qtype, cand.kind), []).append(cand)
         pool = tiers[min(tiers)] if tiers else []
         top_cov = scored[0][1] if scored else 0.0
@@ -195,9 +216,10 @@ class Reader:
             bonus += 0.12
         if avoided and chunk.report_id in avoided:
             bonus -= 0.25
-        if info.years:
+        asked = asked_years(info, report.meta)
+        if asked:
             years = context_years(chunk, report)
-            if years & set(info.years):
+            if years & asked:
                 bonus += 0.08
             else:
                 bonus -= 0.15
@@ -214,7 +236,7 @@ class Reader:
             bonus -= 0.05
         if info.five_year and ("五年来" in path or "十四五" in path):
             bonus += 0.05
-        elif info.years and "五年来" in path:
+        elif (info.years or info.relative_year) and "五年来" in path:
             bonus -= 0.1  # a five-year review does not answer a question about one year
         if info.qtype == "glossary" and chunk.kind == "glossary":
             bonus += 0.1
@@ -255,7 +277,7 @@ class Reader:
             1.0, sum(w * v for w, v in best.items()) / max(1e-9, sum(best.keys())))
 
     def _spans(self, info: QuestionInfo, weights: dict[str, float], report: Report, chunk: Chunk, s: int, e: int,
-               sent_score: float, cov: float) -> list[Candidate]:
+               sent_score: float, cov: float, feats: tuple[tuple[str, float], ...] = ()) -> list[Candidate]:
         norm = self._normalized(report)
         anchors = self._anchors(weights, norm, s, e)
         out: list[Candidate] = []
@@ -265,7 +287,9 @@ class Reader:
                 return
             prox = self._proximity(anchors, span.start, span.end, norm)
             out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
-                                 sent_score + 0.25 * prox + extra, coverage))
+                                 sent_score + 0.25 * prox + extra, coverage,
+                                 feats + (("proximity", 0.25 * prox), ("span", extra),
+                                          ("attached", float(coverage >= cov)))))
 
         q = info.qtype
         if chunk.kind == "glossary":
@@ -278,7 +302,8 @@ class Reader:
                 exact = in_question or any(t == title for t in names)
                 if q in ("glossary", "list", "text", "entity", "place") or exact and q != "number":
                     out.append(Candidate(chunk, chunk.start, chunk.end, d.start, d.end, d.kind,
-                                         sent_score + (0.6 if exact else 0.35), max(cov, 0.9 if exact else 0.6)))
+                                         sent_score + (0.6 if exact else 0.35), max(cov, 0.9 if exact else 0.6),
+                                         feats + (("glossary_entry", 0.6 if exact else 0.35), ("attached", 1.0))))
                     return out
         about = q in ("name", "date", "meeting", "place")
         meta_cov = max(cov, 0.6) if about and re.search(r"报告|report|会议|session|congress|新闻|媒体|记者", info.text,
@@ -387,7 +412,7 @@ class Reader:
             bonus -= 0.15
         five = bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start]))
         if five and not info.five_year:
-            bonus -= 0.3 if info.years else 0.08
+            bonus -= 0.3 if (info.years or info.relative_year) else 0.08
         elif five and info.five_year:
             bonus += 0.08
         # "A、B及C分别达x、y、z": keep the value aligned with the item the question names
@@ -408,7 +433,7 @@ class Reader:
             b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
             for a, b, w in anchors
         ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
-        if five and info.years and not info.five_year:
+        if five and (info.years or info.relative_year) and not info.five_year:
             attached = False  # a five-year total or average does not answer a question about one year
         if is_pct and not (info.wants_growth or info.wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"

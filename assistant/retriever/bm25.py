@@ -7,6 +7,7 @@ import numpy as np
 
 from ..text import tokenize
 from ..types import Chunk, Hit
+from .query import Query
 
 
 def _top_k(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
@@ -41,8 +42,8 @@ class BM25Searcher:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
-    def search(self, query: str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
-        scores = self.scores(query)
+    def search(self, query: Query | str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
+        scores = self.scores(Query.of(query).words)
         mask = report_mask(self.chunks, reports)
         return [Hit(self.chunks[i], s, rank, self.name)
                 for rank, (i, s) in enumerate(((i, s) for i, s in _top_k(scores, k, mask) if s > 0), start=1)]

@@ -8,6 +8,7 @@ import numpy as np
 from ..encoders import Encoder
 from ..types import Chunk, Hit
 from .bm25 import report_mask
+from .query import Query
 
 
 class DenseSearcher:
@@ -21,11 +22,11 @@ class DenseSearcher:
     def embed(self, query: str) -> np.ndarray:
         return self.encoder.encode_queries([query])[0]
 
-    def search(self, query: str, k: int = 10, reports: Collection[str] | None = None,
-               vector: np.ndarray | None = None) -> list[Hit]:
+    def search(self, query: Query | str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
         if not self.chunks:
             return []
-        q = self.embed(query) if vector is None else vector
+        query = Query.of(query)
+        q = self.embed(query.text) if query.vector is None else query.vector
         mask = report_mask(self.chunks, reports)
         # over-fetch when filtering by report, then drop other reports' chunks
         fetch = len(self.chunks) if mask is not None else min(k, len(self.chunks))

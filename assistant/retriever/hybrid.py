@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Collection, Sequence
 
 from ..types import Hit
+from .query import Query
 
 
 def reciprocal_rank_fusion(runs: Sequence[Sequence[Hit]], k: int, rrf_k: int = 60,
@@ -32,9 +33,11 @@ class HybridSearcher:
         self.rrf_k = rrf_k
         self.weights = weights
 
-    def search(self, query: str, k: int = 10, reports: Collection[str] | None = None,
-               lexical_query: str | None = None, vector=None) -> list[Hit]:
+    def search(self, query: Query | str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
+        query = Query.of(query)
+        if query.vector is None:  # embed once for both the dense run and any caller reusing the query
+            query = Query(query.text, query.lexical, self.dense.embed(query.text))
         n = max(k, self.candidates)
-        lex = self.lexical.search(lexical_query or query, n, reports)
-        den = self.dense.search(query, n, reports, vector=vector)
+        lex = self.lexical.search(query, n, reports)
+        den = self.dense.search(query, n, reports)
         return reciprocal_rank_fusion([lex, den], k, self.rrf_k, self.weights)

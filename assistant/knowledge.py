@@ -1,0 +1,99 @@
+"""General knowledge of government reports, read from the data files in `assistant/data/`.
+
+Kept out of code so a maintainer can read and extend it: official terms and their
+everyday wordings (`terms.tsv`), English words and their Chinese report wording
+(`english.tsv`), the function words of questions (`question_words.txt`). Nothing
+in these files is about one particular report; what is particular to a report
+(its region, years, quoted terms) is derived from the corpus at index time.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Wordings → official terms, English → Chinese, and question function words."""
+
+    variants: tuple[tuple[str, str], ...]  # (wording, official term), longest wording first
+    english: tuple[tuple[str, str], ...]  # (english phrase, space-separated Chinese terms), longest first
+    question_words: frozenset[str]
+
+    def official(self, word: str) -> str | None:
+        """The official term a wording stands for (None when it is not a known wording)."""
+        return _variant_map(self).get(word)
+
+    @property
+    def domain_words(self) -> tuple[str, ...]:
+        """Multi-character Chinese terms the tokenizer should keep whole."""
+        words = {w for pair in self.variants for w in pair if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)}
+        for _, zh in self.english:
+            words.update(w for w in zh.split() if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
+        return tuple(sorted(words))
+
+
+def _rows(name: str) -> list[list[str]]:
+    rows = []
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        rows.append([part.strip() for part in line.split("\t")])
+    return rows
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The lexicon of the data files (read once)."""
+    variants: list[tuple[str, str]] = []
+    for row in _rows("terms.tsv"):
+        if len(row) < 2:
+            continue
+        official = row[0]
+        for wording in row[1].split("|"):
+            wording = wording.strip()
+            if wording and wording != official:
+                variants.append((wording.lower(), official))
+    english = [(row[0].lower(), row[1]) for row in _rows("english.tsv") if len(row) >= 2]
+    words = frozenset(w for row in _rows_plain("question_words.txt") for w in row.split())
+    return Lexicon(variants=tuple(sorted(variants, key=lambda p: -len(p[0]))),
+                   english=tuple(sorted(english, key=lambda p: -len(p[0]))),
+                   question_words=words)
+
+
+def _rows_plain(name: str) -> list[str]:
+    return [ln for ln in (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+_VARIANT_MAPS: dict[int, dict[str, str]] = {}
+
+
+def _variant_map(lex: Lexicon) -> dict[str, str]:
+    key = id(lex)
+    m = _VARIANT_MAPS.get(key)
+    if m is None:
+        m = _VARIANT_MAPS[key] = {}
+        for wording, official in lex.variants:
+            m.setdefault(wording, official)
+    return m
+
+
+def translate_english(text: str, lex: Lexicon | None = None) -> list[str]:
+    """Chinese report terms for the English words and phrases in `text` (longest phrases first)."""
+    lex = lex or lexicon()
+    lowered = " " + re.sub(r"[^a-z0-9.&+\-' ]+", " ", text.lower()) + " "
+    out: list[str] = []
+    for phrase, zh in lex.english:
+        pattern = r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:s|es)?(?![a-z0-9])"
+        if re.search(pattern, lowered):
+            out.extend(zh.split())
+            lowered = re.sub(pattern, " ", lowered)
+    return list(dict.fromkeys(out))
+
+
+__all__ = ["DATA_DIR", "Lexicon", "lexicon", "translate_english"]

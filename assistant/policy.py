@@ -1,0 +1,107 @@
+"""When to answer and how sure to be: every abstention rule and the confidence, in one place.
+
+The reader proposes its best span; the policy decides whether the reports really
+say it. Its thresholds live in `Settings`; the confidence is a logistic function of
+the reader's named features whose weights are read from `assistant/data/calibration.json`
+(fit on a QA set over many reports with `python -m eval calibrate`).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+from .config import Settings
+from .knowledge import DATA_DIR
+from .reader.extractor import Candidate, context_years
+from .reader.question import QuestionInfo
+from .reader.terms import TermStats
+from .scope import Scope, asked_years
+from .text import normalize
+from .types import Report
+
+NOT_FOUND = "报告中未找到相关答案"
+
+# answer kinds about the report itself (speaker, date, meeting): key-term rules do not apply
+_FRAME_KINDS = ("definition", "name", "title", "media", "reporter", "date", "meeting", "place")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The policy's verdict on the reader's best candidate."""
+
+    answer: bool
+    confidence: float
+    reason: str = ""
+
+
+@lru_cache(maxsize=4)
+def load_calibration(path: str) -> dict[str, float]:
+    try:
+        data = json.loads(open(path, encoding="utf-8").read())
+        return {str(k): float(v) for k, v in data.get("weights", {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+DEFAULT_WEIGHTS = {"bias": -2.0, "coverage": 3.0, "score": 1.5, "attached": 0.5, "semantic": 1.0}
+
+
+def confidence(features: Mapping[str, float], weights: Mapping[str, float] | None = None) -> float:
+    """Logistic confidence from named features (missing features count 0)."""
+    w = dict(weights or DEFAULT_WEIGHTS)
+    z = w.get("bias", 0.0) + sum(v * features.get(k, 0.0) for k, v in w.items() if k != "bias")
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+class AnswerPolicy:
+    """Owns the abstention rules; pure given the reports, the term statistics and the settings."""
+
+    def __init__(self, settings: Settings, reports: Mapping[str, Report], stats: TermStats) -> None:
+        self.settings = settings
+        self.reports = reports
+        self.stats = stats
+        self.weights = load_calibration(str(DATA_DIR / "calibration.json")) or DEFAULT_WEIGHTS
+
+    def before_reading(self, info: QuestionInfo, scope: Scope) -> str:
+        """A reason to abstain before reading anything ("" when there is none)."""
+        if scope.fixed:
+            return ""
+        if scope.missing and not scope.reports:
+            return f"语料中没有{'、'.join(scope.missing)}的报告"
+        if scope.year_mismatch and scope.reports:
+            asked = "、".join(f"{y}年" for y in scope.year_mismatch)
+            return f"{NOT_FOUND}（所问地区的报告中没有{asked}的相关内容）"
+        return ""
+
+    def features(self, best: Candidate) -> dict[str, float]:
+        return {"coverage": best.coverage, "score": best.score, **dict(best.features)}
+
+    def decide(self, info: QuestionInfo, scope: Scope, best: Candidate | None, reason: str = "") -> Decision:
+        if best is None:
+            return Decision(False, 0.0, reason or NOT_FOUND)
+        conf = confidence(self.features(best), self.weights)
+        report = self.reports[best.chunk.report_id]
+        if best.kind not in _FRAME_KINDS:
+            context = normalize(best.chunk.section + " " + best.chunk.text)
+            missing = self.stats.missing(info, context, self.settings.missing_term_share)
+            if missing:
+                return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{missing[0]}”）")
+        if best.coverage < self.settings.abstain_threshold:
+            return Decision(False, conf, f"{NOT_FOUND}（问题的关键词在报告中匹配不足）")
+        years = asked_years(info, report.meta)
+        if years and not info.five_year:
+            found = context_years(best.chunk, report, best.sent_start)
+            if not found & years:
+                asked = "、".join(f"{y}年" for y in sorted(years))
+                return Decision(False, conf, f"{NOT_FOUND}（报告中没有{asked}的相关内容）")
+        if scope.reports and not scope.fixed and best.chunk.report_id not in scope.reports:
+            return Decision(False, conf, f"{NOT_FOUND}（所问地区的报告中没有相关内容）")
+        if conf < self.settings.min_confidence:
+            return Decision(False, conf, f"{NOT_FOUND}（把握不足）")
+        return Decision(True, conf)
+
+
+__all__ = ["AnswerPolicy", "Decision", "NOT_FOUND", "confidence"]

@@ -1,0 +1,94 @@
+"""Corpus statistics of question terms: document frequency, idf, and compound-term refinement.
+
+A question's words are weighed by how rare they are among the indexed passages, so
+"地区生产总值" counts for more than "发展". Terms are matched as substrings of the
+normalized passage (with its section path), which is how the reader matches them too.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from typing import Sequence
+
+from ..text import normalize
+from ..types import Chunk
+from .question import QuestionInfo
+
+
+class TermStats:
+    """Document frequencies over the indexed chunks ("a|b": either, "a&b": both), cached."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._texts = [normalize(" ".join(c.section_path) + " " + c.text) for c in chunks]
+        self._cache: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return len(self._texts)
+
+    def df(self, term: str) -> int:
+        """In how many chunks a term occurs."""
+        cached = self._cache.get(term)
+        if cached is not None:
+            return cached
+        if "&" in term:
+            parts = term.split("&")
+            count = sum(1 for t in self._texts if all(p in t for p in parts))
+        else:
+            alternatives = term.split("|")
+            count = sum(1 for t in self._texts if any(a in t for a in alternatives))
+        with self._lock:
+            if len(self._cache) > 50000:
+                self._cache.clear()
+            self._cache[term] = count
+        return count
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term over chunks."""
+        df = self.df(term)
+        value = math.log(1 + (self.size + 1) / (df + 0.5))
+        if df == 0 and len(term) >= 3:  # a term the corpus lacks, but its pieces may exist
+            value *= 0.8
+        return value
+
+    def refine(self, info: QuestionInfo) -> QuestionInfo:
+        """Split compound terms absent from the corpus ("粮食产量") into sub-words it has ("粮食&产量")."""
+        import jieba
+
+        terms: list[str] = []
+        for term in info.terms:
+            if "|" in term or len(term) < 3 or self.df(term) > 0 or not any("\u4e00" <= c <= "\u9fff" for c in term):
+                terms.append(term)
+                continue
+            parts = [p for p in jieba.cut_for_search(term) if p != term and len(p) >= 2 and self.df(p) > 0]
+            chosen: list[str] = []  # the longest non-overlapping pieces
+            for p in sorted(parts, key=len, reverse=True):
+                if not any(p in c for c in chosen):
+                    chosen.append(p)
+            covered = sum(len(c) for c in chosen)
+            if chosen and covered >= 0.75 * len(term):
+                terms.append("&".join(sorted(chosen, key=term.find)))  # found close together
+            else:
+                terms.append(term)
+        return dataclasses.replace(info, terms=tuple(dict.fromkeys(terms)))
+
+    def missing(self, info: QuestionInfo, context: str, share: float) -> list[str]:
+        """Heavy question terms found in no passage, nor any two characters of them in `context`.
+
+        "财政赤字", "出口额" name things the reports never mention: answering them with some
+        other number would be wrong.
+        """
+        weights = {t: self.idf(t) for t in info.terms}
+        total = sum(weights.values())
+        out = []
+        for t, w in weights.items():
+            if not total or w / total < share or len(t) < 2 or "&" in t or "|" in t:
+                continue
+            if self.df(t) == 0 and not any(t[i:i + 2] in context for i in range(len(t) - 1)):
+                out.append(t)
+        return out
+
+
+__all__ = ["TermStats"]

@@ -1,0 +1,66 @@
+"""The years of a report (reviewed, target) and the years a question asks about, per report.
+
+A report delivered in year Y reviews Y−1 (完成/实现) and sets targets for Y (预期目标);
+"今年/去年/明年" in a question count from the report asked about. Identity fields
+read at index time (`reviewed_year`, `target_year`, `level`) are used when present.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .types import ReportMeta
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .reader.question import QuestionInfo
+
+
+def reviewed_year(meta: ReportMeta) -> int | None:
+    """The year a report looks back on (a report delivered in Y reviews Y−1)."""
+    value = getattr(meta, "reviewed_year", None)
+    if value:
+        return int(value)
+    return meta.year - 1 if meta.year else None
+
+
+def target_year(meta: ReportMeta) -> int | None:
+    """The year a report sets its targets for (the year it is delivered in)."""
+    value = getattr(meta, "target_year", None)
+    if value:
+        return int(value)
+    return meta.year
+
+
+def level_of(meta: ReportMeta) -> str:
+    """national | province | city | county ("" when unknown)."""
+    return str(getattr(meta, "level", "") or "")
+
+
+def asked_years(info: "QuestionInfo", meta: ReportMeta) -> set[int]:
+    """The years a question asks about, for one report: named years, or 今年/去年/明年 relative to it."""
+    if info.years:
+        return set(info.years)
+    if info.relative_year == "this":
+        y = target_year(meta)
+    elif info.relative_year == "last":
+        y = reviewed_year(meta)
+    elif info.relative_year == "next":
+        t = target_year(meta)
+        y = t + 1 if t else None
+    else:
+        y = None
+    return {y} if y else set()
+
+
+def covered_years(meta: ReportMeta) -> set[int]:
+    """Years a report speaks about with figures: the year reviewed, the target year, and its five-year span."""
+    out: set[int] = set()
+    r, t = reviewed_year(meta), target_year(meta)
+    if r:
+        out.update(range(r - 4, r + 1))
+    if t:
+        out.update(range(t, t + 5))  # targets, and the new five-year plan's horizon
+    return out
+
+
+
+__all__ = ["asked_years", "covered_years", "level_of", "reviewed_year", "target_year"]
