@@ -19,6 +19,14 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: _env_path("GWR_CORPUS_DIR", PROJECT_ROOT / "corpus"))
@@ -41,11 +49,13 @@ class Settings:
     bm25_weight: float = 1.0
     # reader
     abstain_threshold: float = 0.32  # the best span's question-term coverage below which the assistant abstains
-    min_confidence: float = 0.0  # calibrated confidence below which it abstains (see assistant/data/calibration.json)
+    # confidence below which it abstains; None: the threshold fit with the weights in assistant/data/calibration.json
+    min_confidence: float | None = field(default_factory=lambda: _env_float("GWR_MIN_CONFIDENCE"))
     alternative_confidence: float = 0.5  # another report's answer is shown when at least this confident
     missing_term_share: float = 0.3  # a term absent from every report carrying this share of the question
     max_question_chars: int = 500
     embed_batch_size: int = 32
+    embedding_cache: bool = True  # keep passage vectors by text in the index folder, so rebuilds re-embed only new text
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""

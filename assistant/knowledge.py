@@ -31,7 +31,8 @@ class Lexicon:
     @property
     def domain_words(self) -> tuple[str, ...]:
         """Multi-character Chinese terms the tokenizer should keep whole."""
-        words = {w for pair in self.variants for w in pair if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)}
+        # official terms only: an everyday wording kept whole would hide the official words inside it
+        words = {o for _, o in self.variants if len(o) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", o)}
         for _, zh in self.english:
             words.update(w for w in zh.split() if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
         return tuple(sorted(words))

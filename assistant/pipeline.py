@@ -158,7 +158,8 @@ class Assistant:
             return self._abstain(p, Decision(False, 0.0, early), t0)
         best, reason, decision = self._read(p, p.hits)
         if best is None or not decision.answer:
-            return self._abstain(p, decision if best is not None else Decision(False, 0.0, reason or NOT_FOUND), t0)
+            return self._abstain(p, decision if best is not None else Decision(False, 0.0, reason or NOT_FOUND), t0,
+                                 best)
         alternatives = self._alternatives(p, best) if not p.scope.reports else ()
         return self._answer(p, best, decision, t0, alternatives, explain)
 
@@ -261,15 +262,17 @@ class Assistant:
                       abstained=False, reason=note, citations=tuple(citations), qtype=p.info.qtype,
                       resolved_question=p.resolved, latency_ms=(time.perf_counter() - t0) * 1000,
                       hits=p.hits, alternatives=alternatives,
-                      explanation=best.explain() if explain else "")
+                      explanation=best.explain() if explain else "",
+                      features=tuple(self.policy.features(best).items()))
 
-    def _abstain(self, p: Prepared, decision: Decision, t0: float) -> Answer:
+    def _abstain(self, p: Prepared, decision: Decision, t0: float, best: Candidate | None = None) -> Answer:
         citations = tuple(self._citation(h.chunk, None) for h in p.hits[:3])
+        features = tuple(self.policy.features(best).items()) if best is not None else ()
         reason = decision.reason
         return Answer(question=p.raw, answer="", sentence="", confidence=decision.confidence, abstained=True,
                       reason=reason, citations=citations, qtype=p.info.qtype, resolved_question=p.resolved,
                       message=f"{reason}。以下是最接近的段落，供参考。" if citations else reason,
-                      latency_ms=(time.perf_counter() - t0) * 1000, hits=p.hits)
+                      latency_ms=(time.perf_counter() - t0) * 1000, hits=p.hits, features=features)
 
 
 def _corpus_words(reports) -> list[str]:

@@ -38,12 +38,15 @@ class Decision:
 
 
 @lru_cache(maxsize=4)
-def load_calibration(path: str) -> dict[str, float]:
+def load_calibration(path: str) -> tuple[dict[str, float], float]:
+    """(weights, threshold) of a calibration file; ({}, 0.0) when there is none."""
     try:
-        data = json.loads(open(path, encoding="utf-8").read())
-        return {str(k): float(v) for k, v in data.get("weights", {}).items()}
-    except (OSError, ValueError, AttributeError):
-        return {}
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return ({str(k): float(v) for k, v in data.get("weights", {}).items()},
+                float(data.get("min_confidence", 0.0)))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}, 0.0
 
 
 DEFAULT_WEIGHTS = {"bias": -2.0, "coverage": 3.0, "score": 1.5, "attached": 0.5, "semantic": 1.0}
@@ -63,7 +66,9 @@ class AnswerPolicy:
         self.settings = settings
         self.reports = reports
         self.stats = stats
-        self.weights = load_calibration(str(DATA_DIR / "calibration.json")) or DEFAULT_WEIGHTS
+        weights, threshold = load_calibration(str(DATA_DIR / "calibration.json"))
+        self.weights = weights or DEFAULT_WEIGHTS
+        self.min_confidence = settings.min_confidence if settings.min_confidence is not None else threshold
 
     def before_reading(self, info: QuestionInfo, scope: Scope) -> str:
         """A reason to abstain before reading anything ("" when there is none)."""
@@ -99,7 +104,7 @@ class AnswerPolicy:
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有{asked}的相关内容）")
         if scope.reports and not scope.fixed and best.chunk.report_id not in scope.reports:
             return Decision(False, conf, f"{NOT_FOUND}（所问地区的报告中没有相关内容）")
-        if conf < self.settings.min_confidence:
+        if conf < self.min_confidence:
             return Decision(False, conf, f"{NOT_FOUND}（把握不足）")
         return Decision(True, conf)
 

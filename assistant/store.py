@@ -40,6 +40,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, chunk_report
 from .config import Settings
+from .embedding_cache import CachedEncoder, EmbeddingCache
 from .encoders import Encoder, load_encoder
 from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report
 from .sections import OUTLINE_VERSION
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 INDEX_FORMAT = 1
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
+EMBEDDING_CACHE = "embeddings.sqlite3"  # text → vector, reused across builds (see embedding_cache.py)
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 
 
@@ -216,6 +218,8 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     _remove_leftovers(index_dir)
     files = discover(settings.corpus_dir)
     encoder = encoder or load_encoder(settings.model)
+    if settings.embedding_cache and not isinstance(encoder, CachedEncoder):
+        encoder = CachedEncoder(encoder, EmbeddingCache(index_dir / EMBEDDING_CACHE))
     signature = build_signature(settings, encoder.name)
 
     previous = _reusable(index_dir, signature)

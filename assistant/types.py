@@ -126,6 +126,7 @@ class Answer:
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
     alternatives: tuple[Alternative, ...] = ()  # other reports' answers (questions that name no place)
     explanation: str = ""  # the named features behind the chosen span (`--explain`)
+    features: tuple[tuple[str, float], ...] = field(default=(), compare=False, repr=False)  # of the best span
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape (same as a line of predictions.jsonl, minus `id`)."""

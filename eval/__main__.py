@@ -10,6 +10,7 @@ bad arguments; 130 interrupted (what was done is still scored and reported).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
@@ -159,6 +160,22 @@ def cmd_from_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from assistant.knowledge import DATA_DIR
+
+    from .calibrate import calibrate
+
+    out = args.out or DATA_DIR / "calibration.json"
+    try:
+        doc = calibrate(args.run / "predictions.jsonl", args.qa, out, args.split)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(doc, ensure_ascii=False, indent=1))
+    print(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the assistant on a QA set.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     run_p.add_argument("-v", "--verbose", action="store_true")
     run_p.set_defaults(func=cmd_run)
+    cal_p = sub.add_parser("calibrate", help="fit the answer policy's confidence on a run (dev split only)")
+    cal_p.add_argument("run", type=Path, help="the --out directory of a run made with GWR_MIN_CONFIDENCE=0")
+    cal_p.add_argument("--qa", type=Path, default=Path("eval/qa_general.jsonl"))
+    cal_p.add_argument("--split", default="dev")
+    cal_p.add_argument("--out", type=Path, default=None, help="default: assistant/data/calibration.json")
+    cal_p.set_defaults(func=cmd_calibrate)
     rep_p = sub.add_parser("report", help="rebuild metrics.json and the report from a run directory's files")
     rep_p.add_argument("dir", type=Path, help="the --out directory of a run (finished, interrupted or killed)")
     rep_p.add_argument("--qa", type=Path, default=None, help="QA file (default: the one the run used)")

@@ -42,6 +42,8 @@ def prediction_row(item: QAItem, answer: Any) -> dict[str, Any]:
         "sentence": d["sentence"],
         "reason": d["reason"],
         "resolved_question": d["resolved_question"],
+        "features": {k: round(float(v), 5) for k, v in getattr(answer, "features", ())},
+        "rule_reason": d["reason"],
     }
 
 

@@ -84,10 +84,11 @@ class TermStats:
         total = sum(weights.values())
         out = []
         for t, w in weights.items():
-            if not total or w / total < share or len(t) < 2 or "&" in t or "|" in t:
+            if not total or w / total < share or len(t) < 2 or "&" in t:
                 continue
-            if self.df(t) == 0 and not any(t[i:i + 2] in context for i in range(len(t) - 1)):
-                out.append(t)
+            forms = t.split("|")
+            if self.df(t) == 0 and not any(f[i:i + 2] in context for f in forms for i in range(len(f) - 1)):
+                out.append(forms[0])
         return out
 
 

@@ -1,0 +1,95 @@
+"""Fit the answer policy's confidence on a QA run: P(the answer is right | the reader's features).
+
+Input: the predictions of a run made with the confidence threshold off
+(`GWR_MIN_CONFIDENCE=0`), joined with gold. Every answered question is one
+example: its features (coverage, span score, the reader's named evidence) and
+whether the answer was correct. A logistic regression (plain numpy, L2) gives
+the weights; the threshold is the one that maximises correct − wrong answers
+on those examples (a wrong figure costs as much as a right one gains). Both go
+to `assistant/data/calibration.json`, which `assistant/policy.py` reads.
+Fit on the dev split only: the test split is for measuring.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .metrics import is_correct
+
+FEATURES = ("coverage", "score", "sentence_coverage", "section_coverage", "passage_coverage", "retrieval_rank",
+            "context", "semantic", "proximity", "span", "attached", "glossary_entry")
+
+
+def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, Any]],
+             split: str | None = "dev") -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) from answered rows of the split: y = 1 when the answer is correct."""
+    xs, ys = [], []
+    for row in rows:
+        g = gold.get(row["id"])
+        if g is None or (split and g.get("split") != split) or row.get("abstained") or not row.get("features"):
+            continue
+        feats = row["features"]
+        xs.append([float(feats.get(f, 0.0)) for f in FEATURES])
+        ys.append(1.0 if g["answers"] and is_correct(row["answer"], g["answers"]) else 0.0)
+    return np.asarray(xs, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(ys, dtype=np.float64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, lr: float = 0.1) -> dict[str, float]:
+    """Weights on the raw features (standardised while fitting, folded back afterwards)."""
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    z = (x - mu) / sd
+    w = np.zeros(z.shape[1])
+    b = 0.0
+    n = len(y)
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(z @ w + b)))
+        grad_w = z.T @ (p - y) / n + l2 * w / n
+        grad_b = float(np.mean(p - y))
+        w -= lr * grad_w
+        b -= lr * grad_b
+    raw = w / sd
+    weights = {f: round(float(v), 5) for f, v in zip(FEATURES, raw) if abs(v) > 1e-6}
+    weights["bias"] = round(float(b - (w * mu / sd).sum()), 5)
+    return weights
+
+
+def best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
+    """The confidence below which abstaining maximises (correct − wrong) answers."""
+    best_t, best_gain = 0.0, -math.inf
+    for t in np.linspace(0.0, 0.95, 96):
+        keep = probs >= t
+        gain = float(y[keep].sum() - (1 - y[keep]).sum())
+        if gain > best_gain + 1e-9:
+            best_t, best_gain = float(t), gain
+    return round(best_t, 3)
+
+
+def calibrate(predictions: Path, qa: Path, out: Path, split: str = "dev") -> dict[str, Any]:
+    rows = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = {}
+    for line in qa.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            gold[str(obj["id"])] = obj
+    x, y = examples(rows, gold, split)
+    if len(y) < 20 or y.min() == y.max():
+        raise ValueError(f"too few or one-sided examples to fit ({len(y)} answered questions of split {split!r})")
+    weights = fit_logistic(x, y)
+    z = weights.get("bias", 0.0) + x @ np.asarray([weights.get(f, 0.0) for f in FEATURES])
+    probs = 1.0 / (1.0 + np.exp(-z))
+    threshold = best_threshold(probs, y)
+    doc = {"weights": weights, "min_confidence": threshold, "fit_on": f"{qa.name} split={split}",
+           "examples": int(len(y)), "correct": int(y.sum()),
+           "kept_at_threshold": int((probs >= threshold).sum()),
+           "correct_kept": int(y[probs >= threshold].sum())}
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return doc
+
+
+__all__ = ["FEATURES", "calibrate", "fit_logistic"]

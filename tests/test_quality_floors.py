@@ -1,0 +1,50 @@
+"""Quality floors: the reader may not regress with CI green.
+
+Each QA set is answered exactly as `python -m eval run` does (same runner, same
+metrics) and its accuracy must stay at or above the level reached when the floor
+was set. The general set is asked over one index of every report we have; its
+`test` split covers reports no rule was tuned on.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+
+from eval.metrics import summarize
+from eval.qa import load_qa
+from eval.runner import evaluate_item
+from eval.systems import SystemSpec
+
+QA = PROJECT_ROOT / "eval" / "qa.jsonl"
+QA_GENERAL = PROJECT_ROOT / "eval" / "qa_general.jsonl"
+
+# floors: a little under what the reader reaches (see the closing numbers in docs/eval.md)
+FLOOR_BUNDLED = 0.90
+FLOORS_GENERAL = {"dev": {"accuracy": 0.80, "abstention_recall": 0.70},
+                  "test": {"accuracy": 0.75, "abstention_recall": 0.65}}
+
+
+def _rows(assistant, path: Path, split: str | None = None) -> list[dict]:
+    name = assistant.settings.retriever
+    spec = SystemSpec(name, "product", assistant.settings, name, product=True)
+    items = [i for i in load_qa(path) if split is None or i.split == split]
+    assert items, f"no questions in {path} (split {split})"
+    return [evaluate_item(assistant, spec, item)[1] for item in items]
+
+
+def test_bundled_reports_accuracy_floor(assistant) -> None:
+    m = summarize(_rows(assistant, QA))
+    assert m["errors"] == 0
+    assert m["accuracy"] >= FLOOR_BUNDLED, m
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_general_reports_floors(assistant_all, split: str) -> None:
+    m = summarize(_rows(assistant_all, QA_GENERAL, split))
+    assert m["errors"] == 0
+    for key, floor in FLOORS_GENERAL[split].items():
+        assert m[key] >= floor, (split, key, m[key], m)
