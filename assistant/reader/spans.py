@@ -360,16 +360,15 @@ def _raw_quantities(norm: str, start: int, end: int) -> list[tuple[int, int, re.
         arabic = num[0].isdigit()
         unit_only = m.group("unit") or ""
         bare_unit = _split_magnitude(unit_text)[1] if unit_text else ""
+        u = g.units.get(bare_unit)
         if not arabic:
             # a Chinese numeral is a figure only with a unit ("三个", "两千万元", "三成"), never "十四五"
-            if not unit_only and not m.group("mag"):
+            if not unit_only:
                 continue
-            if not unit_only and m.group("mag"):
-                continue
-        else:
-            u = g.units.get(bare_unit)
-            if u and u.cn_only:  # "3大" is not a figure
-                continue
+            if u and u.cn_only and (parse_number(num) or 0) > 10:
+                continue  # "二十大" names a congress
+        elif u and u.cn_only:  # "3大" is not a figure
+            continue
         if m.group("ord") and not unit_only:
             continue
         if e < end and re.match(r"[A-Za-z]", norm[e]) and not unit_only:
@@ -441,6 +440,9 @@ def numbers(norm: str, start: int, end: int) -> list[Span]:
         i += 1
     for m in _patterns().doubling.finditer(norm, start, end):
         out.append(_quantity_span(norm, m.start(), m.end(), "番"))
+    # a bare number inside a quotation is a name ("“3815”战略"), not a figure
+    quotes = [(a, b) for a, b in protected(norm, start, end) if norm[a] in _OPEN_CLOSE]
+    out = [sp for sp in out if sp.unit or not any(a < sp.start and sp.end < b for a, b in quotes)]
     tally = tallies(norm, start, end)
     out = _drop_inside(out, tally) + tally
     # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
@@ -696,7 +698,7 @@ def enumerations(norm: str, start: int, end: int) -> list[Span]:
                     item_start = s + k + len(marker)
                     break
             m = _LEAD_ADVERBS.match(norm[item_start:s + first])
-            if m and s + first - (item_start + m.end()) >= 2 and free(item_start + m.end()):
+            if m and s + first - (item_start + m.end()) >= 2 and not _inside(item_start + m.end(), guard):
                 item_start += m.end()
             item_end = e
             k = norm.find("等", s + last, e)
