@@ -300,6 +300,7 @@ def test_respectively_aligns_items_and_values():
         ("确保年底前全面完成。", "年底前"),
         ("力争2025年底建成投用。", "2025年底"),
         ("二〇二六年一月二十七日", "二〇二六年一月二十七日"),
+        ("2025年1-11月规上工业增加值增长5%。", "2025年1-11月"),
     ],
 )
 def test_dates(sentence, expected):
@@ -308,6 +309,7 @@ def test_dates(sentence, expected):
 
 def test_dates_are_not_figures():
     assert figures("大会于1月27日上午开幕。") == []
+    assert figures("2025年1-11月规上工业增加值增长5%。") == ["5%"]
 
 
 # ----------------------------------------------------------------- parsing to values

@@ -440,6 +440,9 @@ def numbers(norm: str, start: int, end: int) -> list[Span]:
         i += 1
     for m in _patterns().doubling.finditer(norm, start, end):
         out.append(_quantity_span(norm, m.start(), m.end(), "番"))
+    # a bare number that is part of a date ("1-11月") is not a figure
+    when = dates(norm, start, end)
+    out = [sp for sp in out if sp.unit or not any(d.start <= sp.start and sp.end <= d.end for d in when)]
     # a bare number inside a quotation is a name ("“3815”战略"), not a figure
     quotes = [(a, b) for a, b in protected(norm, start, end) if norm[a] in _OPEN_CLOSE]
     out = [sp for sp in out if sp.unit or not any(a < sp.start and sp.end < b for a, b in quotes)]
@@ -494,7 +497,7 @@ def value_pairs(norm: str, start: int, end: int) -> list[Span]:
 _CN_D = "[〇零一二三四五六七八九十]"
 DATE = re.compile(
     r"(?:(?:(?:19|20)\d\d|[〇零一二三四五六七八九]{4})年|今年|去年|明年|当年|本年)?"
-    r"(?:(?:\d{1,2}|" + _CN_D + r"{1,2})月(?:(?:\d{1,2}|" + _CN_D + r"{1,3})日|底|初|末|中旬|上旬|下旬|份)?"
+    r"(?:(?:\d{1,2}(?:[-—~至]\d{1,2})?|" + _CN_D + r"{1,2})月(?:(?:\d{1,2}|" + _CN_D + r"{1,3})日|底|初|末|中旬|上旬|下旬|份)?"
     r"(?:上午|下午|晚上|晚|凌晨|中午)?)"
     r"|(?:(?:19|20)\d\d|[〇零一二三四五六七八九]{4})年(?:底前|底|初|末|年底|内|前|上半年|下半年|以来)?"
     r"|(?:今年|去年|明年)(?:底前|年底|底|初|内|上半年|下半年)?"
@@ -503,7 +506,7 @@ DATE = re.compile(
 
 
 def dates(norm: str, start: int, end: int) -> list[Span]:
-    """Dates and date-like times: "2026年1月27日", "1月27日上午", "今年3月", "2025年底", "年底前"."""
+    """Dates and date-like times: "2026年1月27日", "1月27日上午", "今年3月", "2025年底", "年底前", "1-11月"."""
     out = []
     for m in DATE.finditer(norm, start, end):
         text = m.group(0)
