@@ -129,8 +129,8 @@ _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = {"万": 10_000, "亿": 100_000_000}
 
 _ARABIC = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
-# a Chinese numeral starts with a digit or 十 ("十二", "两千", "一百五十"); not "万人" or "百亿"
-_CHINESE = r"[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千]*"
+# a Chinese numeral starts with a digit or 十 ("十二", "两千", "一百五十"); not "万人", "百亿" or "零部件"
+_CHINESE = r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千]*"
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def _patterns() -> _Patterns:
     after = _alt(g.after)
     quantity = re.compile(
         rf"(?P<pre>{before})?(?P<ord>第)?"
-        rf"(?P<num>(?<![\dA-Za-z.]){_ARABIC}|(?<![{CN_NUMERALS}第]){_CHINESE})"
+        rf"(?P<num>(?<![\dA-Za-z._]){_ARABIC}|(?<![{CN_NUMERALS}第]){_CHINESE})"
         rf"(?P<mag>{mag})?(?P<approx>余|多)?(?P<unit>{unit_expr})?"
         rf"(?P<post>{after}|(?<=[年月天周时])内)?"
     )
@@ -365,8 +365,8 @@ def _raw_quantities(norm: str, start: int, end: int) -> list[tuple[int, int, re.
             # a Chinese numeral is a figure only with a unit ("三个", "两千万元", "三成"), never "十四五"
             if not unit_only:
                 continue
-            if u and u.cn_only and (parse_number(num) or 0) > 10:
-                continue  # "二十大" names a congress
+            if u and u.cn_only and not 2 <= (parse_number(num) or 0) <= 10:
+                continue  # "二十大" names a congress; "一大批" is not a count
         elif u and u.cn_only:  # "3大" is not a figure
             continue
         if m.group("ord") and not unit_only:
@@ -594,7 +594,7 @@ def places(norm: str, start: int, end: int) -> list[Span]:
 # ----------------------------------------------------------------- names
 
 _OPEN_CLOSE = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", '"': '"'}
-_LATIN_TOKEN = re.compile(r"(?<![A-Za-z0-9.+])[A-Za-z0-9]+(?:[.\-·][A-Za-z0-9]+)*\+?")
+_LATIN_TOKEN = re.compile(r"(?<![A-Za-z0-9.+_])[A-Za-z0-9]+(?:[.\-·_][A-Za-z0-9]+)*\+?")
 _PLUS_NAME = re.compile(r"([\u4e00-\u9fff]{2,10})\+(?![\d+])")
 
 
