@@ -2,37 +2,328 @@
 
 Every finder works on the normalized text (same length as the original) and
 returns offsets, so the answer is always a verbatim slice of the report.
+
+The figure grammar (units, magnitudes, qualifiers, range separators, tally words,
+name suffixes) is general knowledge of Chinese statistics and lives in readable
+data files (`assistant/data/units.txt`, `assistant/data/span_words.txt`); this
+module only knows how those pieces combine.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-_UNITS = sorted(
-    """个百分点 百分点 % ‰ 亿美元 万美元 美元 亿元 万元 元 万人次 人次 万人 人 万户 户 个 家 所 项 座 条 名 次 批 宗 件 场 栋 套 台 辆 架 艘
-    万亩 亩 公顷 平方公里 万平方米 平方米 公里 千米 米 万吨 吨 千瓦时 亿千瓦时 万千瓦 千瓦 兆瓦 倍 年 天 个月 月 小时 分钟 岁 床 张 处
-    亿斤 万斤 斤 公斤 万只 只 万头 头 万株 株 亿立方米 万立方米 立方米 万标箱 标箱 班 列 盏 座 所 种 类 部 篇 届 万 亿 期 段 片 级 星""".split(),
-    key=len, reverse=True,
-)
-_UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
-NUMBER = re.compile(
-    r"(?:超过|超|近|约|逾|不少于|不低于)?"
-    r"(?<![\d.])(\d+(?:\.\d+)?)(?:万|亿)?(?:余|多)?(?:" + _UNIT_RE + r")?(?:以上|左右|以内|以下|之内|以上的)?"
-)
-CN_NUMBER = re.compile(r"[一二两三四五六七八九十百千]+(?:个|项|大|种|类|条|所|家|批|次|位)(?:方面|领域|行业|产业|任务|工程|行动)?")
-DATE = re.compile(r"(?:20\d\d年)?\d{1,2}月\d{1,2}日(?:上午|下午)?|20\d\d年(?:\d{1,2}月)?(?:底|前|内|年底)?")
-MEETING = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|市|省|县))?第?[一二三四五六七八九十]+届人民代表大会第?[一二三四五六七八九十]+次会议")
-OFFICIAL = re.compile(r"((?:代理)?(?:区长|市长|省长|县长|州长|主席|书记|主任))\s*([\u4e00-\u9fff]{2,4})")
-PLACE_EVENT = re.compile(r"在([\u4e00-\u9fff]{2,12}?)(?:开幕|召开|举行|举办|闭幕)")
-CLAUSE_SPLIT = re.compile(r"[,，;；:：。!?！？]")
+from ..text import normalize
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+# ----------------------------------------------------------------- data files
+
+
+@dataclass(frozen=True)
+class Unit:
+    text: str
+    unit_class: str
+    factor: float = 1.0  # how many `base` one unit is
+    base: str = ""  # "" → the unit is its own base
+    cn_only: bool = False  # a measure word counted only after a Chinese numeral ("三大")
+
+
+@dataclass(frozen=True)
+class Grammar:
+    units: dict[str, Unit]
+    magnitudes: dict[str, float]
+    ratio_classes: dict[str, str]
+    before: dict[str, str]
+    after: dict[str, str]
+    range_seps: tuple[str, ...]
+    joiners: tuple[str, ...]
+    tally: tuple[str, ...]
+    name_suffixes: tuple[str, ...]
+
+
+def _data_lines(path: Path) -> list[str]:
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def _load_units(path: Path) -> tuple[dict[str, Unit], dict[str, float], dict[str, str]]:
+    units: dict[str, Unit] = {}
+    magnitudes: dict[str, float] = {}
+    ratio_classes: dict[str, str] = {}
+    for line in _data_lines(path):
+        parts = line.split()
+        if parts[0] == "@ratio" and len(parts) == 3:
+            ratio_classes[parts[1]] = parts[2]
+            continue
+        if len(parts) == 3 and parts[1] == "magnitude":
+            magnitudes[parts[0]] = float(parts[2])
+            continue
+        if len(parts) not in (2, 4):
+            logger.warning("%s: malformed line ignored: %r", path.name, line)
+            continue
+        text, cls = parts[0], parts[1]
+        cn_only = cls.startswith("cn-only")
+        if cn_only:
+            cls = cls.partition("/")[2] or "count"
+        factor, base = (float(parts[2]), parts[3]) if len(parts) == 4 else (1.0, "")
+        units.setdefault(text, Unit(text, cls, factor, base, cn_only))
+    return units, magnitudes, ratio_classes
+
+
+def _load_sections(path: Path) -> dict[str, list[tuple[str, str]]]:
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current = ""
+    for line in _data_lines(path):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            sections.setdefault(current, [])
+            continue
+        word, _, meaning = line.partition(" ")
+        sections.setdefault(current, []).append((word, meaning.strip()))
+    return sections
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Grammar:
+    """The figure and name grammar, read once from the data files."""
+    units, magnitudes, ratio_classes = _load_units(DATA_DIR / "units.txt")
+    words = _load_sections(DATA_DIR / "span_words.txt")
+
+    def dedupe(items: list[tuple[str, str]]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w for w, _ in items))
+
+    return Grammar(
+        units=units,
+        magnitudes=magnitudes,
+        ratio_classes=ratio_classes,
+        before=dict(words.get("before", [])),
+        after=dict(words.get("after", [])),
+        range_seps=dedupe(words.get("range", [])),
+        joiners=dedupe(words.get("joiner", [])),
+        tally=dedupe(words.get("tally", [])),
+        name_suffixes=dedupe(words.get("name_suffix", [])),
+    )
+
+
+def _alt(words) -> str:
+    """A regex alternation, longest first (so "个百分点" wins over "个")."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# ----------------------------------------------------------------- patterns
+
+CN_DIGITS = "零〇一二两三四五六七八九"
+CN_NUMERALS = CN_DIGITS + "十百千万亿"
+_CN_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+
+_ARABIC = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+# a Chinese numeral starts with a digit or 十 ("十二", "两千", "一百五十"); not "万人", "百亿" or "零部件"
+_CHINESE = r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千]*"
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    quantity: re.Pattern
+    unit_tail: re.Pattern
+    tally_item: re.Pattern
+    doubling: re.Pattern
+
+
+def _is_latin(word: str) -> bool:
+    return word.isascii() and any(c.isalpha() for c in word)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    g = grammar()
+    mag = _alt(g.magnitudes)
+    # Latin units must not run into more Latin letters ("5G" is a name, not 5 + G)
+    unit_alts = []
+    for u in sorted(g.units, key=len, reverse=True):
+        unit_alts.append(re.escape(u) + (r"(?![A-Za-z0-9])" if _is_latin(u) else ""))
+    unit = "(?:" + "|".join(unit_alts) + ")"
+    one = rf"(?:(?:{mag})?{unit})"
+    # compound: an alternative in brackets ("套(间)"), a ratio with / or 每 ("微克/立方米", "元每吨")
+    unit_expr = rf"{one}(?:\({one}\))?(?:(?:/|每){one}(?:\({one}\))?)?"
+    before = _alt(g.before)
+    after = _alt(g.after)
+    quantity = re.compile(
+        rf"(?P<pre>{before})?(?P<ord>第)?"
+        rf"(?P<num>(?<![\dA-Za-z._]){_ARABIC}|(?<![{CN_NUMERALS}第]){_CHINESE})"
+        rf"(?P<mag>{mag})?(?P<approx>余|多)?(?P<unit>{unit_expr})?"
+        rf"(?P<post>{after}|(?<=[年月天周时])内)?"
+    )
+    unit_tail = re.compile(rf"(?P<mag>{mag})?(?P<unit>{unit_expr})")
+    tally_word = _alt(g.tally)
+    tally_item = re.compile(rf"(?:{_ARABIC}|{_CHINESE})(?:个|项|枚|块)?(?:{tally_word})")
+    doubling = re.compile(rf"翻(?:了)?(?P<n>[一两二三四五六七八九十]|\d+)番")
+    return _Patterns(quantity, unit_tail, tally_item, doubling)
+
+
+# ----------------------------------------------------------------- numbers → values
+
+
+def parse_number(text: str) -> float | None:
+    """An Arabic ("1,234.5") or Chinese ("一百五十", "两千", "十二") numeral → its value."""
+    text = text.strip()
+    if not text:
+        return None
+    if re.fullmatch(_ARABIC, text):
+        return float(text.replace(",", ""))
+    if not all(c in CN_NUMERALS for c in text):
+        return None
+    if all(c in "零〇一二三四五六七八九" for c in text) and len(text) > 1:  # "二〇二六" read digit by digit
+        return float("".join(str(_CN_VALUE[c]) for c in text))
+    total, section, digit = 0, 0, None
+    for c in text:
+        if c in _CN_VALUE:
+            digit = _CN_VALUE[c]
+        elif c in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[c]
+            digit = None
+        elif c in _CN_BIG:
+            total = (total + section + (digit or 0)) * _CN_BIG[c]
+            section, digit = 0, None
+    return float(total + section + (digit or 0))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure as a value: the text "135.53亿元" is (1.3553e10, 1.3553e10, "元", "money", 1e8, "")."""
+
+    value_low: float
+    value_high: float
+    unit: str  # the base unit the values are expressed in ("元", "%", "平方米"); "" for a bare number
+    unit_class: str  # money, percent, people, area, … ; "" for a bare number
+    magnitude: float = 1.0  # the written magnitude prefix (万 → 1e4), already applied to the values
+    qualifier: str = ""  # 左右 / 以上 / 约 / 超过 …, "|"-joined when written both before and after
+
+
+def _unit_info(unit_text: str) -> tuple[float, str, str]:
+    """(factor to base, base unit, class) of a possibly compound unit text (magnitude included)."""
+    g = grammar()
+    if not unit_text:
+        return 1.0, "", ""
+    alt = re.match(r"^(.*?)\(([^()]*)\)(.*)$", unit_text)
+    if alt:  # "套(间)" counts the first one; "万套(间)/户"
+        unit_text = alt.group(1) + alt.group(3)
+    for sep in ("/", "每"):
+        if sep in unit_text and unit_text not in g.units:
+            # a ratio keeps its written units ("微克/立方米", "人/万人"): per-unit values compare as written
+            num, _, den = unit_text.partition(sep)
+            c1, c2 = _unit_info(num)[2], _unit_info(den)[2]
+            return 1.0, unit_text, g.ratio_classes.get(f"{c1}/{c2}", f"{c1}/{c2}")
+    if unit_text in g.units:
+        u = g.units[unit_text]
+        return u.factor, u.base or u.text, u.unit_class
+    for m in sorted(g.magnitudes, key=len, reverse=True):
+        if unit_text.startswith(m):
+            rest = unit_text[len(m):]
+            if not rest:
+                return g.magnitudes[m], "", ""
+            if rest in g.units or "/" in rest or "每" in rest:
+                f, b, c = _unit_info(rest)
+                return g.magnitudes[m] * f, b, c
+    return 1.0, unit_text, "count"
+
+
+def _split_magnitude(unit_text: str) -> tuple[float, str]:
+    """"亿元" → (1e8, "元"); a unit that starts like a magnitude stays whole ("千瓦", "百分点")."""
+    g = grammar()
+    if unit_text in g.units:
+        return 1.0, unit_text
+    for m in sorted(g.magnitudes, key=len, reverse=True):
+        if unit_text.startswith(m) and unit_text != m:
+            return g.magnitudes[m], unit_text[len(m):]
+    if unit_text in g.magnitudes:
+        return g.magnitudes[unit_text], ""
+    return 1.0, unit_text
+
+
+def _one_quantity(text: str) -> Quantity | None:
+    m = _patterns().quantity.fullmatch(text)
+    if not m:
+        return None
+    value = parse_number(m.group("num"))
+    if value is None:
+        return None
+    unit_text = (m.group("mag") or "") + (m.group("unit") or "")
+    magnitude, bare_unit = _split_magnitude(unit_text)
+    factor, base, cls = _unit_info(bare_unit)
+    if not bare_unit and magnitude != 1.0:
+        base, cls = "", ""
+    qualifier = "|".join(q for q in (m.group("pre"), m.group("approx"), m.group("post")) if q)
+    v = value * magnitude * factor
+    return Quantity(v, v, base, cls, magnitude, qualifier)
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """The value(s) of a figure as written in a report; None when `text` is not a figure.
+
+    "5%左右" → (5, 5, "%", "percent", 1, "左右"); "4.5%—5%" → (4.5, 5, "%", …);
+    "135.53亿元" → 1.3553e10 元; "三成" → 30 %; "翻一番" → 2 倍. Used to sort and compare
+    figures, never to change the quoted text.
+    """
+    text = normalize(text).strip()
+    if not text:
+        return None
+    pats = _patterns()
+    d = pats.doubling.fullmatch(text)
+    if d:
+        n = parse_number(d.group("n"))
+        return Quantity(2 ** n, 2 ** n, "倍", "ratio") if n is not None else None
+    q = _one_quantity(text)
+    if q:
+        return q
+    # a range: "4.5%—5%", "3—5年", "5%到6%"
+    g = grammar()
+    for sep in sorted(g.range_seps, key=len, reverse=True):
+        k = text.find(sep, 1)
+        while k > 0:
+            left, right = text[:k], text[k + len(sep):]
+            b = _one_quantity(right)
+            a = _one_quantity(left)
+            if b is not None and re.fullmatch(rf"(?:{_ARABIC}|{_CHINESE})", left):
+                # "3—5年", "3—5万元": the left side borrows the right side's magnitude and unit
+                rm = pats.quantity.fullmatch(right)
+                a = _one_quantity(left + (rm.group("mag") or "") + (rm.group("unit") or ""))
+            if a and b:
+                qual = "|".join(x for x in (a.qualifier, b.qualifier) if x)
+                return Quantity(a.value_low, b.value_high, b.unit or a.unit, b.unit_class or a.unit_class,
+                                b.magnitude, qual)
+            k = text.find(sep, k + 1)
+    return None
+
+
+# ----------------------------------------------------------------- spans
 
 
 @dataclass(frozen=True)
 class Span:
     start: int  # offsets in the report text
     end: int
-    kind: str  # number | percent | list | date | meeting | name | place | clause | definition
-    unit: str = ""
+    kind: str  # number | percent | tally | list | date | meeting | name | quoted | title | place | clause | …
+    unit: str = ""  # the written unit with its magnitude ("亿元", "万套(间)", "个百分点")
+    value: float | None = None  # low end of the value in the base unit (see parse_quantity)
+    value_high: float | None = None
+    unit_class: str = ""
+    qualifier: str = ""
+
+
+CLAUSE_SPLIT = re.compile(r"[,，;；:：。!?！？]")
+_PERCENT_CLASSES = ("percent", "percentage_point")
 
 
 def clause_bounds(text: str, start: int, end: int, pos: int) -> tuple[int, int]:
@@ -46,33 +337,197 @@ def clause_bounds(text: str, start: int, end: int, pos: int) -> tuple[int, int]:
     return s, e
 
 
-def numbers(norm: str, start: int, end: int) -> list[Span]:
+def _quantity_span(norm: str, s: int, e: int, unit: str, kind: str | None = None) -> Span:
+    q = parse_quantity(norm[s:e])
+    cls = q.unit_class if q else ""
+    if kind is None:
+        kind = "percent" if cls in _PERCENT_CLASSES else "number"
+    return Span(s, e, kind, unit, q.value_low if q else None, q.value_high if q else None, cls,
+                q.qualifier if q else "")
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _raw_quantities(norm: str, start: int, end: int) -> list[tuple[int, int, re.Match]]:
+    """Every single figure of norm[start:end] (no ranges yet), with its match."""
+    g = grammar()
     out = []
-    for m in NUMBER.finditer(norm, start, end):
-        value = m.group(0)
-        unit_m = re.search(r"(" + _UNIT_RE + r")(?:以上|左右|以内|以下|之内|以上的)?$", value)
-        unit = unit_m.group(1) if unit_m else ""
+    for m in _patterns().quantity.finditer(norm, start, end):
+        num = m.group("num")
+        unit_text = (m.group("mag") or "") + (m.group("unit") or "")
         s, e = m.start(), m.end()
-        if value.endswith("以上的"):
-            e -= 1
-        # a bare year or a list number ("1.") is not an answer
-        if not unit and re.fullmatch(r"20\d\d", m.group(1)):
+        arabic = num[0].isdigit()
+        unit_only = m.group("unit") or ""
+        bare_unit = _split_magnitude(unit_text)[1] if unit_text else ""
+        u = g.units.get(bare_unit)
+        if not arabic:
+            # a Chinese numeral is a figure only with a unit ("三个", "两千万元", "三成"), never "十四五"
+            if not unit_only:
+                continue
+            if u and u.cn_only and not 2 <= (parse_number(num) or 0) <= 10:
+                continue  # "二十大" names a congress; "一大批" is not a count
+        elif u and u.cn_only:  # "3大" is not a figure
             continue
-        if unit in ("年",) and re.fullmatch(r"20\d\d", m.group(1)):
+        if m.group("ord") and not unit_only:
             continue
-        if not unit and e < end and norm[e] in ".、":
+        if e < end and re.match(r"[A-Za-z]", norm[e]) and not unit_only:
+            continue  # "5G", "3D": a name, not a figure
+        if arabic and _YEAR.fullmatch(num) and (not unit_text or bare_unit in ("年",)):
+            continue  # a year is not a figure
+        if arabic and not unit_text and e < end and norm[e] in ".、)":
+            continue  # a list number "1." / "1、"
+        if arabic and not unit_text and e < end and norm[e] in "月日号":
+            continue  # a date "1月27日"
+        if bare_unit == "年" and e < end and norm[e] in "度":
             continue
-        if e < end and norm[e] == "年" and re.fullmatch(r"20\d\d", m.group(1)):
-            continue
-        kind = "percent" if unit in ("%", "‰", "个百分点", "百分点") else "number"
-        out.append(Span(s, e, kind, unit))
-    for m in CN_NUMBER.finditer(norm, start, end):
-        out.append(Span(m.start(), m.end(), "number", "个"))
+        out.append((s, e, m))
     return out
 
 
+def _drop_inside(spans: list[Span], outer: list[Span]) -> list[Span]:
+    return [sp for sp in spans if not any(o.start <= sp.start and sp.end <= o.end and o != sp for o in outer)]
+
+
+def tallies(norm: str, start: int, end: int) -> list[Span]:
+    """Medal and prize tallies written as one figure: "2金1银1铜", "3个一等奖、2个二等奖"."""
+    pats = _patterns()
+    out = []
+    pos = start
+    while pos < end:
+        m = pats.tally_item.search(norm, pos, end)
+        if not m:
+            break
+        s, e, n = m.start(), m.end(), 1
+        while True:
+            k = e + 1 if e < end and norm[e] == "、" else e
+            nxt = pats.tally_item.match(norm, k, end)
+            if not nxt:
+                break
+            e, n = nxt.end(), n + 1
+        if n >= 2 and not (s > start and norm[s - 1].isdigit()):
+            out.append(Span(s, e, "tally", "", None, None, "tally"))
+        pos = e
+    return out
+
+
+def numbers(norm: str, start: int, end: int) -> list[Span]:
+    """Figures with their unit, magnitude, qualifiers and ranges; tallies; "翻一番".
+
+    "17.3微克/立方米", "4万套(间)", "4.5%—5%", "约3成", "6%以上", "两千万元", "2金1银1铜".
+    """
+    g = grammar()
+    raw = _raw_quantities(norm, start, end)
+    out: list[Span] = []
+    i = 0
+    while i < len(raw):
+        s, e, m = raw[i]
+        unit_text = (m.group("mag") or "") + (m.group("unit") or "")
+        # a range: this figure, a separator, the next figure ("4.5%—5%", "3—5年", "5%到6%")
+        if i + 1 < len(raw) and not m.group("post"):
+            s2, e2, m2 = raw[i + 1]
+            sep = norm[e:s2]
+            unit2 = (m2.group("mag") or "") + (m2.group("unit") or "")
+            same_kind = not unit_text or unit_text == unit2 or (
+                _unit_info(_split_magnitude(unit_text)[1])[2] == _unit_info(_split_magnitude(unit2)[1])[2])
+            if sep in g.range_seps and not m2.group("pre") and unit2 and same_kind and not (
+                    _YEAR.fullmatch(m.group("num")) and _YEAR.fullmatch(m2.group("num"))):
+                out.append(_quantity_span(norm, s, e2, unit2))
+                i += 2
+                continue
+        unit = unit_text
+        out.append(_quantity_span(norm, s, e, unit))
+        i += 1
+    for m in _patterns().doubling.finditer(norm, start, end):
+        out.append(_quantity_span(norm, m.start(), m.end(), "番"))
+    # a bare number that is part of a date ("1-11月") is not a figure
+    when = dates(norm, start, end)
+    out = [sp for sp in out if sp.unit or not any(d.start <= sp.start and sp.end <= d.end for d in when)]
+    # a bare number inside a quotation is a name ("“3815”战略"), not a figure
+    quotes = [(a, b) for a, b in protected(norm, start, end) if norm[a] in _OPEN_CLOSE]
+    out = [sp for sp in out if sp.unit or not any(a < sp.start and sp.end < b for a, b in quotes)]
+    tally = tallies(norm, start, end)
+    out = _drop_inside(out, tally) + tally
+    # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
+    out = _drop_inside(out, [sp for sp in out if sp.unit == "番"])
+    return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
+
+
+def joined_values(norm: str, first: Span, second: Span) -> Span | None:
+    """Two figures asked together ("30元和5元", "5%、3%"): one span over both, or None.
+
+    Only when nothing but a joining word (和 与 及 以及 、 ,) stands between them and
+    both measure the same kind of thing.
+    """
+    if second.start < first.end:
+        first, second = second, first
+    between = norm[first.end:second.start].strip()
+    if between not in grammar().joiners:
+        return None
+    if first.unit_class and second.unit_class and first.unit_class != second.unit_class:
+        return None
+    if not (first.unit or second.unit):
+        return None
+    return Span(first.start, second.end, "values", second.unit or first.unit, first.value, second.value_high,
+                second.unit_class or first.unit_class, "")
+
+
+def value_pairs(norm: str, start: int, end: int) -> list[Span]:
+    """Runs of figures asked together: "30元和5元", "12%、8%和5%" (for "分别是多少", "A和B各是多少")."""
+    spans = [sp for sp in numbers(norm, start, end) if sp.kind in ("number", "percent")]
+    out = []
+    i = 0
+    while i < len(spans):
+        run = spans[i]
+        j = i
+        while j + 1 < len(spans):
+            nxt = joined_values(norm, spans[j], spans[j + 1])
+            if not nxt:
+                break
+            run = Span(run.start, nxt.end, "values", nxt.unit, run.value, nxt.value_high, nxt.unit_class)
+            j += 1
+        if j > i:
+            out.append(run)
+        i = j + 1
+    return out
+
+
+# ----------------------------------------------------------------- dates
+
+_CN_D = "[〇零一二三四五六七八九十]"
+DATE = re.compile(
+    r"(?:(?:(?:19|20)\d\d|[〇零一二三四五六七八九]{4})年|今年|去年|明年|当年|本年)?"
+    r"(?:(?:\d{1,2}(?:[-—~至]\d{1,2})?|" + _CN_D + r"{1,2})月(?:(?:\d{1,2}|" + _CN_D + r"{1,3})日|底|初|末|中旬|上旬|下旬|份)?"
+    r"(?:上午|下午|晚上|晚|凌晨|中午)?)"
+    r"|(?:(?:19|20)\d\d|[〇零一二三四五六七八九]{4})年(?:底前|底|初|末|年底|内|前|上半年|下半年|以来)?"
+    r"|(?:今年|去年|明年)(?:底前|年底|底|初|内|上半年|下半年)?"
+    r"|年(?:底前|内|底|初|末)"
+)
+
+
 def dates(norm: str, start: int, end: int) -> list[Span]:
-    return [Span(m.start(), m.end(), "date") for m in DATE.finditer(norm, start, end) if len(m.group(0)) > 3]
+    """Dates and date-like times: "2026年1月27日", "1月27日上午", "今年3月", "2025年底", "年底前", "1-11月"."""
+    out = []
+    for m in DATE.finditer(norm, start, end):
+        text = m.group(0)
+        s = m.start()
+        if text.startswith("年") and s > start and (norm[s - 1].isdigit() or norm[s - 1] in "今去明当本"):
+            continue
+        if re.fullmatch(r"(?:今年|去年|明年)", text):
+            continue  # a bare relative year is context, not an answer
+        if len(text) <= 3 and not re.search(r"[底内前初末]", text):
+            continue
+        if s > start and norm[s - 1].isdigit():
+            continue
+        out.append(Span(s, m.end(), "date"))
+    return out
+
+
+# ----------------------------------------------------------------- meetings, people, places
+
+MEETING = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|市|省|县))?第?[一二三四五六七八九十]+届人民代表大会第?[一二三四五六七八九十]+次会议")
+OFFICIAL = re.compile(r"((?:代理)?(?:区长|市长|省长|县长|州长|主席|书记|主任))\s*([\u4e00-\u9fff]{2,4})")
+PLACE_EVENT = re.compile(r"在([\u4e00-\u9fff]{2,12}?)(?:开幕|召开|举行|举办|闭幕)")
 
 
 def meetings(norm: str, start: int, end: int) -> list[Span]:
@@ -101,18 +556,24 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
         return None
     s, _ = clause_bounds(norm, start, end, k)
     head = norm[s:k]
-    # values: the 、-joined run right after 分别 (and its verb)
+    # values: the joined run right after 分别 (and its verb)
     vs = k + 2
     while vs < end and not norm[vs].isdigit() and norm[vs] not in ",;。" and vs - k < 6:
         vs += 1
+    joiners = ("、", "和", "及", ",", "与")
     values = []
-    for m in NUMBER.finditer(norm, vs, end):
-        if values and norm[values[-1][1]:m.start()] not in ("、", "和", "及", ",", "与"):
+    for sp in numbers(norm, vs, end):
+        if sp.kind == "tally":
+            continue
+        if values and norm[values[-1][1]:sp.start] not in joiners:
             break
-        values.append((m.start(), m.end()))
-    while pos < end and not norm[pos].isdigit():
-        pos += 1
-    if len(values) < 2 or not any(a <= pos < b for a, b in values):
+        values.append((sp.start, sp.end))
+    # the figure at pos (its first digit) must be one of the values
+    digit = pos
+    while digit < end and not norm[digit].isdigit():
+        digit += 1
+    hit = [(a, b) for a, b in values if a <= digit < b]
+    if len(values) < 2 or not hit or not any(a <= pos < b for a, b in hit):
         return None
     # items: the head split at 、/及/和, aligned from the right
     parts = [p for p in re.split(r"(、|及|和|与)", head)]
@@ -130,51 +591,157 @@ def places(norm: str, start: int, end: int) -> list[Span]:
     return [Span(m.start(1), m.end(1), "place") for m in PLACE_EVENT.finditer(norm, start, end)]
 
 
+# ----------------------------------------------------------------- names
+
+_OPEN_CLOSE = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", '"': '"'}
+_LATIN_TOKEN = re.compile(r"(?<![A-Za-z0-9.+_])[A-Za-z0-9]+(?:[.\-·_][A-Za-z0-9]+)*\+?")
+_PLUS_NAME = re.compile(r"([\u4e00-\u9fff]{2,10})\+(?![\d+])")
+
+
+def protected(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Stretches a span must not be cut inside: quotations, 《》 titles, Latin-letter tokens."""
+    out: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        ch = norm[i]
+        close = _OPEN_CLOSE.get(ch)
+        if close:
+            j = norm.find(close, i + 1, min(end, i + 42))
+            if j > i and "\n" not in norm[i:j] and "。" not in norm[i:j]:
+                out.append((i, j + 1))
+                i = j + 1
+                continue
+        i += 1
+    for m in _LATIN_TOKEN.finditer(norm, start, end):
+        if any(c.isalpha() for c in m.group(0)):
+            out.append((m.start(), m.end()))
+    return sorted(out)
+
+
+def _inside(pos: int, stretches: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The protected stretch that `pos` falls strictly inside (a cut at pos would split it)."""
+    for a, b in stretches:
+        if a < pos < b:
+            return a, b
+    return None
+
+
+def _suffix_end(norm: str, pos: int, end: int) -> int:
+    for suffix in sorted(grammar().name_suffixes, key=len, reverse=True):
+        if norm.startswith(suffix, pos) and pos + len(suffix) <= end:
+            return pos + len(suffix)
+    return pos
+
+
+def names(norm: str, start: int, end: int) -> list[Span]:
+    """Proper names that plain word finders cut short.
+
+    Latin letters and digits ("C919", "5G", "ChatGPT") → kind "name"; a quotation with the
+    word that completes it ("“梦想”号", "“十五五”规划", "“人工智能+”行动") → "quoted";
+    a 《》 title → "title"; a name with a trailing "+" ("人工智能+") → "name".
+    """
+    figures = numbers(norm, start, end)
+    out: list[Span] = []
+    for a, b in protected(norm, start, end):
+        ch = norm[a]
+        if ch == "《":
+            out.append(Span(a, b, "title"))
+        elif ch in _OPEN_CLOSE and b - a > 2:
+            out.append(Span(a, _suffix_end(norm, b, end), "quoted"))
+    for m in _LATIN_TOKEN.finditer(norm, start, end):
+        tok = m.group(0)
+        if not any(c.isalpha() for c in tok) or (len(tok) < 2 and not tok.endswith("+")):
+            continue
+        if any(f.start <= m.start() and m.end() <= f.end for f in figures):
+            continue  # "5GW", "4A级": a figure with a Latin unit
+        out.append(Span(m.start(), m.end(), "name"))
+    quoted = [(sp.start, sp.end) for sp in out if sp.kind in ("quoted", "title")]
+    for m in _PLUS_NAME.finditer(norm, start, end):
+        s, e = m.start(1), m.end()
+        if _inside(s, quoted) or any(a <= s < b for a, b in quoted):
+            continue
+        lead = _LEAD_ADVERBS.match(norm[s:e - 1])
+        if lead and e - 1 - (s + lead.end()) >= 2:
+            s += lead.end()
+        out.append(Span(s, e, "name"))
+    return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
+
+
+# ----------------------------------------------------------------- lists, nouns, clauses
+
 _LEAD_ADVERBS = re.compile(
     r"^(着力|大力|重点|积极|加快|全力|持续|深入|稳步|推动|推进|聚焦|围绕|实施|培育壮大|培育|壮大|打造|发展|建设|开展|完善|深化|"
     r"提升|强化|做好|抓好|完成|实现|新建|改造|支持|鼓励|引导)+")
 
 
 def enumerations(norm: str, start: int, end: int) -> list[Span]:
-    """Runs of items joined by 、 within one clause, without the verb before or the "等…" after."""
+    """Runs of items joined by 、 within one clause, without the verb before or the "等…" after.
+
+    Joining words, 、 and 等 inside a quotation, a 《》 title or a Latin token do not count.
+    """
     out = []
+    guard = protected(norm, start, end)
+
+    def free(pos: int) -> bool:
+        return not _inside(pos, guard) and not any(a <= pos < b for a, b in guard if norm[a] in _OPEN_CLOSE)
+
     pos = start
     while pos < end:
         s, e = clause_bounds(norm, start, end, pos)
-        clause = norm[s:e]
-        if clause.count("、") >= 1:
-            first = clause.find("、")
+        seps = [i for i in range(s, e) if norm[i] == "、" and free(i)]
+        if seps:
+            first, last = seps[0] - s, seps[-1] - s
             item_start = s
             head = norm[s:s + first]
             for marker in ("包括", "涵盖", "即", "为", "是", "聚焦", "围绕", "及", "和"):
                 k = head.rfind(marker)
+                while k >= 0 and not free(s + k):
+                    k = head.rfind(marker, 0, k)
                 if k >= 0 and k + len(marker) < len(head) - 1:
                     item_start = s + k + len(marker)
                     break
             m = _LEAD_ADVERBS.match(norm[item_start:s + first])
-            if m and s + first - (item_start + m.end()) >= 2:
+            if m and s + first - (item_start + m.end()) >= 2 and not _inside(item_start + m.end(), guard):
                 item_start += m.end()
-            last = clause.rfind("、")
             item_end = e
             k = norm.find("等", s + last, e)
+            while k >= 0 and not free(k):
+                k = norm.find("等", k + 1, e)
             if k > s + last + 1:
-                item_end = k  # "昭通、曲靖、凉山等地" → the list ends before 等
+                item_end = k  # "A、B、C等地" → the list ends before 等
             out.append(Span(item_start, item_end, "list"))
+        else:
+            # the whole list is one quotation: "统筹推进“甲、乙、丙”" → "“甲、乙、丙”"
+            for a, b in guard:
+                if s <= a and b <= e and norm[a] in _OPEN_CLOSE and "、" in norm[a:b]:
+                    out.append(Span(a, b, "list"))
         pos = e + 1
     return out
 
 
 def preceding_nouns(norm: str, start: int, end: int, anchor_start: int, lists: bool = False) -> Span | None:
-    """The noun phrase right before a verb phrase: "航天科工集团|定点帮扶", "临港社区|获评…".
+    """The noun phrase right before a verb phrase: "某集团|定点帮扶", "某社区|获评…".
 
-    With `lists`, a 、-joined run of names is kept whole ("因民镇联盟村、田坝社区|地质灾害…").
+    With `lists`, a 、-joined run of names is kept whole ("甲村、乙社区|地质灾害…"). A quotation,
+    a 《》 title or a Latin token is kept whole ("“梦想”号|完成…", "C919|实现…").
     """
-    stops = ",;:。!?“”()" if lists else "、,;:。!?“”()"
+    guard = protected(norm, start, end)
+    stretch = _inside(anchor_start, guard)
+    if stretch:  # the anchor sits inside a name: the noun phrase ends where the name starts
+        anchor_start = stretch[0]
+    stops = ",;:。!?()" if lists else "、,;:。!?()"
     s = anchor_start
-    while s > start and norm[s - 1] not in stops:
+    while s > start:
+        ch = norm[s - 1]
+        opened = next(((a, b) for a, b in guard if b == s and norm[a] in _OPEN_CLOSE), None)
+        if opened:
+            s = opened[0]  # step over the whole quotation / title
+            continue
+        if ch in stops or ch in "“”‘’《》\"":
+            break
         s -= 1
     m = _LEAD_ADVERBS.match(norm[s:anchor_start])
-    if m and anchor_start - s - m.end() >= 2:
+    if m and anchor_start - s - m.end() >= 2 and not _inside(s + m.end(), guard):
         s += m.end()
     if 2 <= anchor_start - s <= 24:
         return Span(s, anchor_start, "entity")

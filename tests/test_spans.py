@@ -1,0 +1,394 @@
+"""The span grammar: figures, ranges, tallies, names, joined values, dates and parsed values.
+
+Every sentence is made up in the style of a government report (full-width punctuation
+as reports write it); every span is checked to be a verbatim slice of the original text.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.reader import spans as S
+from assistant.text import normalize, sentence_spans
+from conftest import CORPUS
+
+
+def found(finder, text: str) -> list[str]:
+    """Texts of the spans a finder returns, sliced from the original (not the normalized) text."""
+    norm = normalize(text)
+    assert len(norm) == len(text)
+    out = []
+    for span in finder(norm, 0, len(norm)):
+        assert 0 <= span.start < span.end <= len(text)
+        assert norm[span.start:span.end] == normalize(text[span.start:span.end])
+        out.append(text[span.start:span.end])
+    return out
+
+
+def figures(text: str) -> list[str]:
+    return found(S.numbers, text)
+
+
+# ----------------------------------------------------------------- units
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("全年PM2.5平均浓度下降到17.3微克/立方米。", "17.3微克/立方米"),  # ratio unit; PM2.5 is not a figure
+        ("新开工建设保障性住房4万套（间）。", "4万套（间）"),  # alternative in brackets
+        ("新增供热面积12个(家)单位。", "12个(家)"),
+        ("全社会用电量达到86.4亿千瓦时。", "86.4亿千瓦时"),  # magnitude + compound unit
+        ("港口集装箱吞吐量完成325万标箱。", "325万标箱"),
+        ("年供水能力提升至1.2亿立方米。", "1.2亿立方米"),
+        ("工业用水价格调整为4.1元/吨。", "4.1元/吨"),
+        ("每万人口全科医生数达到3.9人/万人。", "3.9人/万人"),
+        ("新增光伏装机容量1.5GW。", "1.5GW"),
+        ("新型储能规模达到55GWh。", "55GWh"),
+        ("全省PM_2.5平均浓度下降到27微克/立方米。", "27微克/立方米"),
+        ("外贸进出口总额达到12.6亿美元。", "12.6亿美元"),
+        ("新建农村公路310公里。", "310公里"),
+        ("建成高标准农田8.6万亩。", "8.6万亩"),
+        ("户籍人口城镇化率提高0.8个百分点。", "0.8个百分点"),
+        ("农作物秸秆综合利用率达到86‰。", "86‰"),
+        ("实现生产总值2860.5亿元，同比增长5.1%。", "2860.5亿元"),
+    ],
+)
+def test_units_including_compound_ones(sentence, expected):
+    assert expected in figures(sentence)
+
+
+def test_percent_and_magnitude_kinds():
+    norm = normalize("实现生产总值2860.5亿元，增长5.1%，提高0.8个百分点。")
+    spans = S.numbers(norm, 0, len(norm))
+    kinds = {norm[s.start:s.end]: (s.kind, s.unit, s.unit_class) for s in spans}
+    assert kinds["2860.5亿元"] == ("number", "亿元", "money")
+    assert kinds["5.1%"] == ("percent", "%", "percent")
+    assert kinds["0.8个百分点"] == ("percent", "个百分点", "percentage_point")
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("地区生产总值增长5%左右。", "5%左右"),
+        ("固定资产投资增长8%以上。", "8%以上"),
+        ("城镇调查失业率控制在5.5%以内。", "5.5%以内"),
+        ("居民消费价格涨幅控制在3%以下。", "3%以下"),
+        ("审批时限压缩在5个工作日之内。", "5个工作日之内"),
+        ("两年内完成改造任务，项目3年内建成投产。", "3年内"),
+        ("旅游总收入突破1000亿元大关。", "1000亿元大关"),
+        ("粮食播种面积稳定在420万亩上下。", "420万亩上下"),
+    ],
+)
+def test_qualifiers_after(sentence, expected):
+    assert expected in figures(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("全年接待游客约3200万人次。", "约3200万人次"),
+        ("带动就业近2万人。", "近2万人"),
+        ("新增市场主体超过1.5万户。", "超过1.5万户"),
+        ("培育专精特新企业逾百家，引进项目逾120个。", "逾120个"),
+        ("新增城镇就业不少于3万人。", "不少于3万人"),
+        ("森林覆盖率不低于62%。", "不低于62%"),
+    ],
+)
+def test_approximations_before(sentence, expected):
+    assert expected in figures(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence, not_expected, expected",
+    [
+        ("参保人数力争达到150万人。", "力争", "150万人"),
+        ("全年地区生产总值达到1200亿元。", "达到", "1200亿元"),
+    ],
+)
+def test_verbs_are_not_part_of_a_figure(sentence, not_expected, expected):
+    spans = figures(sentence)
+    assert expected in spans
+    assert not any(not_expected in s for s in spans)
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("经济增长预期目标为4.5%—5%。", "4.5%—5%"),
+        ("经济增长预期目标为4.5%-5%。", "4.5%-5%"),
+        ("经济增长预期目标为4.5%至5%。", "4.5%至5%"),
+        ("研发投入年均增长5%到6%。", "5%到6%"),
+        ("项目建设周期为3—5年。", "3—5年"),
+        ("单个项目补助3-5万元。", "3-5万元"),
+    ],
+)
+def test_ranges(sentence, expected):
+    assert expected in figures(sentence)
+
+
+def test_year_ranges_are_not_figures():
+    assert figures("2021—2025年规划实施情况良好。") == []
+
+
+@pytest.mark.parametrize(
+    "sentence, expected, value",
+    [
+        ("新建三个产业园区。", "三个", 3),
+        ("引进高层次人才一百五十名。", "一百五十名", 150),
+        ("累计建成充电桩两千个。", "两千个", 2000),
+        ("开通十二条公交线路。", "十二条", 12),
+        ("全市三成以上的村实现集体经济收入增长。", "三成以上", 30),
+        ("实施十大工程。", "十大", 10),
+    ],
+)
+def test_chinese_numerals(sentence, expected, value):
+    norm = normalize(sentence)
+    spans = {norm[s.start:s.end]: s for s in S.numbers(norm, 0, len(norm))}
+    assert expected in spans
+    assert spans[expected].value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["推进“十四五”规划收官。", "学习贯彻党的二十大精神。", "统一规划建设。", "一方面加强监管。", "壮大汽车零部件产业。",
+     "谋划一大批项目。"],
+)
+def test_chinese_numerals_that_are_not_figures(sentence):
+    assert figures(sentence) == []
+
+
+def test_thousands_separators_and_full_width_digits():
+    assert "1,234.5万元" in figures("完成技改投资1,234.5万元。")
+    text = "新增就业岗位１２，３００个，发电量１２万千瓦时。"
+    assert "１２万千瓦时" in figures(text)  # the report's own full-width characters are quoted
+
+
+def test_doubling_and_times():
+    assert "翻一番" in figures("力争经济总量翻一番。")
+    assert "2.5倍" in figures("城乡居民收入比缩小到2.5倍。")
+
+
+def test_names_with_digits_are_not_figures():
+    assert figures("建设5G基站。") == []
+    assert figures("国产大飞机C919实现商业运营。") == []
+    assert figures("全面启动“3815”战略。") == []
+
+
+# ----------------------------------------------------------------- tallies and grades
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("在全国运动会上获得2金1银1铜。", "2金1银1铜"),
+        ("在技能大赛中获得3个一等奖2个二等奖。", "3个一等奖2个二等奖"),
+        ("在创新大赛中获得1个一等奖、4个三等奖。", "1个一等奖、4个三等奖"),
+    ],
+)
+def test_tallies_are_one_span(sentence, expected):
+    spans = figures(sentence)
+    assert expected in spans
+    assert not any(s != expected and s in expected for s in spans)  # no "2" cut out of the tally
+
+
+def test_grades():
+    assert "5A级" in figures("创建国家5A级旅游景区。")
+    assert "4A级" in figures("新增4A级景区3个。")
+
+
+# ----------------------------------------------------------------- names
+
+
+def name_spans(text: str) -> dict[str, str]:
+    norm = normalize(text)
+    return {text[s.start:s.end]: s.kind for s in S.names(norm, 0, len(norm))}
+
+
+@pytest.mark.parametrize(
+    "sentence, expected, kind",
+    [
+        ("国产大飞机C919实现商业运营。", "C919", "name"),
+        ("建成5G基站1200个。", "5G", "name"),
+        ("推广AI辅助诊断。", "AI", "name"),
+        ("探索ChatGPT等大模型应用。", "ChatGPT", "name"),
+        ("全省PM_2.5平均浓度持续下降。", "PM_2.5", "name"),
+        ("“梦想”号大洋钻探船正式入列。", "“梦想”号", "quoted"),
+        ("科学编制“十五五”规划。", "“十五五”规划", "quoted"),
+        ("深入实施“人工智能+”行动。", "“人工智能+”行动", "quoted"),
+        ("深入实施人工智能+行动。", "人工智能+", "name"),
+        ("认真审议《政府工作报告》。", "《政府工作报告》", "title"),
+    ],
+)
+def test_names(sentence, expected, kind):
+    spans = name_spans(sentence)
+    assert spans.get(expected) == kind
+
+
+def test_a_figure_with_a_latin_unit_is_not_a_name():
+    assert "1.5GW" not in name_spans("新增光伏装机1.5GW。")
+    assert "GW" not in name_spans("新增光伏装机1.5GW。")
+
+
+def test_preceding_nouns_keep_quotations_and_latin_tokens_whole():
+    text = "“梦想”号完成首航。"
+    norm = normalize(text)
+    span = S.preceding_nouns(norm, 0, len(norm), text.index("完成"))
+    assert span and text[span.start:span.end] == "“梦想”号"
+    text = "国产大飞机C919实现商业运营。"
+    norm = normalize(text)
+    span = S.preceding_nouns(norm, 0, len(norm), text.index("实现"))
+    assert span and text[span.start:span.end] == "国产大飞机C919"
+    # an anchor inside a quotation: the noun phrase ends where the quotation starts
+    text = "全市“人工智能+”行动成效明显。"
+    norm = normalize(text)
+    span = S.preceding_nouns(norm, 0, len(norm), text.index("人工"))
+    assert span and text[span.start:span.end] == "全市"
+
+
+def test_enumerations_respect_quotations():
+    # the 、 inside the quotation belongs to one item
+    text = "重点打造“智慧、绿色”园区、特色小镇、美丽乡村等载体。"
+    assert found(S.enumerations, text) == ["“智慧、绿色”园区、特色小镇、美丽乡村"]
+    # a list that is one quotation is the list
+    text = "统筹推进“强基、扩能、提质、增效”。"
+    assert found(S.enumerations, text) == ["“强基、扩能、提质、增效”"]
+    # 和 inside a quotation is not where the list starts
+    text = "建设“和美乡村”、宜居小镇。"
+    assert found(S.enumerations, text) == ["“和美乡村”、宜居小镇"]
+
+
+# ----------------------------------------------------------------- values asked together
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("每人每月补贴标准分别为30元和5元。", "30元和5元"),
+        ("城乡居民收入分别增长6.1%、7.3%。", "6.1%、7.3%"),
+        ("两项指标分别为12%、8%和5%。", "12%、8%和5%"),
+        ("新增耕地与林地分别为300亩与1.2万亩。", "300亩与1.2万亩"),
+    ],
+)
+def test_values_asked_together(sentence, expected):
+    assert found(S.value_pairs, sentence) == [expected]
+
+
+def test_values_of_different_kinds_are_not_joined():
+    assert found(S.value_pairs, "完成投资30亿元、增长5%。") == []
+    norm = normalize("完成投资30亿元和5%。")
+    a, b = S.numbers(norm, 0, len(norm))
+    assert S.joined_values(norm, a, b) is None
+
+
+def test_respectively_aligns_items_and_values():
+    text = "城镇和农村居民人均可支配收入分别增长6.1%、7.3%。"
+    norm = normalize(text)
+    res = S.respectively(norm, 0, len(norm), text.index("7.3"))
+    assert res is not None
+    items, values = res
+    assert [text[a:b] for a, b in values] == ["6.1%", "7.3%"]
+    assert text[items[0][0]:items[0][1]] == "城镇"
+
+
+# ----------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("2026年1月27日在市会堂开幕。", "2026年1月27日"),
+        ("大会于1月27日上午开幕。", "1月27日上午"),
+        ("项目于今年3月开工。", "今年3月"),
+        ("确保年底前全面完成。", "年底前"),
+        ("力争2025年底建成投用。", "2025年底"),
+        ("二〇二六年一月二十七日", "二〇二六年一月二十七日"),
+        ("2025年1-11月规上工业增加值增长5%。", "2025年1-11月"),
+    ],
+)
+def test_dates(sentence, expected):
+    assert expected in found(S.dates, sentence)
+
+
+def test_dates_are_not_figures():
+    assert figures("大会于1月27日上午开幕。") == []
+    assert figures("2025年1-11月规上工业增加值增长5%。") == ["5%"]
+
+
+# ----------------------------------------------------------------- parsing to values
+
+
+@pytest.mark.parametrize(
+    "text, low, high, unit, unit_class, magnitude, qualifier",
+    [
+        ("5%左右", 5, 5, "%", "percent", 1, "左右"),
+        ("4.5%—5%", 4.5, 5, "%", "percent", 1, ""),
+        ("135.53亿元", 1.3553e10, 1.3553e10, "元", "money", 1e8, ""),
+        ("三成", 30, 30, "%", "percent", 1, ""),
+        ("1,234.5万元", 1.2345e7, 1.2345e7, "元", "money", 1e4, ""),
+        ("１２万千瓦时", 1.2e5, 1.2e5, "千瓦时", "energy", 1e4, ""),
+        ("17.3微克/立方米", 17.3, 17.3, "微克/立方米", "concentration", 1, ""),
+        ("4万套（间）", 4e4, 4e4, "套", "count", 1e4, ""),
+        ("3—5万元", 3e4, 5e4, "元", "money", 1e4, ""),
+        ("约3200万人次", 3.2e7, 3.2e7, "人次", "people_times", 1e4, "约"),
+        ("两千个", 2000, 2000, "个", "count", 1, ""),
+        ("一百五十名", 150, 150, "名", "people", 1, ""),
+        ("翻两番", 4, 4, "倍", "ratio", 1, ""),
+        ("310公里", 310_000, 310_000, "米", "length", 1, ""),
+        ("8.6万亩", 8.6e4 * 666.6667, 8.6e4 * 666.6667, "平方米", "area", 1e4, ""),
+    ],
+)
+def test_parse_quantity(text, low, high, unit, unit_class, magnitude, qualifier):
+    q = S.parse_quantity(text)
+    assert q is not None
+    assert math.isclose(q.value_low, low, rel_tol=1e-6) and math.isclose(q.value_high, high, rel_tol=1e-6)
+    assert (q.unit, q.unit_class, q.magnitude, q.qualifier) == (unit, unit_class, magnitude, qualifier)
+
+
+@pytest.mark.parametrize("text", ["", "地区生产总值", "C919", "30元和5元"])
+def test_parse_quantity_of_non_figures(text):
+    assert S.parse_quantity(text) is None
+
+
+def test_figures_sort_across_units():
+    texts = ["2.1亿元", "9800万元", "1.5万元", "21000万元以上"]
+    ordered = sorted(texts, key=lambda t: S.parse_quantity(t).value_low)
+    assert ordered == ["1.5万元", "9800万元", "2.1亿元", "21000万元以上"]
+
+
+# ----------------------------------------------------------------- the grammar's data
+
+
+def test_grammar_is_read_from_the_data_files():
+    g = S.grammar()
+    assert g.units["微克"].unit_class == "weight"
+    assert g.magnitudes["亿"] == 1e8
+    assert "左右" in g.after and "约" in g.before
+    assert "金" in g.tally and "规划" in g.name_suffixes
+
+
+# ----------------------------------------------------------------- the bundled reports
+
+
+@pytest.mark.parametrize("name", ["dongchuan-2026-government-work-report.txt",
+                                  "kunming-2025-government-work-report-summary.txt"])
+def test_every_figure_of_a_real_report_is_verbatim_and_parses(name):
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    norm = normalize(text)
+    n = 0
+    for s, e in sentence_spans(text):
+        for span in S.numbers(norm, s, e):
+            piece = text[span.start:span.end]
+            assert s <= span.start < span.end <= e
+            if span.kind != "tally":
+                q = S.parse_quantity(piece)
+                assert q is not None, piece
+                assert span.value == pytest.approx(q.value_low)
+            # a figure never starts or ends inside a Latin token ("G213", "PM2.5")
+            assert not (span.start > 0 and norm[span.start - 1].isascii() and norm[span.start - 1].isalnum()
+                        and norm[span.start].isalnum()), piece
+            n += 1
+        for span in S.names(norm, s, e):
+            assert s <= span.start < span.end <= e
+    assert n > 100
