@@ -125,15 +125,16 @@ class Assistant:
         return Prepared(raw, resolved, info, scope, query, tuple(hits))
 
     def semantic(self, query: Query):
-        """Cosine of the query with a sentence's stored embedding, when the index has sentence vectors."""
-        lookup = getattr(self.index, "sentence_vector", None)
-        if query.vector is None or lookup is None:
+        """Cosine of the query with a sentence's stored embedding (None when the index has no sentence vectors)."""
+        vectors = getattr(self.index, "sentence_vectors", None)
+        row_of = getattr(self.index, "sentence_row", None)
+        if query.vector is None or vectors is None or row_of is None or not len(vectors):
             return None
         qv = np.asarray(query.vector, dtype=np.float32)
 
         def score(report_id: str, start: int, end: int) -> float | None:
-            vec = lookup(report_id, start, end)
-            return None if vec is None else float(np.dot(qv, np.asarray(vec, dtype=np.float32)))
+            row = row_of(report_id, start, end)
+            return None if row is None else float(np.dot(qv, vectors[row].astype(np.float32)))
 
         return score
 

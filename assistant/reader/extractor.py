@@ -21,6 +21,7 @@ from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
 _FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
+_TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,14 @@ class Reader:
             for span in S.numbers(norm, s, e):
                 extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors)
                 add(span, extra, cov if attached else min(cov, 0.2))
+            if _TWO_VALUES.search(info.text):
+                # "分别是多少" / "A和B各是多少": both figures, as one span
+                for span in S.value_pairs(norm, s, e):
+                    first = next((x for x in S.numbers(norm, span.start, span.end)), None)
+                    if first is None:
+                        continue
+                    extra, attached = self._number_bonus(info, weights, norm, first, s, e, anchors)
+                    add(span, extra + 0.12, cov if attached else min(cov, 0.2))
             return out
         if q == "date":
             for span in S.dates(norm, s, e):
@@ -345,6 +354,13 @@ class Reader:
                 add(self._trim_prefix(info, norm, span), 0.05 + self._lead_in(info, norm, span.start))
             if out:
                 return out
+        if q in ("entity", "name"):
+            # names the word finders would cut: "C919", "“梦想”号", "《…》", "人工智能+"
+            for span in S.names(norm, s, e):
+                if span.kind == "title" and not re.search(r"《|书|文件|规划|方案|条例|名称|title", info.text):
+                    continue
+                add(S.Span(span.start, span.end, "entity"), 0.12 + self._lead_in(info, norm, span.start)
+                    + self._lead_in(info, norm, span.end, after=True))
         if q in ("entity", "name", "place") and re.search(r"(是|为|有)?(什么|哪里|哪儿|怎样|如何)[?？]?$", info.text):
             # "…能耗目标是什么？": the answer follows the subject ("…能耗|降低完成省下达目标")
             top = max(weights.values()) if weights else 0.0
