@@ -59,7 +59,9 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)年")
 _SOURCE = re.compile(r"来源[:：]\s*([^\s|]{2,30})")
 # the body: what it reviews and what it targets
 _REVIEWED = (re.compile(r"(20\d\d)年[^\n。，,]{0,20}?回顾"),  # "一、2025年工作和“十四五”发展回顾"
-             re.compile(r"(?:刚刚|已经)?过去的(20\d\d)年"))
+             re.compile(r"(?:刚刚|已经)?过去的(20\d\d)年"),
+             re.compile(r"初步(?:统计|核算)[，,]?\s*(20\d\d)年"),  # the figures of the year under review
+             re.compile(r"(20\d\d)年是[^\n。]{0,24}之年。\s*(?:一年来|过去一年|这一年)"))
 _TARGETS = (re.compile(r"(20\d\d)年[^\n。，,]{0,12}?主要预期目标"),  # "2025年全市经济社会发展主要预期目标"
             re.compile(r"(?m)^\s*[一二三四五六七八九十]+、\s*(20\d\d)年(?:政府)?(?:重点)?工作(?:安排|任务|建议|部署|总体要求)?\s*$"),
             re.compile(r"(20\d\d)年(?:政府)?(?:重点)?工作(?:安排|建议|部署|总体要求)"),
