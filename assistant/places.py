@@ -91,6 +91,7 @@ class Division:
     short: str
     level: str  # province | city | county
     parent: str  # adcode of the parent division, "" for provinces
+    pinyin: tuple[str, ...] = ()  # pinyin spellings of the short form ("shenzhen")
 
 
 # ------------------------------------------------------------------ data
@@ -127,8 +128,8 @@ def gazetteer() -> _Gazetteer:
     for line in (DATA_DIR / "gazetteer.tsv").read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#") or line.startswith("adcode\t"):
             continue
-        adcode, name, short, level, parent = (line.split("\t") + [""] * 5)[:5]
-        divisions.append(Division(adcode, name, short, level, parent))
+        adcode, name, short, level, parent, spellings = (line.split("\t") + [""] * 6)[:6]
+        divisions.append(Division(adcode, name, short, level, parent, tuple(s for s in spellings.split("|") if s)))
     by_adcode = {d.adcode: d for d in divisions}
     by_name: dict[str, list[Division]] = {}
     by_short: dict[str, list[Division]] = {}
@@ -139,7 +140,7 @@ def gazetteer() -> _Gazetteer:
         if d.short:
             by_short.setdefault(d.short, []).append(d)
         keys = {_key(e) for e in english.get(d.name, ())}
-        keys.update(_pinyin_keys(d.short or d.name))
+        keys.update(d.pinyin)
         for k in keys:
             if len(k) >= 4:
                 by_key.setdefault(k, []).append(d)
@@ -152,15 +153,15 @@ def _key(english: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _pinyin_keys(chinese: str) -> tuple[str, ...]:
-    """Every reading of a name ("朝阳" → chaoyang, zhaoyang), at most 16."""
+    """Pinyin spellings of a name: pypinyin's reading and the place-name reading ("长治" → zhangzhi, changzhi).
+
+    Not every heteronym: rare readings make false keys ("郴州" would read "Lanzhou")."""
     try:
-        from pypinyin import Style, pinyin
+        from pypinyin import lazy_pinyin
     except ImportError:  # pragma: no cover - pinned in requirements
         logger.warning("pypinyin is not installed: pinyin place names are not recognised")
         return ()
-    readings = pinyin(chinese, style=Style.NORMAL, heteronym=True, errors="ignore")
-    combos = itertools.islice(itertools.product(*[r[:3] for r in readings]), 16)
-    return tuple(dict.fromkeys("".join(c) for c in combos))
+    return tuple(dict.fromkeys(("".join(lazy_pinyin(chinese, errors="ignore")), _pinyin_display(chinese).lower())))
 
 
 def _pinyin_display(chinese: str) -> str:
@@ -322,8 +323,12 @@ def _corpus_keys(reports: tuple[ReportMeta, ...]) -> dict[str, list[_Entry]]:
         if not r.region or (r.level or "") == "national":
             continue
         names = {r.english, re.sub(r"\s+(District|County|City|Prefecture|League|Banner)$", "", r.english)}
-        for alias in (r.region, *r.aliases):
-            names.update(_pinyin_keys(alias))
+        known = gazetteer().by_name.get(r.region)
+        if known:
+            names.update(known[0].pinyin)
+        else:
+            for alias in (r.region, *r.aliases):
+                names.update(_pinyin_keys(alias))
         for n in names:
             k = _key(n)
             if len(k) >= 4:
