@@ -460,10 +460,10 @@ def _scan_national(q: str) -> list[Place]:
     for w in words["always"]:
         for m in re.finditer(re.escape(w), q):
             out.append(Place(w, NATIONAL, "national", "national", m.start(), m.end()))
-    for w, unless in words["zh_country_unless_followed_by"].items():
+    for w, rule in words["conditional"].items():
         for m in re.finditer(re.escape(w), q):
-            rest = q[m.end():]
-            if any(rest.startswith(u) for u in unless) or q[:m.start()].endswith(("全", "本")):
+            if any(q.startswith(u, m.end()) for u in rule["unless_followed_by"]) or any(
+                    q[:m.start()].endswith(u) for u in rule["unless_preceded_by"]):
                 continue
             out.append(Place(w, NATIONAL, "national", "national", m.start(), m.end()))
     low = q.lower()

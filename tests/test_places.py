@@ -24,6 +24,7 @@ def regions(question: str, reports: tuple[ReportMeta, ...] = ()) -> list[str]:
 @pytest.mark.parametrize("question", [
     "如何推进富民增收？", "社会安宁方面有什么措施？", "长治久安方面有何举措？", "推进安宁区域协调发展",
     "国家级开发区有多少家？", "坚持中国特色社会主义", "城区改造有哪些项目？", "如何促进大同小异的产业协同？",
+    "哪些指标位居全国第一？", "新增几家国家高新技术企业？", "推进中国式现代化",
 ])
 def test_ordinary_words_are_not_places(question: str) -> None:
     assert find_places(question) == ()
