@@ -462,8 +462,12 @@ def _scan_national(q: str) -> list[Place]:
             out.append(Place(w, NATIONAL, "national", "national", m.start(), m.end()))
     for w, rule in words["conditional"].items():
         for m in re.finditer(re.escape(w), q):
-            if any(q.startswith(u, m.end()) for u in rule["unless_followed_by"]) or any(
-                    q[:m.start()].endswith(u) for u in rule["unless_preceded_by"]):
+            if any(q.startswith(u, m.end()) for u in rule.get("unless_followed_by", ())) or any(
+                    q[:m.start()].endswith(u) for u in rule.get("unless_preceded_by", ())):
+                continue
+            if "only_followed_by" in rule and not (
+                    any(q.startswith(u, m.end()) for u in rule["only_followed_by"]) or m.end() == len(q)
+                    or (rule.get("or_followed_by_year") and re.match(r"(?:19|20)\d\d", q[m.end():]))):
                 continue
             out.append(Place(w, NATIONAL, "national", "national", m.start(), m.end()))
     low = q.lower()
@@ -477,6 +481,8 @@ def _scan_levels(q: str) -> list[Place]:
     out: list[Place] = []
     low = q.lower()
     for level, ws in _words()["level_words"].items():
+        if level.startswith("_"):
+            continue  # a comment
         for w in ws:
             pattern = re.escape(w) if not w.isascii() else r"(?<![a-z])" + re.escape(w) + r"(?![a-z])"
             for m in re.finditer(pattern, low):

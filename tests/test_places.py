@@ -24,7 +24,8 @@ def regions(question: str, reports: tuple[ReportMeta, ...] = ()) -> list[str]:
 @pytest.mark.parametrize("question", [
     "如何推进富民增收？", "社会安宁方面有什么措施？", "长治久安方面有何举措？", "推进安宁区域协调发展",
     "国家级开发区有多少家？", "坚持中国特色社会主义", "城区改造有哪些项目？", "如何促进大同小异的产业协同？",
-    "哪些指标位居全国第一？", "新增几家国家高新技术企业？", "推进中国式现代化",
+    "哪些指标位居全国第一？", "新增几家国家高新技术企业？", "推进中国式现代化", "哪些景区创建为国家3A级旅游景区？",
+    "哪个卫生院达到了国家服务能力推荐标准？", "新增省级重点实验室多少家？", "争取到中央和省级资金多少？",
 ])
 def test_ordinary_words_are_not_places(question: str) -> None:
     assert find_places(question) == ()
@@ -109,7 +110,7 @@ def test_national_scope(question: str) -> None:
 
 @pytest.mark.parametrize("question, level", [
     ("各省的GDP增长目标", "province"), ("Which provinces set GDP targets above 5%?", "province"),
-    ("省级财政收入", "province"), ("各县的粮食产量", "county"),
+    ("哪些省份的增长目标最高", "province"), ("各县的粮食产量", "county"),
 ])
 def test_level_words(question: str, level: str) -> None:
     assert [(p.kind, p.level) for p in find_places(question)] == [("level", level)]
