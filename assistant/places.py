@@ -12,8 +12,10 @@ Whole-name rule (data in assistant/data/place_words.json):
     unless its suffix starts an ordinary word ("安宁区域" is not 安宁区);
   * a short form ("深圳", "富民") is a place when it is the short form of a
     provincial-level division ("河北", "北京"), has 3+ characters ("驻马店"),
-    opens the question and names a report of the corpus ("东川铜产业…"), or
-    stands in a place context: followed by 的/地区/政府/经济/呢/今年/a year/
+    names a report of the corpus and is no common word in jieba's dictionary
+    ("“十四五”期间东川…"; but 富民 n, 石林 nr, 保定 v are words), opens the
+    question and names a report of the corpus ("东川铜产业…"), or stands in a
+    place context: followed by 的/地区/政府/经济/呢/今年/a year/
     Latin letters or digits ("昆明2025年", "深圳的GDP", "保定GDP"), preceded by
     那 ("那昆明呢"), or joined by 和/与/、/对比… to another place ("北京和昆明");
   * English/pinyin names ("Shenzhen", "Hebei province", "Inner Mongolia",
@@ -36,6 +38,10 @@ API (pure functions; the gazetteer and word lists load once, lazily):
       Level, short forms, parent regions and English name of a region name as a
       report writes it ("深圳市", "保定市清苑区", "国务院"); used by ingest.
   english_name(region, level) -> str
+  warm_up(reports=()) -> None
+      Load the gazetteer, word lists and jieba's tags ahead of the first question (~1-2 s).
+
+Pass questions after the project's cleaning (simplified characters); offsets refer to that text.
 """
 from __future__ import annotations
 
@@ -311,9 +317,24 @@ def _corpus_entries(reports: tuple[ReportMeta, ...]) -> dict[str, list[_Entry]]:
         table.setdefault(r.region, []).append(_Entry(r.region, level, r.parents, True, len(r.region) >= 3, True))
         for alias in r.aliases:
             if alias != r.region and len(alias) >= 2:
-                table.setdefault(alias, []).append(
-                    _Entry(r.region, level, r.parents, False, level == "province" or len(alias) >= 3, True))
+                strong = level == "province" or len(alias) >= 3 or not _ordinary_word(alias)
+                table.setdefault(alias, []).append(_Entry(r.region, level, r.parents, False, strong, True))
     return table
+
+
+@lru_cache(maxsize=4096)
+def _ordinary_word(word: str) -> bool:
+    """Whether jieba's dictionary knows `word` as a common word that is not a place name
+    (富民 n, 石林 nr, 保定 v): then even a corpus report's short form needs a place context."""
+    try:
+        import jieba
+        import jieba.posseg
+    except ImportError:  # pragma: no cover - jieba is a project dependency
+        return False
+    jieba.setLogLevel(logging.WARNING)
+    jieba.posseg.initialize()
+    tag = jieba.posseg.dt.word_tag_tab.get(word, "")
+    return bool(tag) and not tag.startswith("ns") and jieba.dt.FREQ.get(word, 0) >= 50
 
 
 @lru_cache(maxsize=32)
@@ -497,6 +518,14 @@ def _no_overlap(places: Iterable[Place]) -> list[Place]:
             continue
         out.append(p)
     return out
+
+
+def warm_up(reports: Sequence[ReportMeta] = ()) -> None:
+    """Do the one-time loading now (at start-up) rather than on the first question."""
+    find_places("", reports)
+    for meta in reports:
+        for alias in meta.aliases:
+            _ordinary_word(alias)
 
 
 def find_places(question: str, reports: Sequence[ReportMeta] = ()) -> tuple[Place, ...]:

@@ -157,3 +157,14 @@ def test_a_region_without_its_own_report_falls_back_to_the_ones_inside(corpus_me
     (place,) = find_places("保定的GDP", qingyuan)
     assert place.report_ids == (qingyuan[0].id,)
     assert reports_for(place, qingyuan, include_within=False) == ()
+
+
+def test_corpus_names_count_anywhere_unless_they_are_common_words(corpus_metas: tuple[ReportMeta, ...]) -> None:
+    """The corpus's own short names need no context ("“十四五”期间东川…"), but a corpus with a report of
+    富民县 still reads 富民增收 as a word."""
+    assert [p.region for p in find_places("“十四五”期间东川累计引进省外到位资金多少？", corpus_metas)] == ["东川区"]
+    assert [p.region for p in find_places("“十四五”期间东川累计引进省外到位资金多少？")] == []  # no report: needs context
+    fumin = ReportMeta(id="fumin", title="富民县2025年政府工作报告", region="富民县", year=2025, date=None, source=None,
+                       path="fumin.txt", level="county", aliases=("富民",), parents=("昆明市", "云南省"))
+    assert find_places("如何推进富民增收？", (*corpus_metas, fumin)) == ()
+    assert [p.report_ids for p in find_places("富民县的人口", (*corpus_metas, fumin))] == [("fumin",)]
