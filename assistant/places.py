@@ -49,7 +49,7 @@ import itertools
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -211,7 +211,8 @@ def _level_from_suffix(name: str) -> str:
     return "city" if name.endswith("市") else ""
 
 
-def _pick(candidates: Sequence[Division], context_names: Iterable[str]) -> Division | None:
+def pick_division(candidates: Sequence[Division], context_names: Iterable[str]) -> Division | None:
+    """Among homonyms, the one whose parents the context names (清苑 near 保定 → 清苑区), else the highest level."""
     if not candidates:
         return None
     ctx = [c for c in context_names if c]
@@ -260,9 +261,9 @@ def region_info(name: str, context_names: Sequence[str] = ()) -> RegionInfo:
         region = NATIONAL
         return RegionInfo(region, "national", tuple(words["national_aliases"]), (), english_name(region, "national"))
     g = gazetteer()
-    d = _pick(g.by_name.get(name, []), context_names)
+    d = pick_division(g.by_name.get(name, []), context_names)
     if d is None and name in g.by_short:
-        d = _pick(g.by_short[name], context_names)
+        d = pick_division(g.by_short[name], context_names)
     if d is not None:
         region, level, parents = d.name, d.level, _parents(d)
         short = d.short
@@ -382,7 +383,7 @@ def _conj_gap(gap: str) -> bool:
 def _scan_chinese(q: str, table: dict[str, list[_Entry]], corpus: dict[str, list[_Entry]]) -> list[Place]:
     maxlen = max((len(s) for s in itertools.chain(table, corpus)), default=0)
     breakers = ("区域", "区位", "区间", "区块", "区划", "市场", "市值", "市容", "市政", "县域", "县城", "省份", "省内", "省外")
-    found: list[tuple[int, int, str, _Entry, bool]] = []  # start, end, surface, entry, accepted
+    found: list[tuple] = []  # (start, end, surface, entry, accepted, alternatives)
     i, n = 0, len(q)
     while i < n:
         hit = None
@@ -459,7 +460,7 @@ def _scan_english(q: str, corpus_keys: dict[str, list[_Entry]], taken: list[tupl
                 pool = [d for d in gaz if d.level == level_hint] or gaz
                 if not (capital or has_suffix or k in province_keys):
                     pool = [d for d in pool if d.level != "county"]
-                d = _pick(pool, ())
+                d = pick_division(pool, ())
                 alts = tuple(dict.fromkeys(x.name for x in gaz if x.name != d.name))
                 hit = (start, end, d.name, d.level, _parents(d), alts)
             if hit:
@@ -540,7 +541,7 @@ def find_places(question: str, reports: Sequence[ReportMeta] = ()) -> tuple[Plac
     found = _no_overlap([*found, *(p for p in _scan_levels(q) if not any(
         p.start < o.end and o.start < p.end for o in found))])
     if metas:
-        found = [Place(**{**p.__dict__, "report_ids": reports_for(p, metas)}) for p in found]
+        found = [replace(p, report_ids=reports_for(p, metas)) for p in found]
     return tuple(found)
 
 

@@ -3,7 +3,6 @@ English or pinyin) is a place, national scope and level words are understood."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

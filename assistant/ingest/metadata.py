@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..places import NATIONAL, find_places, gazetteer, region_info
+from ..places import NATIONAL, find_places, gazetteer, pick_division, region_info
 from ..text import normalize
 from ..types import ReportMeta
 
@@ -363,9 +363,7 @@ def _from_file_name(stem: str) -> tuple[str, int | None, list[str]]:
         for span in (3, 2, 1):
             key = "".join(words[i:i + span])
             if i + span <= len(words) and key in g.by_key:
-                from ..places import _pick  # the gazetteer's homonym choice, with what was found before as context
-
-                d = _pick(g.by_key[key], found)
+                d = pick_division(g.by_key[key], found)  # homonyms: what was found before is the context
                 if d is not None:
                     found.append(d.name)
                 i += span
