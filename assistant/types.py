@@ -11,18 +11,46 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ReportMeta:
-    """What we know about one report: inferred from its text, optionally overridden by a sidecar."""
+    """What we know about one report: inferred from its text, optionally overridden by a sidecar.
+
+    The identity fields after `path` (level, aliases, parents, english, the years) default to
+    "unknown" so that old sidecars and indexes still load; `region` stays the most specific
+    official name ("清苑区", not "河北省保定市清苑区"); national reports have region "全国".
+    """
 
     id: str  # stable id, derived from the file name (e.g. "dongchuan-2026-government-work-report")
     title: str  # e.g. "东川区2026年政府工作报告"
-    region: str  # e.g. "东川区", "昆明市"
-    year: int | None  # the year the report is delivered in (2026 for the 2026 report)
+    region: str  # e.g. "东川区", "昆明市", "全国"
+    year: int | None  # the session year: the year the report is delivered in (2026 for the 2026 report)
     date: str | None  # ISO date of delivery/publication, when known
     source: str | None  # URL or publisher, when known
     path: str  # file name relative to the corpus directory
+    level: str = ""  # "national" | "province" | "city" | "county" ("" when unknown)
+    aliases: tuple[str, ...] = ()  # short forms a question may use: ("深圳",), ("全国", "我国", "国家", "中国", "国务院")
+    parents: tuple[str, ...] = ()  # enclosing regions, nearest first: ("保定市", "河北省")
+    english: str = ""  # conventional English / pinyin name: "Shenzhen", "Inner Mongolia", "Qingyuan District"
+    reviewed_year: int | None = None  # the year the report reviews ("过去一年"), usually year - 1
+    target_year: int | None = None  # the year its targets are for ("今年…预期目标"), usually year
+    plan_years: tuple[int, ...] = ()  # end years of multi-year plans it sets (e.g. (2030,) for 十五五 targets)
+
+    def __post_init__(self) -> None:
+        # JSON (index files, sidecars) gives lists: keep the dataclass hashable and immutable
+        for name in ("aliases", "parents", "plan_years"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value or ()))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        for name in ("aliases", "parents", "plan_years"):
+            d[name] = list(d[name])
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ReportMeta":
+        """Build from a stored dict, ignoring keys this version does not know."""
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)

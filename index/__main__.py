@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index_dir, model=args.model,
                                 chunking=args.chunking)
-    from assistant.store import build_index, read_manifest, staleness
+    from assistant.store import build_index, current_build, read_manifest, staleness
 
     try:
         if args.command == "build":
@@ -49,7 +49,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         reason = staleness(settings)
         manifest = read_manifest(settings.index_dir) or {}
-        print(json.dumps({"current": reason is None, "reason": reason, "reports": manifest.get("reports", []),
+        reports = manifest.get("reports", [])
+        build = current_build(settings.index_dir)
+        if build is not None and (build / "reports.json").is_file():  # each report's identity, not just its id
+            metas = [r["meta"] for r in json.loads((build / "reports.json").read_text(encoding="utf-8"))]
+            reports = [{k: m.get(k) for k in ("id", "level", "region", "year", "reviewed_year", "target_year")}
+                       for m in metas]
+        print(json.dumps({"current": reason is None, "reason": reason, "reports": reports,
                           "n_chunks": manifest.get("n_chunks"), "encoder": manifest.get("encoder")},
                          ensure_ascii=False, indent=1))
         return 0
