@@ -30,8 +30,12 @@ PlaceFinder = Callable[[str], list[str]]
 
 
 def _regions(text: str, find_places: PlaceFinder | None) -> list[str]:
-    """Place names in the text, as the corpus's place finder sees them (none without a finder)."""
-    return list(find_places(text)) if find_places else []
+    """Place names in the text, as the corpus's place finder sees them (the gazetteer's without one)."""
+    if find_places is not None:
+        return list(find_places(text))
+    from .places import find_places as gazetteer_places
+
+    return [p.name for p in gazetteer_places(text) if p.kind == "region"]
 
 
 def _subject_tokens(text: str, find_places: PlaceFinder | None = None) -> list[tuple[int, int, str]]:
@@ -118,7 +122,7 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
     core = re.sub(r"呢[?？]?$|[?？]$", "", core).strip(" ,，的")
     result = prev
 
-    new_regions = _regions(core, find_places)
+    new_regions = _regions(q, find_places)  # the whole follow-up: "那昆明呢" is a place context
     if new_regions:
         old = _regions(result, find_places)
         if old:

@@ -461,7 +461,7 @@ def _load_build(index_dir: Path, verify: bool) -> IndexData:
                 raise IndexError_(f"index file {rel} is missing or corrupt (checksum mismatch)")
     try:
         raw_reports = json.loads((build / "reports.json").read_text(encoding="utf-8"))
-        reports = {r["meta"]["id"]: Report(meta=ReportMeta(**r["meta"]), text=r["text"]) for r in raw_reports}
+        reports = {r["meta"]["id"]: Report(meta=ReportMeta.from_dict(r["meta"]), text=r["text"]) for r in raw_reports}
         chunks, tokens = _read_chunks(build / "chunks.jsonl")
         vectors = np.load(build / "vectors.npy")
         faiss_index = faiss.read_index(str(build / "dense.faiss"))
