@@ -65,8 +65,10 @@ class ScopeResolver:
         matched: list[str] = []
         missing: list[str] = []
         for place in regions:
-            if place.report_ids:
-                matched.extend(r for r in place.report_ids if r not in matched)
+            # the region's own reports only: a province's figure is not in its cities' reports
+            own = self._places.reports_for(place, self._metas, include_within=False)
+            if own:
+                matched.extend(r for r in own if r not in matched)
             else:
                 missing.append(place.name)
         if national:

@@ -21,6 +21,8 @@ from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
 _FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
+_ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
+                        r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
@@ -354,7 +356,7 @@ class Reader:
                 add(self._trim_prefix(info, norm, span), 0.05 + self._lead_in(info, norm, span.start))
             if out:
                 return out
-        if q in ("entity", "name"):
+        if q in ("entity", "name") and _ASKS_NAME.search(info.text):
             # names the word finders would cut: "C919", "“梦想”号", "《…》", "人工智能+"
             for span in S.names(norm, s, e):
                 if span.kind == "title" and not re.search(r"《|书|文件|规划|方案|条例|名称|title", info.text):

@@ -114,6 +114,12 @@ def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
     return found
 
 
+def _only_question_words(tok: str, lex: Lexicon) -> bool:
+    """A compound of question words ("预期目标" = 预期 + 目标) says what is asked, not what about."""
+    return len(tok) >= 4 and any(tok[:i] in lex.question_words and tok[i:] in lex.question_words
+                                 for i in range(2, len(tok) - 1))
+
+
 def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = None) -> QuestionInfo:
     """Parse a cleaned question (see text.clean_question) into QuestionInfo.
 
@@ -159,7 +165,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
             continue  # part of a known wording ("城里人" in "城里人收入"): the wording stands for it
         official = official_of.get(tok) or lex.official(tok)
         t = f"{tok}|{official}" if official and official != tok else tok
-        if tok in lex.question_words or t.isascii() and english:
+        if tok in lex.question_words or t.isascii() and english or _only_question_words(tok, lex):
             continue
         if re.fullmatch(r"20\d\d|20\d\d年|\d+", t):
             continue
