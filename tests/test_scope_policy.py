@@ -1,0 +1,114 @@
+"""Which reports a question is about, year semantics, alternatives, and the answer policy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.knowledge import lexicon, translate_english
+from assistant.policy import confidence
+from assistant.reader.question import analyze
+from assistant.types import ReportMeta
+from assistant.years import asked_years, reviewed_year, target_year
+
+from eval.calibrate import best_threshold, fit_logistic
+
+
+def _meta(year: int, **kw) -> ReportMeta:
+    return ReportMeta(id=f"r{year}", title=f"某市{year}年政府工作报告", region="某市", year=year, date=None,
+                      source=None, path=f"r{year}.txt", **kw)
+
+
+def test_years_of_a_report_come_from_its_identity() -> None:
+    meta = _meta(2026)
+    assert (reviewed_year(meta), target_year(meta)) == (2025, 2026)
+    assert asked_years(analyze("去年地区生产总值增长多少？"), meta) == {2025}
+    assert asked_years(analyze("今年地区生产总值增长目标是多少？"), meta) == {2026}
+    assert asked_years(analyze("2024年地区生产总值是多少？"), meta) == {2024}
+    assert asked_years(analyze("地区生产总值是多少？"), meta) == set()
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("How much ultra-long special treasury bonds will be issued this year?", "超长期特别国债"),
+    ("What was the surveyed urban unemployment rate last year?", "城镇调查失业率"),
+    ("What is the growth target for retail sales of consumer goods?", "社会消费品零售总额"),
+])
+def test_english_questions_get_the_report_wording(question: str, expected: str) -> None:
+    assert expected in translate_english(question)
+    info = analyze(question)
+    assert info.english and expected in info.search_text
+
+
+def test_everyday_wording_maps_to_official_terms() -> None:
+    info = analyze("城里人收入涨了多少？")
+    assert any("城镇居民人均可支配收入" in t.split("|") for t in info.terms), info.terms
+    assert lexicon().official("社零") == "社会消费品零售总额"
+
+
+@pytest.mark.parametrize("question", ["如何推进富民增收？", "社会安宁方面有什么措施？"])
+def test_ordinary_words_are_not_places(assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert "语料中没有" not in answer.reason, answer.reason
+    assert assistant.scopes.find_places(question) == []
+
+
+@pytest.mark.parametrize("question", ["What is Shenzhen's GDP growth target for 2026?",
+                                      "深圳市2026年地区生产总值增长目标是多少？"])
+def test_a_place_without_a_report_is_refused(assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained and "没有" in answer.reason, answer.reason
+
+
+def test_a_national_question_is_not_answered_from_a_local_report(assistant) -> None:
+    # the bundled corpus has no national report
+    answer = assistant.ask("全国2026年城镇新增就业目标是多少？")
+    assert answer.abstained, answer.answer
+    assert "全国" in answer.reason
+
+
+def test_a_question_naming_no_place_says_which_report_and_shows_the_others(assistant) -> None:
+    answer = assistant.ask("地区生产总值增长目标是多少？")
+    assert not answer.abstained, answer.reason
+    first = answer.citations[0]
+    assert first.title in answer.reason  # "答案来自《…》"
+    assert answer.alternatives, "the other report's figure is shown too"
+    for alt in answer.alternatives:
+        assert alt.report != first.report
+        c = alt.citation
+        assert c.text[c.start:c.end] == alt.answer  # verbatim
+    d = answer.to_dict()
+    assert d["report"] == first.report and d["alternatives"][0]["answer"] == answer.alternatives[0].answer
+
+
+def test_explain_names_the_features(assistant) -> None:
+    answer = assistant.ask("东川区2025年地区生产总值是多少？", explain=True)
+    assert not answer.abstained
+    for name in ("sentence_coverage", "retrieval_rank", "proximity", "span"):
+        assert name in answer.explanation
+
+
+def test_confidence_is_monotonic_in_coverage() -> None:
+    low = confidence({"coverage": 0.2, "score": 0.5})
+    high = confidence({"coverage": 0.9, "score": 0.5})
+    assert 0.0 < low < high < 1.0
+
+
+def test_calibration_separates_right_from_wrong() -> None:
+    rng = np.random.default_rng(0)
+    good = rng.normal(0.8, 0.1, size=(200, 2))
+    bad = rng.normal(0.4, 0.1, size=(200, 2))
+    x = np.vstack([good, bad])
+    y = np.concatenate([np.ones(200), np.zeros(200)])
+    from eval import calibrate
+
+    saved = calibrate.FEATURES
+    calibrate.FEATURES = ("coverage", "score")
+    try:
+        w = fit_logistic(x, y)
+    finally:
+        calibrate.FEATURES = saved
+    assert w["coverage"] > 0 and w["score"] > 0
+    z = w["bias"] + x @ np.array([w["coverage"], w["score"]])
+    probs = 1 / (1 + np.exp(-z))
+    t = best_threshold(probs, y)
+    kept = probs >= t
+    assert y[kept].mean() > 0.9 and kept.sum() >= 150
