@@ -56,13 +56,25 @@ def _subject_tokens(text: str, find_places: PlaceFinder | None = None) -> list[t
     return out
 
 
-def is_follow_up(question: str) -> bool:
+def is_follow_up(question: str, previous: str | None = None) -> bool:
+    """Whether a question only makes sense after the previous one.
+
+    By its form (那…/…呢, very short), or, given the previous question, because it names
+    nothing of its own: "2024年计划新增多少？" after "驻马店市2023年城镇新增就业多少人？".
+    """
     q = clean_question(question)
     if not q:
         return False
     if _FOLLOW_MARK.search(q):
         return True
-    return len(q) <= 8 and len(tokenize(q)) <= 2
+    if len(q) <= 8 and len(tokenize(q)) <= 2:
+        return True
+    if previous:
+        words = lexicon().question_words
+        own = [t for t in tokenize(q) if t not in words and not _PERIOD.fullmatch(t) and not t.isdigit()]
+        prev = clean_question(previous)
+        return all(len(t) == 1 or t in prev for t in own) and not re.search(r"[“\"《]", q)
+    return False
 
 
 def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = None) -> str:
@@ -115,7 +127,7 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
     "那四川呢？" replaces the earlier question's place.
     """
     q = clean_question(question)
-    if not history or not is_follow_up(q):
+    if not history or not is_follow_up(q, history[-1]):
         return q
     prev = resolve(history[-1], history[:-1], find_places).rstrip("?？")
     core = re.sub(r"^(那么?|那个|还有|另外|以及)", "", q)

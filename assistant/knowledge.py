@@ -84,6 +84,23 @@ def _variant_map(lex: Lexicon) -> dict[str, str]:
     return m
 
 
+@lru_cache(maxsize=1)
+def indicator_classes() -> tuple[tuple[str, str], ...]:
+    """(indicator, unit class) from indicators.tsv, longest indicator first."""
+    pairs = [(row[0], row[1]) for row in _rows("indicators.tsv") if len(row) >= 2]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def expected_unit_class(text: str) -> str:
+    """The unit class of the first-named indicator in `text` ("粮食产量…" → "weight"), or ""."""
+    best: tuple[int, str] | None = None
+    for name, cls in indicator_classes():
+        pos = text.find(name)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, cls)
+    return best[1] if best else ""
+
+
 def translate_english(text: str, lex: Lexicon | None = None) -> list[str]:
     """Chinese report terms for the English words and phrases in `text` (longest phrases first)."""
     lex = lex or lexicon()
@@ -97,4 +114,4 @@ def translate_english(text: str, lex: Lexicon | None = None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-__all__ = ["DATA_DIR", "Lexicon", "lexicon", "translate_english"]
+__all__ = ["DATA_DIR", "Lexicon", "expected_unit_class", "indicator_classes", "lexicon", "translate_english"]

@@ -166,6 +166,8 @@ class Assistant:
 
     def _read(self, p: Prepared, hits: Sequence[Hit]) -> tuple[Candidate | None, str, Decision]:
         preferred = set(p.scope.reports) or None
+        if preferred:  # a question about a place is answered from that place's reports or not at all
+            hits = [h for h in hits if h.chunk.report_id in preferred]
         avoided = {rid for rid in self.reports if preferred and rid not in preferred} or None
         reading = self.reader.read(p.info, hits, preferred, avoided, semantic=self.semantic(p.query))
         if reading.best is None:

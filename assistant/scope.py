@@ -6,6 +6,7 @@ from each report at index time; nothing about particular reports is written here
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -13,6 +14,9 @@ from .reader.question import QuestionInfo
 from .types import Report, ReportMeta
 from .years import asked_years, covered_years, level_of, reviewed_year, target_year
 
+
+
+_QUOTED = re.compile(r"[“\"「『《][^”\"」』》]{1,30}[”\"」』》]")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,9 @@ class ScopeResolver:
 
     def find_places(self, question: str) -> list[str]:
         """Place names (as written) the question mentions as whole names: regions, not 全国 or 各省."""
-        return [p.name for p in self.places(question) if p.kind == "region"]
+        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(question)]
+        return [p.name for p in self.places(question) if p.kind == "region"
+                and not any(a <= p.start and p.end <= b for a, b in quoted)]
 
     def national_reports(self) -> list[str]:
         return [rid for rid, r in self.reports.items() if level_of(r.meta) == "national" or r.meta.region == "全国"]
@@ -59,7 +65,9 @@ class ScopeResolver:
     def resolve(self, info: QuestionInfo, report: str | None = None) -> Scope:
         if report:
             return Scope(reports=(report,), fixed=True)
-        found = self.places(info.text)
+        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(info.text)]
+        # a name inside quotes names a thing, not the scope ("“中国药谷”", "“北京服务”")
+        found = [p for p in self.places(info.text) if not any(a <= p.start and p.end <= b for a, b in quoted)]
         regions = [p for p in found if p.kind == "region"]
         national = any(p.kind == "national" for p in found) and not regions
         matched: list[str] = []

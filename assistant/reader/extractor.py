@@ -79,8 +79,15 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
             years.update(range(target, target + 5))
     if reviewed and re.search(r"去年|过去一年|一年来|上一年", ctx):
         years.add(reviewed)
-    if not years and target:
-        years.add(target)
+    if not years:
+        # no year written anywhere near: the part of the report says which year it is about
+        plan = _is_plan_context(chunk, report)
+        if plan is True and target:
+            years.add(target)
+        elif plan is False and reviewed:
+            years.add(reviewed)
+        else:
+            years.update(y for y in (reviewed, target) if y)
     return years
 
 
@@ -418,6 +425,13 @@ class Reader:
             bonus -= 0.2
         elif is_pct:
             bonus -= 0.12 if info.unit_hint else 0.25
+        if not info.unit_hint and info.unit_class and span.unit:
+            # the asked indicator's usual unit: "粮食产量" is a weight, not an area
+            have = span.unit_class or self._unit_class(span.unit)
+            if have == info.unit_class or have.split("_")[0] == info.unit_class.split("_")[0]:
+                bonus += 0.15
+            elif have not in ("", "count") or info.unit_class != "count":
+                bonus -= 0.35
         if info.unit_hint:
             want_class = self._unit_class(info.unit_hint)
             if info.unit_hint in span.unit or info.unit_hint in value:
@@ -455,6 +469,9 @@ class Reader:
             attached = False  # a five-year total or average does not answer a question about one year
         if is_pct and not (info.wants_growth or info.wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"
+        if (info.wants_growth or info.wants_rate) and not info.unit_hint and not is_pct and span.unit != "倍" \
+                and span.unit_class not in ("percent", "percentage_point", "ratio"):
+            attached = False  # "增长了多少" is answered by a rate, not by an amount
         if not attached:
             bonus -= 0.5
         return bonus, attached

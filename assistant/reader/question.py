@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..knowledge import Lexicon, lexicon, translate_english
+from ..knowledge import Lexicon, expected_unit_class, lexicon, translate_english
 from ..text import has_cjk, tokenize
 
 # ----------------------------------------------------------------- vocabulary
@@ -43,6 +43,7 @@ class QuestionInfo:
     unit_hint: str = ""  # "人", "户", "亩", "元", …
     quoted: tuple[str, ...] = ()  # “术语” in the question
     english: bool = False
+    unit_class: str = ""  # the unit class the asked indicator's amount comes in ("粮食产量" → weight)
     relative_year: str = ""  # "this" (今年), "last" (去年/过去一年), "next" (明年): relative to the report asked about
 
 
@@ -189,4 +190,5 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         years=years, wants_target=wants_target, wants_actual=wants_actual, wants_growth=wants_growth,
         wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
         english=english, relative_year=relative,
+        unit_class=expected_unit_class(" ".join([q] + extra)) if not (wants_growth or wants_rate) else "",
     )
