@@ -139,7 +139,7 @@ class FeedbackStore:
     # ------------------------------------------------------------ votes
     def set_vote(self, answer_id: str, voter: str, vote: int, comment: str = "") -> VoteResult:
         """One row per (answer, voter): 1/-1 stores or updates it, 0 removes it. Raises UnknownAnswer."""
-        if isinstance(vote, bool) or vote not in (-1, 0, 1):
+        if isinstance(vote, bool) or not isinstance(vote, int) or vote not in (-1, 0, 1):
             raise ValueError("vote must be 1 (👍), -1 (👎) or 0 (remove)")
         voter_key = voter_hash(voter)
         conn = self._conn()
@@ -179,7 +179,7 @@ class FeedbackStore:
     def add(self, *, question: str, answer: dict[str, Any], vote: int, history: list[str] | None = None,
             report: str | None = None, comment: str = "") -> int:
         """Append a vote without an answer id (imports, tests); the web app uses `set_vote`."""
-        if isinstance(vote, bool) or vote not in (-1, 1):
+        if isinstance(vote, bool) or not isinstance(vote, int) or vote not in (-1, 1):
             raise ValueError("vote must be 1 (👍) or -1 (👎)")
         cur = self._conn().execute(
             "INSERT INTO feedback (ts, question, history, report, answer, answer_json, vote, comment) "

@@ -17,7 +17,7 @@ from assistant.feedback import UnknownAnswer
 
 from .render import render_report_view
 from .service import QAService
-from .votes import RateLimiter, same_origin, voter_of
+from .votes import same_origin, voter_of
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,6 @@ def _report(data: dict[str, Any], service: QAService) -> str | None:
 
 def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRouter:
     router = APIRouter()
-    vote_limiter = RateLimiter()
 
     @router.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -121,10 +120,10 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
                            "请求须为 JSON（Content-Type: application/json）。Content-Type must be application/json.")
         if not same_origin(request):
             raise ApiError(403, "cross_origin", "不接受来自其他网站的反馈。Cross-origin feedback is refused.")
-        wait = vote_limiter.take(voter_of(request))
+        wait = service.vote_limiter.take(voter_of(request))
         if wait > 0:
             response = error_response(429, "rate_limited", "反馈太频繁，请稍后再试。Too many votes, slow down.")
-            response.headers["Retry-After"] = vote_limiter.retry_after(wait)
+            response.headers["Retry-After"] = service.vote_limiter.retry_after(wait)
             return response
         data = await _json_object(request, max_body_bytes)
         answer_id = data.get("answer_id")

@@ -18,6 +18,8 @@ from assistant.config import Settings
 from assistant.feedback import FeedbackStore, VoteResult
 from assistant.types import Answer, Report
 
+from .votes import RateLimiter
+
 logger = logging.getLogger(__name__)
 
 WARM_UP_QUESTION = "地区生产总值是多少？"
@@ -30,6 +32,7 @@ class QAService:
         self.assistant = assistant
         self.settings: Settings = assistant.settings
         self.feedback = FeedbackStore(feedback_path)
+        self.vote_limiter = RateLimiter()  # per voter: a burst of 20 votes, then one every 2 s
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gwr-ask")
 
     @classmethod
