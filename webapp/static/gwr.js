@@ -34,8 +34,12 @@
     return el;
   };
   const norm = (s) => (s || "").normalize("NFKC").replace(/[^\p{L}\p{N}]/gu, "");
-  const fullStop = (s) => (s || "").replace(/\?$/, "？");
-  const title = (c) => "《" + (c.title || (cfg.reports[c.report] || {}).title || c.report) + "》";
+  // the assistant's own messages (never report quotes, which stay verbatim) get full-width marks next to Chinese
+  const HALF = { ",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）" };
+  const HAN = /[\p{Script=Han}“”‘’]/u;
+  const fullStop = (s) => (s || "").replace(/[,:;?!()]/g, (m, i, str) =>
+    (HAN.test(str[i - 1] || "") || HAN.test(str[i + 1] || "") || (m === "?" && i === str.length - 1)) ? HALF[m] : m);
+  const title = (c) => "《" + fullStop(c.title || (cfg.reports[c.report] || {}).title || c.report) + "》";
   const citationRange = (c) => (c.report_start >= 0 && c.report_end > c.report_start)
     ? [c.report_start, c.report_end] : [c.passage_start ?? -1, c.passage_end ?? -1];
   const viewUrl = (c) => {
@@ -93,7 +97,7 @@
     if (!words.length) { return false; }
     const text = (passage || "").normalize("NFKC");
     const hits = words.filter((g) => text.includes(g)).length;
-    return hits >= 2 && hits / words.length >= 0.34;
+    return (hits >= 1 && hits / words.length >= 0.5) || (hits >= 2 && hits / words.length >= 0.34);
   };
   /** The year the question asks about vs. the report the answer comes from (a follow-up may land on another year). */
   const yearShift = (a) => {
@@ -119,7 +123,7 @@
     const u = understood(a);
     if (u) { lines.push("理解为：" + u.text); }
     if (a.abstained) {
-      lines.push(a.message || a.reason || "报告中未找到相关答案。");
+      lines.push(fullStop(a.message || a.reason || "报告中未找到相关答案。").replace(/以下是最接近的段落，?供参考。?/, "").trim());
       return lines.join("\n");
     }
     const c = (a.citations || [])[0];
@@ -173,8 +177,10 @@
     if (a.abstained) {
       const q = a.resolved_question || a.question;
       const close = cites.filter((c) => related(q, c.text));
+      let notice = fullStop(a.message || a.reason || "报告中未找到相关答案。");
+      if (!close.length) { notice = notice.replace(/以下是最接近的段落，?供参考。?/, "").trim(); }
       return h("div", { class: "gwr-answer gwr-abstained" }, head,
-        h("div", { class: "gwr-notice", text: fullStop(a.message || a.reason || "报告中未找到相关答案。") }),
+        h("div", { class: "gwr-notice", text: notice }),
         close.length ? sources(close, "最接近的段落", false) : null, actions(t));
     }
     const sentence = (a.sentence || "").replace(/\n/g, " ");
