@@ -157,7 +157,8 @@ def ask_in_browser(page_or_frame: Any, question: str, timeout: int = BROWSER_TIM
 # Text the interface itself shows (not report quotes or the user's own words) and every label a screen reader
 # reads: returned when it contains Latin words or half-width punctuation next to Chinese.
 UI_TEXT_PROBLEMS_JS = """() => {
-  const quoted = '.gwr-q, .gwr-passage, .gwr-sentence, .gwr-lead, script, style, noscript, template';
+  // quoted: the user's words and the report's own (sentences, passages, section headings) stay verbatim
+  const quoted = '.gwr-q, .gwr-passage, .gwr-sentence, .gwr-lead, .gwr-sec, script, style, noscript, template';
   const latin = /[A-Za-z]{2,}/;
   const halfWidth = /[\\u4e00-\\u9fff][,:;?!]|[,:;?!][\\u4e00-\\u9fff]/;
   const out = [];

@@ -193,7 +193,7 @@
       h("div", { class: "gwr-lead" }, h("strong", { text: a.answer })),
       h("p", { class: "gwr-sentence" }, marked, h("span", { class: "gwr-refs" }, refs)),
       first ? h("div", { class: "gwr-cite" }, "出处：", h("span", { class: "gwr-title", text: title(first) }),
-        first.section ? " · " + first.section : "") : null,
+        first.section ? [" · ", h("span", { class: "gwr-sec", text: first.section })] : null) : null,
       cites.length ? sources(cites, "来源", false) : null,
       h("div", { class: "gwr-meta", text: `置信度 ${Math.round((a.confidence || 0) * 100)}% · 用时 ${((a.latency_ms || 0) / 1000).toFixed(2)} 秒 · 答案为报告原文摘录` }),
       actions(t));
