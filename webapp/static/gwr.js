@@ -99,20 +99,37 @@
     const hits = words.filter((g) => text.includes(g)).length;
     return (hits >= 1 && hits / words.length >= 0.5) || (hits >= 2 && hits / words.length >= 0.34);
   };
-  /** The year the question asks about vs. the report the answer comes from (a follow-up may land on another year). */
-  const yearShift = (a) => {
+  /** The year the question asks about vs. the report the answer comes from (a follow-up may land on another year).
+   *  A follow-up like “那昆明呢？” often loses the year in resolution: then the year of the conversation counts. */
+  const YEAR = /(?:19|20)\d{2}(?=年)/g;
+  const askedYears = (a, t) => {
+    for (const text of [a.resolved_question, a.question, ...[...((t && t.history) || [])].reverse()]) {
+      const found = ((text || "").normalize("NFKC").match(YEAR)) || [];
+      if (found.length) { return [...new Set(found)]; }
+    }
+    return [];
+  };
+  const yearShift = (a, t) => {
     const c = (a.citations || [])[0];
     if (!c) { return null; }
     const meta = cfg.reports[c.report] || {};
-    const asked = [...new Set(((a.resolved_question || a.question || "").normalize("NFKC").match(/(?:19|20)\d{2}(?=年)/g)) || [])];
     const context = (c.text || "") + (c.section || "");
-    const missing = asked.filter((y) => Number(y) !== meta.year && !context.includes(y));
-    return missing.length && meta.year ? { asked: missing[0], year: String(meta.year), title: title(c) } : null;
+    const missing = askedYears(a, t).filter((y) => Number(y) !== meta.year && !context.includes(y));
+    return missing.length && meta.year ? { asked: missing[0], year: String(meta.year), title: title(c), meta } : null;
   };
-  const understood = (a) => {
+  const withYear = (text, shift) => {
+    if (text.includes(shift.asked + "年")) { return text.split(shift.asked + "年").join(shift.year + "年"); }
+    const region = shift.meta.region || "";
+    for (const name of [region, region.slice(0, -1)]) {
+      const i = name ? text.indexOf(name) : -1;
+      if (i >= 0) { return text.slice(0, i + name.length) + shift.year + "年" + text.slice(i + name.length); }
+    }
+    return shift.year + "年：" + text;
+  };
+  const understood = (a, t) => {
     let text = a.resolved_question || "";
-    const shift = yearShift(a);
-    if (shift) { text = (text || a.question).split(shift.asked + "年").join(shift.year + "年"); }
+    const shift = yearShift(a, t);
+    if (shift) { text = withYear(text || a.question, shift); }
     if (!text || (!shift && norm(text) === norm(a.question))) { return null; }
     return { text: fullStop(text), shift };
   };
@@ -120,7 +137,7 @@
     const a = t.answer;
     if (!a) { return t.q; }
     const lines = [];
-    const u = understood(a);
+    const u = understood(a, t);
     if (u) { lines.push("理解为：" + u.text); }
     if (a.abstained) {
       lines.push(fullStop(a.message || a.reason || "报告中未找到相关答案。").replace(/以下是最接近的段落，?供参考。?/, "").trim());
@@ -167,7 +184,7 @@
         h("button", { type: "button", class: "gwr-retry", "data-act": "retry", "aria-label": "重试这个问题" }, "重试"));
     }
     const a = t.answer;
-    const u = understood(a);
+    const u = understood(a, t);
     const head = [];
     if (u) { head.push(h("div", { class: "gwr-resolved", text: "理解为：" + u.text })); }
     if (u && u.shift) {
