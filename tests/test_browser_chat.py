@@ -303,12 +303,15 @@ def test_phone_layout_examples_above_the_fold_and_nothing_over_the_panel(browser
         ctx.close()
 
 
-def test_desktop_and_widget_screenshots(page, browser, server, requests_seen) -> None:
+def test_desktop_and_widget_screenshots(page, browser, server, service, requests_seen) -> None:
     shot(page, "26-desktop-empty")
     ask(page, GDP_Q)
     ask(page, "东川区2026年地区生产总值增长目标是多少？")
-    ask(page, "那昆明呢？")
+    follow_up = ask(page, "那昆明呢？")  # answered from the 2025 report although the conversation is about 2026
     shot(page, "27-desktop-conversation")
+    assert "昆明" in follow_up.locator(".gwr-resolved").inner_text()
+    assert "2025年" in follow_up.locator(".gwr-resolved").inner_text()
+    assert "2026年" in follow_up.locator(".gwr-yearnote").inner_text()
     ctx = _context(browser, requests_seen, {"width": 400, "height": 600})
     try:
         pg = ctx.new_page()
@@ -322,6 +325,12 @@ def test_desktop_and_widget_screenshots(page, browser, server, requests_seen) ->
         ask(pg, GDP_Q)
         shot(pg, "29-widget-400x600-answer")
         assert not pg.evaluate(UI_TEXT_PROBLEMS_JS)
+        kunming = next(r["id"] for r in service.report_list() if r["region"] == "昆明市")
+        pg.goto(server + f"/widget/?report={kunming}")  # pinned to one report
+        pg.wait_for_selector("#gwr-input textarea")
+        pinned = ask(pg, "地区生产总值增长目标是多少？")
+        titles = pinned.locator(".gwr-src .gwr-title").all_text_contents()
+        assert titles and all("昆明" in t for t in titles), titles
     finally:
         ctx.close()
 

@@ -211,7 +211,8 @@ def test_cross_origin_votes_are_refused(client, service, headers: dict[str, str]
 
 
 def test_same_origin_and_non_browser_votes_are_accepted(client) -> None:
-    for headers in ({"origin": "http://testserver"}, {"referer": "http://testserver/widget/"}, {}):
+    behind_proxy = {"origin": "https://portal.example.gov.cn", "x-forwarded-host": "portal.example.gov.cn"}
+    for headers in ({"origin": "http://testserver"}, {"referer": "http://testserver/widget/"}, behind_proxy, {}):
         aid = _ask(client)["answer_id"]
         assert _vote(client, aid, 1, headers=headers).status_code == 201, headers
 

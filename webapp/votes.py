@@ -27,15 +27,17 @@ def _host_of(url: str) -> str:
 
 def same_origin(request: Request) -> bool:
     """True when the request comes from one of our pages, or carries no browser origin information at all."""
-    host = (request.headers.get("host") or "").lower()
+    # a proxy may pass the public host as X-Forwarded-Host; a page on another site cannot set that header
+    # without a CORS preflight, which this app never grants
+    hosts = {(request.headers.get(name) or "").lower() for name in ("host", "x-forwarded-host")} - {""}
     if request.headers.get("sec-fetch-site", "").lower() in ("cross-site", "same-site"):
         return False
     origin = request.headers.get("origin")
     if origin is not None:
-        return origin != "null" and _host_of(origin) == host
+        return origin != "null" and _host_of(origin) in hosts
     referer = request.headers.get("referer")
     if referer is not None:
-        return _host_of(referer) == host
+        return _host_of(referer) in hosts
     return True  # curl, scripts: no ambient browser credentials to abuse
 
 
