@@ -16,7 +16,6 @@ derived from the reports' metadata, never written down here.
 from __future__ import annotations
 
 import json
-import logging
 from html import escape
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,8 +23,6 @@ from typing import Any, Iterable
 import gradio as gr
 
 from .service import QAService
-
-logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TITLE = "政府工作报告问答助手"
