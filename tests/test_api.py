@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,7 +12,6 @@ import httpx
 import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
-from assistant.feedback import FeedbackStore
 from assistant.config import PROJECT_ROOT
 from web_helpers import free_port, reverse_proxy, serve_app, wait_http
 from webapp.config import ConfigError, ServerConfig, normalize_root_path, parse_frame_ancestors, parse_users
@@ -218,68 +216,7 @@ def test_login_applies_to_ui_and_api(service, settings) -> None:
         assert ok.status_code == 200 and GDP_A in ok.json()["answer"]
 
 
-# ---------------------------------------------------------------- feedback
-
-def test_feedback_api_stores_vote(client, service) -> None:
-    answer = client.post("/api/ask", json={"question": GDP_Q}).json()
-    before = service.feedback.count()
-    r = client.post("/api/feedback", json={"question": GDP_Q, "answer": answer, "vote": 1})
-    assert r.status_code == 201
-    assert service.feedback.count() == before + 1
-    last = list(service.feedback.votes())[-1]
-    assert last.vote == 1 and last.answer == answer["answer"] and last.answer_json["citations"]
-    bad = client.post("/api/feedback", json={"question": GDP_Q, "answer": answer, "vote": 2})
-    assert bad.status_code == 422 and bad.json()["error"] == "invalid_vote"
-
-
-def test_concurrent_votes_are_all_kept_and_survive_restart(tmp_path: Path, assistant) -> None:
-    path = tmp_path / "votes.sqlite3"
-    answer = assistant.ask(GDP_Q).to_dict()
-    store = FeedbackStore(path)
-    threads, per_thread = 16, 30
-    errors: list[BaseException] = []
-
-    def writer(n: int) -> None:
-        try:
-            for i in range(per_thread):
-                store.add(question=f"{GDP_Q} #{n}-{i}", answer=answer, vote=1 if i % 2 else -1,
-                          history=["上一个问题"], report=None)
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
-            errors.append(exc)
-
-    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    assert not errors
-    assert store.count() == threads * per_thread
-    reopened = FeedbackStore(path)  # a restart: a new store on the same file
-    assert reopened.count() == threads * per_thread
-    assert len(list(reopened.votes(vote=1))) == threads * per_thread // 2
-    assert {v.question for v in reopened.votes()} == {f"{GDP_Q} #{n}-{i}" for n in range(threads)
-                                                      for i in range(per_thread)}
-
-
-def test_concurrent_votes_through_the_server(service, settings) -> None:
-    app = create_app(ServerConfig(settings=settings), service)
-    answer = service.ask_sync(GDP_Q).to_dict()
-    before = service.feedback.count()
-    port = free_port()
-    with serve_app(app, port) as base:
-        def post(n: int) -> int:
-            with httpx.Client(base_url=base, timeout=30) as c:
-                return sum(c.post("/api/feedback", json={"question": f"q{n}-{i}", "answer": answer,
-                                                         "vote": 1}).status_code == 201 for i in range(10))
-
-        results: list[int] = []
-        threads = [threading.Thread(target=lambda n=n: results.append(post(n))) for n in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    assert sum(results) == 80
-    assert service.feedback.count() == before + 80
+# (the 👍/👎 store and POST /api/feedback: tests/test_feedback.py)
 
 
 # ---------------------------------------------------------------- gradio_client and the real entry point

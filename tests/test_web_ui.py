@@ -2,7 +2,9 @@
 
 One module-wide browser context records every request any page or iframe
 makes; the last test asserts none of them left localhost. Screenshots go to
-artifacts/screenshots/ (gitignored).
+artifacts/screenshots/ (gitignored). How the page copes with real use (copy,
+failures, slow networks, reloads, phones, screen readers) is in
+test_browser_chat.py.
 """
 from __future__ import annotations
 
@@ -16,16 +18,15 @@ import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from conftest import require
-from web_helpers import (CHROMIUM, LOCAL_HOSTS, SCREENSHOTS, free_port, launch_chromium, reverse_proxy, serve_app,
-                         static_server)
+from web_helpers import (ANSWERS, BROWSER_TIMEOUT, CHROMIUM, LOCAL_HOSTS, SCREENSHOTS, ask_in_browser, free_port,
+                         launch_chromium, reverse_proxy, serve_app, static_server)
 from webapp.config import ServerConfig
 from webapp.server import create_app
 from webapp.service import QAService
 
 GDP_Q = "东川区2025年地区生产总值是多少？"
 GDP_A = "135.53亿元"
-ANSWERS = "#gwr-chat .gwr-answer:not(.gwr-pending)"
-TIMEOUT = 90_000  # ms; the machine is small and shared
+TIMEOUT = BROWSER_TIMEOUT
 EXAMPLE_HOST = Path(__file__).resolve().parent.parent / "examples" / "intranet-host.html"
 
 
@@ -71,20 +72,15 @@ def page(context, server) -> Iterator[Any]:
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT)
     pg.goto(server + "/")
+    pg.evaluate("localStorage.clear()")  # each test starts with an empty conversation
+    pg.reload()
     pg.wait_for_selector("#gwr-input textarea")
     yield pg
     pg.close()
 
 
 def ask(page_or_frame: Any, question: str) -> tuple[Any, float]:
-    """Type, press Enter, wait for the new answer; returns it and the Enter→answer time in seconds."""
-    before = page_or_frame.locator(ANSWERS).count()
-    box = page_or_frame.locator("#gwr-input textarea")
-    box.fill(question)
-    t0 = time.perf_counter()
-    box.press("Enter")
-    page_or_frame.locator(ANSWERS).nth(before).wait_for(timeout=TIMEOUT)
-    return page_or_frame.locator(ANSWERS).nth(before), time.perf_counter() - t0
+    return ask_in_browser(page_or_frame, question, TIMEOUT)
 
 
 def shot(page: Any, name: str) -> None:
@@ -98,6 +94,8 @@ def test_answer_with_highlighted_citation_and_report_view(page) -> None:
     assert GDP_A in answer.locator(".gwr-lead strong").inner_text()
     assert answer.locator(".gwr-sentence mark").inner_text() == GDP_A
     assert answer.locator(".gwr-refs a").first.inner_text() == "[1]"
+    assert "《东川区2026年政府工作报告》" in answer.locator(".gwr-cite").inner_text()  # visible, not only in 来源
+    assert not answer.locator(".gwr-sources").evaluate("d => d.open")
     shot(page, "01-answer")
     answer.locator(".gwr-sources summary").click()
     passage_mark = answer.locator(".gwr-src .gwr-passage mark").first
@@ -140,15 +138,18 @@ def test_follow_up_to_another_region(page) -> None:
     assert first.locator(".gwr-lead strong").count() == 1
     second, _ = ask(page, "那昆明呢？")
     shot(page, "04-follow-up")
-    assert "昆明" in second.locator(".gwr-resolved").inner_text()  # the history reached ask()
+    resolved = second.locator(".gwr-resolved").inner_text()
+    assert "昆明" in resolved and "2025年" in resolved, resolved  # the history reached ask(); the year is the report's
+    note = second.locator(".gwr-yearnote").inner_text()
+    assert "2026年" in note and "2025年" in note and "《昆明市2025年政府工作报告" in note, note
     assert second.locator(".gwr-notice").count() == 0
     assert "5%左右" in second.locator(".gwr-lead strong").inner_text()
+    assert first.locator(".gwr-yearnote").count() == 0  # asked 2026, answered from the 2026 report: no note
 
 
-def test_report_filter_limits_citations(page) -> None:
-    page.locator("#gwr-report input").click()
-    page.get_by_role("option", name="昆明市").first.click()
-    assert "昆明" in page.locator("#gwr-report input").input_value()
+def test_report_filter_limits_citations(page, service) -> None:
+    kunming = next(r["id"] for r in service.report_list() if r["region"] == "昆明市")
+    page.locator("#gwr-report").select_option(kunming)
     answer, _ = ask(page, "地区生产总值增长目标是多少？")
     titles = answer.locator(".gwr-src .gwr-title").all_text_contents()
     assert titles and all("昆明" in t for t in titles), titles
@@ -156,36 +157,68 @@ def test_report_filter_limits_citations(page) -> None:
     shot(page, "05-report-filter")
 
 
-def test_examples_clear_and_abstention(page) -> None:
-    page.locator("button.gwr-example", has_text="六个东川").click()
-    page.locator(ANSWERS).first.wait_for()
-    assert page.locator("#gwr-chat .gwr-q").first.inner_text() == "“六个东川”指什么？"
-    answer, _ = ask(page, "东川区2025年的火星探测器发射了几次？")
-    assert answer.locator(".gwr-notice").count() == 1, answer.inner_text()
-    assert answer.locator(".gwr-src").count() >= 1  # the closest passages are shown
+def test_examples_clear_and_abstention(page, service) -> None:
+    from webapp.ui import derive_examples
+
+    examples = page.locator("#gwr-side button.gwr-example").all_inner_texts()
+    assert examples == derive_examples(service.report_list())
+    page.locator("#gwr-side button.gwr-example").first.click()
+    first = page.locator(ANSWERS).first
+    first.wait_for()
+    assert page.locator("#gwr-chat .gwr-q").first.inner_text() == examples[0]
+    assert first.locator(".gwr-lead strong").inner_text(), "a derived example must be answerable"
+    unrelated, _ = ask(page, "东川区2025年的火星探测器发射了几次？")
+    assert unrelated.locator(".gwr-notice").count() == 1, unrelated.inner_text()
+    assert unrelated.locator(".gwr-src").count() == 0  # no passage shares the question's words: none shown
+    assert "最接近的段落" not in unrelated.inner_text()
+    related, _ = ask(page, "东川区2025年地区生产总值排名第几？")
+    assert related.locator(".gwr-notice").count() == 1, related.inner_text()
+    sources = related.locator("details.gwr-sources")
+    assert "最接近的段落" in sources.locator("summary").inner_text()
+    assert not sources.evaluate("d => d.open")  # collapsed by default
+    assert "地区生产总值" in sources.locator(".gwr-passage").first.text_content()
     shot(page, "06-abstention")
     page.locator("#gwr-clear").click()
     page.wait_for_function("document.querySelectorAll('#gwr-chat .gwr-answer').length === 0")
 
 
-def test_votes_are_stored(page, service) -> None:
-    before = service.feedback.count()
-    ask(page, GDP_Q)
-    page.locator("#gwr-chat button[aria-label='赞'], #gwr-chat button[aria-label='Like']").last.click()
+def _rows(service: QAService, answer_id: str, want: int) -> list[Any]:
     deadline = time.monotonic() + 20
-    while service.feedback.count() == before and time.monotonic() < deadline:
-        time.sleep(0.2)
-    votes = list(service.feedback.votes())
-    assert len(votes) == before + 1
-    assert votes[-1].vote == 1 and votes[-1].question == GDP_Q and GDP_A in votes[-1].answer
-    assert votes[-1].answer_json["citations"][0]["text"]
-    ask(page, "“六个东川”指什么？")
-    page.locator("#gwr-chat button[aria-label='踩'], #gwr-chat button[aria-label='Dislike']").last.click()
-    deadline = time.monotonic() + 20
-    while service.feedback.count() == before + 1 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    last = list(service.feedback.votes())[-1]
-    assert last.vote == -1 and last.history == [GDP_Q]
+    rows = list(service.feedback.votes(answer_id=answer_id))
+    while len(rows) != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+        rows = list(service.feedback.votes(answer_id=answer_id))
+    return rows
+
+
+def _answer_id(page: Any) -> str:
+    return page.evaluate("() => JSON.parse(localStorage.getItem('gwr-chat:page:' + location.pathname)).at(-1).answerId")
+
+
+def test_votes_like_unlike_and_switch(page, service) -> None:
+    """👍 stores one row; 👍 again withdraws it; 👎 then 👍 keeps one row that follows the last click."""
+    answer, _ = ask(page, GDP_Q)
+    aid = _answer_id(page)
+    like, dislike = answer.locator("button.gwr-like"), answer.locator("button.gwr-dislike")
+    like.click()
+    rows = _rows(service, aid, 1)
+    assert len(rows) == 1 and rows[0].vote == 1 and rows[0].question == GDP_Q and GDP_A in rows[0].answer
+    assert rows[0].answer_json["citations"][0]["text"]
+    page.wait_for_function("() => document.querySelector('#gwr-chat li.gwr-turn:last-child .gwr-like').getAttribute('aria-pressed') === 'true'")
+    page.locator("#gwr-chat li.gwr-turn:last-child button.gwr-like").click()  # un-like
+    page.wait_for_function("() => document.querySelector('#gwr-chat li.gwr-turn:last-child .gwr-like').getAttribute('aria-pressed') === 'false'")
+    assert _rows(service, aid, 0) == []
+    page.locator("#gwr-chat li.gwr-turn:last-child button.gwr-dislike").click()
+    page.wait_for_function("() => document.querySelector('#gwr-chat li.gwr-turn:last-child .gwr-dislike').getAttribute('aria-pressed') === 'true'")
+    page.locator("#gwr-chat li.gwr-turn:last-child button.gwr-like").click()  # switch 👎 → 👍
+    page.wait_for_function("() => document.querySelector('#gwr-chat li.gwr-turn:last-child .gwr-like').getAttribute('aria-pressed') === 'true'")
+    rows = _rows(service, aid, 1)
+    assert [r.vote for r in rows] == [1]
+    second, _ = ask(page, "增长了多少？")  # a follow-up's vote keeps its history (from the server's copy)
+    aid2 = _answer_id(page)
+    second.locator("button.gwr-dislike").click()
+    rows = _rows(service, aid2, 1)
+    assert rows[0].vote == -1 and rows[0].history == [GDP_Q]
 
 
 def test_html_in_question_is_inert_text(page) -> None:
@@ -237,9 +270,11 @@ def test_widget_in_iframe_on_another_origin(context, server, tmp_path: Path) -> 
             size = pg.locator("iframe#gwr-widget").bounding_box()
             assert size and 390 <= size["width"] <= 410 and 590 <= size["height"] <= 610
             shot(pg, "08-widget-empty")
-            widget.locator("#gwr-chat .example", has_text="六个东川").click()  # the widget's example chips
+            chip = widget.locator("#gwr-chat .gwr-example").first  # the widget's example chips
+            expected = chip.inner_text()
+            chip.click()
             widget.locator(ANSWERS).first.wait_for()
-            assert widget.locator("#gwr-chat .gwr-q").first.inner_text() == "“六个东川”指什么？"
+            assert widget.locator("#gwr-chat .gwr-q").first.inner_text() == expected
             answer, _ = ask(widget, GDP_Q)
             assert GDP_A in answer.locator(".gwr-lead strong").inner_text()
             assert answer.locator(".gwr-sentence mark").inner_text() == GDP_A

@@ -135,3 +135,48 @@ def _serving(server: http.server.ThreadingHTTPServer) -> Iterator[None]:
 
 def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+# ---------------------------------------------------------------- the chat page, as the browser tests drive it
+
+ANSWERS = "#gwr-chat .gwr-answer:not(.gwr-pending)"
+BROWSER_TIMEOUT = 90_000  # ms; the machine is small and shared
+
+
+def ask_in_browser(page_or_frame: Any, question: str, timeout: int = BROWSER_TIMEOUT) -> tuple[Any, float]:
+    """Type, press Enter, wait for the new answer; returns it and the Enter→answer time in seconds."""
+    before = page_or_frame.locator(ANSWERS).count()
+    box = page_or_frame.locator("#gwr-input textarea")
+    box.fill(question)
+    t0 = time.perf_counter()
+    box.press("Enter")
+    page_or_frame.locator(ANSWERS).nth(before).wait_for(timeout=timeout)
+    return page_or_frame.locator(ANSWERS).nth(before), time.perf_counter() - t0
+
+
+# Text the interface itself shows (not report quotes or the user's own words) and every label a screen reader
+# reads: returned when it contains Latin words or half-width punctuation next to Chinese.
+UI_TEXT_PROBLEMS_JS = """() => {
+  // quoted: the user's words and the report's own (sentences, passages, section headings) stay verbatim
+  const quoted = '.gwr-q, .gwr-passage, .gwr-sentence, .gwr-lead, .gwr-sec, script, style, noscript, template';
+  const latin = /[A-Za-z]{2,}/;
+  const halfWidth = /[\\u4e00-\\u9fff][,:;?!]|[,:;?!][\\u4e00-\\u9fff]/;
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    const text = node.textContent.trim();
+    if (!text || !el || el.closest(quoted)) { continue; }
+    if (latin.test(text) || halfWidth.test(text)) { out.push('text: ' + text.slice(0, 80)); }
+  }
+  const attrs = ['aria-label', 'aria-description', 'aria-roledescription', 'aria-placeholder', 'aria-valuetext',
+                 'title', 'placeholder', 'alt'];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of attrs) {
+      const v = el.getAttribute(a);
+      if (v && (latin.test(v) || halfWidth.test(v) || v.includes('<'))) { out.push(el.tagName + '@' + a + ': ' + v.slice(0, 80)); }
+    }
+  }
+  if (/[A-Za-z]{2,}/.test(document.title)) { out.push('title: ' + document.title); }
+  return out;
+}"""

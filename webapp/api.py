@@ -13,8 +13,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from assistant.feedback import UnknownAnswer
+
 from .render import render_report_view
 from .service import QAService
+from .votes import same_origin, voter_of
 
 logger = logging.getLogger(__name__)
 
@@ -106,26 +109,52 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
         history = _history(data, service.max_question_chars)
         report = _report(data, service)
         answer = await service.ask(question, history, report)
-        return JSONResponse(answer.to_dict())
+        return JSONResponse(service.issue(answer, question, history, report))
 
-    @router.post("/api/feedback", status_code=201)
+    @router.post("/api/feedback")
     async def feedback(request: Request) -> JSONResponse:
+        """A vote on an answer this server gave: `{"answer_id": "...", "vote": 1 | -1 | 0}` (0 = withdraw)."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise ApiError(415, "unsupported_media_type",
+                           "请求须为 JSON（Content-Type: application/json）。Content-Type must be application/json.")
+        if not same_origin(request):
+            raise ApiError(403, "cross_origin", "不接受来自其他网站的反馈。Cross-origin feedback is refused.")
+        wait = service.vote_limiter.take(voter_of(request))
+        if wait > 0:
+            response = error_response(429, "rate_limited", "反馈太频繁，请稍后再试。Too many votes, slow down.")
+            response.headers["Retry-After"] = service.vote_limiter.retry_after(wait)
+            return response
         data = await _json_object(request, max_body_bytes)
-        question = _question(data, service.max_question_chars)
+        answer_id = data.get("answer_id")
+        if not isinstance(answer_id, str) or not 8 <= len(answer_id) <= 64:
+            raise ApiError(422, "invalid_answer_id",
+                           "answer_id 必须是 /api/ask 返回的答案编号。Field 'answer_id' must come from /api/ask.")
         vote = data.get("vote")
-        if isinstance(vote, bool) or vote not in (1, -1):
-            raise ApiError(422, "invalid_vote", "vote 必须是 1(👍)或 -1(👎)。Field 'vote' must be 1 or -1.")
-        answer = data.get("answer")
-        if not isinstance(answer, dict):
-            raise ApiError(422, "invalid_answer",
-                           "answer 必须是 /api/ask 返回的 JSON 对象。Field 'answer' must be the /api/ask object.")
+        if vote is None:
+            vote = 0
+        if isinstance(vote, bool) or not isinstance(vote, int) or vote not in (1, -1, 0):
+            raise ApiError(422, "invalid_vote",
+                           "vote 必须是 1（👍）、-1（👎）或 0（撤销）。Field 'vote' must be 1, -1 or 0.")
         comment = data.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > 2000:
             raise ApiError(422, "invalid_comment", "comment 必须是不超过 2000 字的字符串。")
-        row = service.vote(question=question, answer=answer, vote=vote,
-                           history=_history(data, service.max_question_chars),
-                           report=_report(data, service), comment=comment)
-        return JSONResponse({"id": row}, status_code=201)
+        try:
+            result = service.vote(answer_id, voter_of(request), vote, comment)
+        except UnknownAnswer:
+            raise ApiError(404, "unknown_answer",
+                           "没有这个答案编号（可能已过期），无法记录反馈。Unknown or expired answer_id.") from None
+        status = 201 if result.action == "stored" else 200
+        return JSONResponse({"id": result.row, "action": result.action, "vote": vote}, status_code=status)
+
+    @router.api_route("/api/ask", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @router.api_route("/api/feedback", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def wrong_method(request: Request) -> JSONResponse:
+        """Without this the chat page mounted at "/" would answer 404 for GET /api/ask."""
+        response = error_response(405, "method_not_allowed",
+                                  f"{request.url.path} 只接受 POST 请求。Use POST for {request.url.path}.")
+        response.headers["Allow"] = "POST"
+        return response
 
     @router.get("/view", response_class=HTMLResponse)
     async def view(request: Request, report: str = "", start: str = "-1", end: str = "-1",

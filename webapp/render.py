@@ -1,10 +1,9 @@
-"""HTML for chat messages and the report view, built from `Answer` fields.
+"""HTML built on the server from `Answer` fields: the report view page, and answers for non-JS consumers.
 
-Every piece of report or user text goes through `html.escape` here and nowhere
-else emits markup, so a question like `<img src=x onerror=…>` can only ever be
-shown as text. The chat markup is one line without blank lines: Gradio's
-Markdown renderer then passes it through as a single HTML block instead of
-interpreting `*`, `#` or `1.` inside report text.
+Every piece of report or user text goes through `html.escape` here. The chat
+page itself renders answers in the browser from the /api/ask JSON (with
+textContent, never innerHTML; see static/gwr.js); `render_answer` is the same
+presentation as static HTML for anything that embeds answers server-side.
 """
 from __future__ import annotations
 
@@ -52,11 +51,6 @@ def render_question(question: str) -> str:
     return f'<div class="gwr-q">{_e(_one_line(question))}</div>'
 
 
-def render_pending() -> str:
-    return ('<div class="gwr-answer gwr-pending"><span class="gwr-dots"><i></i><i></i><i></i></span>'
-            '正在查找报告原文…</div>')
-
-
 def _sources(citations: Sequence[Citation], base: str, title: str, open_: bool) -> str:
     items = []
     for i, c in enumerate(citations, start=1):
@@ -65,12 +59,12 @@ def _sources(citations: Sequence[Citation], base: str, title: str, open_: bool) 
         section = f'<span class="gwr-sec">{_e(c.section)}</span>' if c.section else ""
         items.append(
             f'<li class="gwr-src"><div class="gwr-src-head"><span class="gwr-num">{i}</span>'
-            f'<span class="gwr-title">{_e(c.title)}</span>{" · " + section if section else ""}</div>'
+            f'<span class="gwr-title">《{_e(c.title)}》</span>{" · " + section if section else ""}</div>'
             f'<div class="gwr-passage">{passage}</div>'
             f'<a class="gwr-view" href="{_e(view_url(base, c.report, start, end))}" target="_blank" '
             f'rel="noopener">在报告中查看 ›</a></li>'
         )
-    return (f'<details class="gwr-sources"{" open" if open_ else ""}><summary>{_e(title)}({len(citations)})</summary>'
+    return (f'<details class="gwr-sources"{" open" if open_ else ""}><summary>{_e(title)}（{len(citations)}）</summary>'
             f'<ol class="gwr-src-list">{"".join(items)}</ol></details>')
 
 
@@ -78,7 +72,7 @@ def render_answer(answer: Answer, base: str = "") -> str:
     """The assistant's message: bold answer, its sentence with the span marked, [n] markers, sources."""
     resolved = ""
     if answer.resolved_question and _norm(answer.resolved_question) != _norm(answer.question):
-        resolved = f'<div class="gwr-resolved">理解为:{_e(_one_line(answer.resolved_question))}</div>'
+        resolved = f'<div class="gwr-resolved">理解为：{_e(_one_line(answer.resolved_question))}</div>'
     if answer.abstained:
         notice = answer.message or answer.reason or "报告中未找到相关答案。"
         body = f'{resolved}<div class="gwr-notice">{_e(_one_line(notice))}</div>'
@@ -103,10 +97,6 @@ def render_answer(answer: Answer, base: str = "") -> str:
 
 def _norm(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
-
-
-def render_error(message: str) -> str:
-    return f'<div class="gwr-answer gwr-abstained"><div class="gwr-notice">{_e(message)}</div></div>'
 
 
 # ---------------------------------------------------------------- report view

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from assistant.config import Settings
-from assistant.feedback import FeedbackStore
+from assistant.feedback import FeedbackStore, VoteResult
 from assistant.types import Answer, Report
+
+from .votes import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ class QAService:
         self.assistant = assistant
         self.settings: Settings = assistant.settings
         self.feedback = FeedbackStore(feedback_path)
+        self.vote_limiter = RateLimiter()  # per voter: a burst of 20 votes, then one every 2 s
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gwr-ask")
 
     @classmethod
@@ -78,12 +81,19 @@ class QAService:
         return await loop.run_in_executor(self._pool, partial(self.ask_sync, question, history, report))
 
     # ------------------------------------------------------------ feedback
-    def vote(self, *, question: str, answer: dict[str, Any], vote: int, history: Sequence[str] | None = None,
-             report: str | None = None, comment: str = "") -> int:
-        row = self.feedback.add(question=question, answer=answer, vote=vote, history=list(history or []),
-                                report=report, comment=comment)
-        logger.info("feedback #%d: %+d for %r", row, vote, question[:40])
-        return row
+    def issue(self, answer: Answer, question: str, history: Sequence[str] | None = None,
+              report: str | None = None) -> dict[str, Any]:
+        """The answer's JSON plus `answer_id`: the server remembers what it gave, so votes can only name it."""
+        data = answer.to_dict()
+        data["answer_id"] = self.feedback.record_answer(question=question, answer=answer.to_dict(),
+                                                        history=list(history or []), report=report)
+        return data
+
+    def vote(self, answer_id: str, voter: str, vote: int, comment: str = "") -> VoteResult:
+        """Store, change (1/-1) or withdraw (0) one voter's vote on an issued answer; raises UnknownAnswer."""
+        result = self.feedback.set_vote(answer_id, voter, vote, comment)
+        logger.info("feedback on %s: %+d (%s)", answer_id[:8], vote, result.action)
+        return result
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

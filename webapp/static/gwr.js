@@ -1,34 +1,472 @@
 () => {
-  // "在报告中查看" and the [n] markers open the report view in an in-page panel (no new tab, works in the widget).
-  if (window.__gwrViewer) { return; }
-  window.__gwrViewer = true;
-  const panel = document.createElement("div");
-  panel.className = "gwr-viewer";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-modal", "true");
-  panel.setAttribute("aria-label", "报告原文");
-  panel.hidden = true;
-  panel.innerHTML =
-    '<div class="gwr-viewer-box">' +
-    '<div class="gwr-viewer-bar"><span class="gwr-viewer-title">报告原文</span>' +
-    '<a class="gwr-viewer-open" target="_blank" rel="noopener">新窗口打开</a>' +
-    '<button type="button" class="gwr-viewer-close" aria-label="关闭">×</button></div>' +
-    '<iframe class="gwr-viewer-frame" title="报告原文"></iframe></div>';
-  document.body.appendChild(panel);
-  const frame = panel.querySelector("iframe");
-  const openLink = panel.querySelector(".gwr-viewer-open");
-  const close = () => { panel.hidden = true; frame.removeAttribute("src"); };
-  panel.querySelector(".gwr-viewer-close").addEventListener("click", close);
-  panel.addEventListener("click", (e) => { if (e.target === panel) { close(); } });
-  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !panel.hidden) { close(); } });
+  // The chat of the page and the widget: plain DOM (every report or user text goes in as textContent, never as
+  // HTML), the JSON API for answers and votes, the conversation kept in localStorage, all labels in Chinese.
+  if (window.__gwrChat) { return; }
+  window.__gwrChat = true;
+
+  const STATUS = {
+    network: "网络连接中断，问题没有送达。请检查网络后点“重试”。",
+    timeout: "等待回答的时间过长，请点“重试”。",
+    busy: "服务器暂时繁忙或正在维护，请稍后点“重试”。",
+    rate: "提问太频繁了，请稍等片刻再点“重试”。",
+    login: "登录已失效，请刷新页面重新登录。",
+    report: "所选报告已不存在，请在“检索范围”中重新选择后点“重试”。",
+    other: "抱歉，回答时出错了，请点“重试”。",
+    interrupted: "上次提问没有完成（页面被关闭或刷新），请点“重试”。",
+  };
+  const STOP = /[的了是吗呢么在和与及年月日第个多少什么哪些几次怎样如何请问一下有没]/;
+  const ASK_TIMEOUT_MS = 120000;
+  let cfg = null;
+  let turns = [];
+  let busy = false;
+  let seq = 0;
+  let storageKey = "";
+
+  // ------------------------------------------------------------ small helpers
+  const $ = (sel) => document.querySelector("#gwr-app " + sel);
+  const h = (tag, attrs, ...children) => {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) { continue; }
+      if (k === "class") { el.className = v; } else if (k === "text") { el.textContent = v; } else { el.setAttribute(k, v === true ? "" : String(v)); }
+    }
+    for (const c of children.flat()) { if (c !== null && c !== undefined && c !== false) { el.append(c); } }
+    return el;
+  };
+  const norm = (s) => (s || "").normalize("NFKC").replace(/[^\p{L}\p{N}]/gu, "");
+  // the assistant's own messages (never report quotes, which stay verbatim) get full-width marks next to Chinese
+  const HALF = { ",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）" };
+  const HAN = /[\p{Script=Han}“”‘’]/u;
+  const fullStop = (s) => (s || "").replace(/[,:;?!()]/g, (m, i, str) =>
+    (HAN.test(str[i - 1] || "") || HAN.test(str[i + 1] || "") || (m === "?" && i === str.length - 1)) ? HALF[m] : m);
+  const title = (c) => "《" + fullStop(c.title || (cfg.reports[c.report] || {}).title || c.report) + "》";
+  const citationRange = (c) => (c.report_start >= 0 && c.report_end > c.report_start)
+    ? [c.report_start, c.report_end] : [c.passage_start ?? -1, c.passage_end ?? -1];
+  const viewUrl = (c) => {
+    const [start, end] = citationRange(c);
+    return cfg.base + "/view?" + new URLSearchParams({ report: c.report, start: String(start), end: String(end) }).toString();
+  };
+  const absolute = (url) => new URL(url, location.href).href;
+
+  // ------------------------------------------------------------ storage
+  const save = () => {
+    let keep = turns.slice(-50);
+    for (let tries = 0; tries < 5; tries++) {
+      try { localStorage.setItem(storageKey, JSON.stringify(keep)); return; } catch (e) { keep = keep.slice(Math.ceil(keep.length / 2)); }
+    }
+  };
+  const load = () => {
+    try {
+      const raw = JSON.parse(localStorage.getItem(storageKey) || "[]");
+      if (!Array.isArray(raw)) { return []; }
+      return raw.filter((t) => t && typeof t.q === "string").map((t) => {
+        seq = Math.max(seq, Number(t.id) || 0);
+        return t.status === "pending" ? { ...t, status: "error", error: STATUS.interrupted } : t;
+      });
+    } catch (e) { return []; }
+  };
+
+  // ------------------------------------------------------------ status line
+  let statusTimer = 0;
+  const say = (text) => {
+    const el = $(".gwr-status");
+    if (!el) { return; }
+    el.textContent = text;
+    el.classList.add("on");
+    clearTimeout(statusTimer);
+    statusTimer = setTimeout(() => { el.classList.remove("on"); el.textContent = ""; }, 3500);
+  };
+
+  // ------------------------------------------------------------ what an answer says
+  const bigrams = (text) => {
+    const out = new Set();
+    for (const run of (text || "").normalize("NFKC").match(/\p{Script=Han}+/gu) || []) {
+      for (let i = 0; i + 1 < run.length; i++) { const g = run.slice(i, i + 2); if (!STOP.test(g)) { out.add(g); } }
+    }
+    return out;
+  };
+  const placeGrams = () => {
+    const out = new Set();
+    for (const r of Object.values(cfg.reports)) { for (const g of bigrams(r.title + r.region)) { out.add(g); } }
+    return out;
+  };
+  /** An abstention shows the closest passages only when they share the question's own words (not just its place). */
+  const related = (question, passage) => {
+    const places = placeGrams();
+    const words = [...bigrams(question)].filter((g) => !places.has(g));
+    if (!words.length) { return false; }
+    const text = (passage || "").normalize("NFKC");
+    const hits = words.filter((g) => text.includes(g)).length;
+    return (hits >= 1 && hits / words.length >= 0.5) || (hits >= 2 && hits / words.length >= 0.34);
+  };
+  /** The year the question asks about vs. the report the answer comes from (a follow-up may land on another year).
+   *  A follow-up like “那昆明呢？” often loses the year in resolution: then the year of the conversation counts. */
+  const YEAR = /(?:19|20)\d{2}(?=年)/g;
+  const askedYears = (a, t) => {
+    for (const text of [a.resolved_question, a.question, ...[...((t && t.history) || [])].reverse()]) {
+      const found = ((text || "").normalize("NFKC").match(YEAR)) || [];
+      if (found.length) { return [...new Set(found)]; }
+    }
+    return [];
+  };
+  const yearShift = (a, t) => {
+    const c = (a.citations || [])[0];
+    if (!c) { return null; }
+    const meta = cfg.reports[c.report] || {};
+    const context = (c.text || "") + (c.section || "");
+    const missing = askedYears(a, t).filter((y) => Number(y) !== meta.year && !context.includes(y));
+    return missing.length && meta.year ? { asked: missing[0], year: String(meta.year), title: title(c), meta } : null;
+  };
+  const withYear = (text, shift) => {
+    if (text.includes(shift.asked + "年")) { return text.split(shift.asked + "年").join(shift.year + "年"); }
+    const region = shift.meta.region || "";
+    for (const name of [region, region.slice(0, -1)]) {
+      const i = name ? text.indexOf(name) : -1;
+      if (i >= 0) { return text.slice(0, i + name.length) + shift.year + "年" + text.slice(i + name.length); }
+    }
+    return shift.year + "年：" + text;
+  };
+  const understood = (a, t) => {
+    let text = a.resolved_question || "";
+    const shift = yearShift(a, t);
+    if (shift) { text = withYear(text || a.question, shift); }
+    if (!text || (!shift && norm(text) === norm(a.question))) { return null; }
+    return { text: fullStop(text), shift };
+  };
+  const plainText = (t) => {
+    const a = t.answer;
+    if (!a) { return t.q; }
+    const lines = [];
+    const u = understood(a, t);
+    if (u) { lines.push("理解为：" + u.text); }
+    if (a.abstained) {
+      lines.push(fullStop(a.message || a.reason || "报告中未找到相关答案。").replace(/以下是最接近的段落，?供参考。?/, "").trim());
+      return lines.join("\n");
+    }
+    const c = (a.citations || [])[0];
+    lines.push(a.answer, a.sentence);
+    if (c) {
+      lines.push("来源：" + title(c) + (c.section ? " · " + c.section : ""));
+      lines.push("查看原文：" + absolute(viewUrl(c)));
+    }
+    return lines.filter(Boolean).join("\n");
+  };
+
+  // ------------------------------------------------------------ rendering
+  const sources = (citations, label, open) => {
+    const items = citations.map((c, i) => {
+      const text = (c.text || "").replace(/\n/g, " ");
+      const passage = (c.start >= 0 && c.end > c.start && c.end <= text.length)
+        ? [text.slice(0, c.start), h("mark", { text: text.slice(c.start, c.end) }), text.slice(c.end)] : [text];
+      return h("li", { class: "gwr-src" },
+        h("div", { class: "gwr-src-head" }, h("span", { class: "gwr-num", "aria-hidden": "true", text: String(i + 1) }),
+          h("span", { class: "gwr-title", text: title(c) }), c.section ? [" · ", h("span", { class: "gwr-sec", text: c.section })] : null),
+        h("div", { class: "gwr-passage" }, passage),
+        h("a", { class: "gwr-view", href: viewUrl(c), target: "_blank", rel: "noopener", text: "在报告中查看 ›" }));
+    });
+    return h("details", { class: "gwr-sources", open },
+      h("summary", { text: `${label}（${citations.length}）` }), h("ol", { class: "gwr-src-list" }, items));
+  };
+  const actions = (t) => {
+    const up = t.vote === 1, down = t.vote === -1;
+    return h("div", { class: "gwr-actions", role: "group", "aria-label": "对这条回答" },
+      h("button", { type: "button", class: "gwr-act gwr-copy", "data-act": "copy", "aria-label": "复制回答", title: "复制回答（纯文本）" }, "复制"),
+      h("button", { type: "button", class: "gwr-act gwr-like" + (up ? " on" : ""), "data-act": "like", "aria-label": "赞", "aria-pressed": up ? "true" : "false", title: up ? "已赞，再点一次撤销" : "答得好" }, up ? "已赞" : "赞"),
+      h("button", { type: "button", class: "gwr-act gwr-dislike" + (down ? " on" : ""), "data-act": "dislike", "aria-label": "踩", "aria-pressed": down ? "true" : "false", title: down ? "已踩，再点一次撤销" : "答得不好" }, down ? "已踩" : "踩"));
+  };
+  const answerBody = (t) => {
+    if (t.status === "pending") {
+      return h("div", { class: "gwr-answer gwr-pending", "aria-busy": "true" },
+        h("span", { class: "gwr-dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")), "正在查找报告原文…");
+    }
+    if (t.status === "error" || !t.answer) {
+      return h("div", { class: "gwr-answer gwr-failed" }, h("div", { class: "gwr-notice", text: t.error || STATUS.other }),
+        h("button", { type: "button", class: "gwr-retry", "data-act": "retry", "aria-label": "重试这个问题" }, "重试"));
+    }
+    const a = t.answer;
+    const u = understood(a, t);
+    const head = [];
+    if (u) { head.push(h("div", { class: "gwr-resolved", text: "理解为：" + u.text })); }
+    if (u && u.shift) {
+      head.push(h("div", { class: "gwr-yearnote", text: `注意：报告中没有找到${u.shift.asked}年的相应内容，以下答案出自${u.shift.title}，对应${u.shift.year}年。` }));
+    }
+    const cites = a.citations || [];
+    if (a.abstained) {
+      const q = a.resolved_question || a.question;
+      const close = cites.filter((c) => related(q, c.text));
+      let notice = fullStop(a.message || a.reason || "报告中未找到相关答案。");
+      if (!close.length) { notice = notice.replace(/以下是最接近的段落，?供参考。?/, "").trim(); }
+      return h("div", { class: "gwr-answer gwr-abstained" }, head,
+        h("div", { class: "gwr-notice", text: notice }),
+        close.length ? sources(close, "最接近的段落", false) : null, actions(t));
+    }
+    const sentence = (a.sentence || "").replace(/\n/g, " ");
+    const pos = a.answer ? sentence.indexOf(a.answer) : -1;
+    const marked = pos >= 0 ? [sentence.slice(0, pos), h("mark", { text: a.answer }), sentence.slice(pos + a.answer.length)] : [sentence];
+    const refs = cites.map((c, i) => h("a", { class: "gwr-ref gwr-view", href: viewUrl(c), target: "_blank", rel: "noopener",
+      "aria-label": `查看来源${i + 1}：${title(c)}`, title: title(c) }, `[${i + 1}]`));
+    const first = cites[0];
+    return h("div", { class: "gwr-answer" }, head,
+      h("div", { class: "gwr-lead" }, h("strong", { text: a.answer })),
+      h("p", { class: "gwr-sentence" }, marked, h("span", { class: "gwr-refs" }, refs)),
+      first ? h("div", { class: "gwr-cite" }, "出处：", h("span", { class: "gwr-title", text: title(first) }),
+        first.section ? [" · ", h("span", { class: "gwr-sec", text: first.section })] : null) : null,
+      cites.length ? sources(cites, "来源", false) : null,
+      h("div", { class: "gwr-meta", text: `置信度 ${Math.round((a.confidence || 0) * 100)}% · 用时 ${((a.latency_ms || 0) / 1000).toFixed(2)} 秒 · 答案为报告原文摘录` }),
+      actions(t));
+  };
+  const turnItem = (t) => h("li", { class: "gwr-turn", "data-id": t.id },
+    h("div", { class: "gwr-msg gwr-user" }, h("span", { class: "gwr-sr", text: "提问：" }), h("div", { class: "gwr-q", text: t.q })),
+    h("div", { class: "gwr-msg gwr-bot" }, h("span", { class: "gwr-sr", text: "回答：" }), answerBody(t)));
+
+  const renderTurn = (t) => {
+    const list = $(".gwr-turns");
+    if (!list) { return; }
+    const fresh = turnItem(t);
+    const old = list.querySelector(`li[data-id="${t.id}"]`);
+    if (old) {
+      const open = [...old.querySelectorAll("details")].map((d) => d.open);
+      fresh.querySelectorAll("details").forEach((d, i) => { if (open[i]) { d.open = true; } });
+      const focused = old.contains(document.activeElement) && document.activeElement.dataset ? document.activeElement.dataset.act : null;
+      old.replaceWith(fresh);
+      const again = focused && fresh.querySelector(`[data-act="${focused}"]`);
+      if (again) { again.focus(); }
+    } else {
+      list.append(fresh);
+    }
+  };
+  const renderAll = () => {
+    const list = $(".gwr-turns");
+    if (!list) { return; }
+    list.replaceChildren();
+    turns.forEach(renderTurn);
+    refreshEmpty();
+    scrollDown();
+  };
+  const refreshEmpty = () => {
+    const empty = $("#gwr-empty"), chat = $("#gwr-chat");
+    if (empty) { empty.hidden = turns.length > 0; }
+    if (chat) { chat.classList.toggle("is-empty", turns.length === 0); }
+  };
+  const scrollDown = () => { const chat = $("#gwr-chat"); if (chat) { chat.scrollTop = chat.scrollHeight; } };
+
+  // ------------------------------------------------------------ input box
+  const box = () => $("#gwr-input textarea");
+  const refreshInput = () => {
+    const el = box();
+    if (!el) { return; }
+    const n = [...el.value].length, max = cfg.maxChars;
+    const counter = $(".gwr-counter"), msg = $(".gwr-limit-msg"), send = $(".gwr-send");
+    counter.textContent = n >= Math.floor(max * 0.8) ? `${n}/${max}` : "";
+    counter.classList.toggle("over", n > max);
+    msg.textContent = n > max ? `问题太长了（最多 ${max} 个字，当前 ${n} 个），请精简后再问。` : "";
+    send.disabled = busy || n > max;
+    send.textContent = busy ? "回答中…" : "发送";
+    el.style.height = "auto";
+    el.style.height = Math.min(el.scrollHeight, 120) + "px";
+  };
+  const currentReport = () => {
+    if (cfg.kind === "widget") {
+      const wanted = new URLSearchParams(location.search).get("report") || "";
+      return cfg.reports[wanted] ? wanted : null;
+    }
+    const sel = $("#gwr-report");
+    return sel && sel.value && cfg.reports[sel.value] ? sel.value : null;
+  };
+
+  // ------------------------------------------------------------ asking
+  const failure = (status) => {
+    if (status === 0) { return STATUS.network; }
+    if (status === -1) { return STATUS.timeout; }
+    if (status === 429) { return STATUS.rate; }
+    if (status === 401) { return STATUS.login; }
+    if (status === 404) { return STATUS.report; }
+    if (status === 413) { return `问题太长了（最多 ${cfg.maxChars} 个字），请精简后再问。`; }
+    if (status >= 502 && status <= 504) { return STATUS.busy; }
+    return STATUS.other;
+  };
+  const post = async (path, body) => {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), ASK_TIMEOUT_MS);
+    try {
+      const resp = await fetch(cfg.base + path, { method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify(body), credentials: "same-origin", signal: ctrl.signal });
+      let data = null;
+      try { data = await resp.json(); } catch (e) { data = null; }
+      return { status: resp.ok && data === null ? 500 : resp.status, ok: resp.ok && data !== null, data };
+    } catch (e) {
+      return { status: e && e.name === "AbortError" ? -1 : 0, ok: false, data: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const run = async (t) => {
+    busy = true;
+    t.status = "pending";
+    t.error = "";
+    renderTurn(t);
+    refreshEmpty();
+    refreshInput();
+    scrollDown();
+    save();
+    const r = await post("/api/ask", { question: t.q, history: t.history, report: t.report });
+    if (r.ok) {
+      t.status = "done";
+      t.answer = r.data;
+      t.answerId = typeof r.data.answer_id === "string" ? r.data.answer_id : "";
+      t.vote = 0;
+    } else {
+      t.status = "error";
+      t.error = failure(r.status);
+      say(t.error);
+    }
+    busy = false;
+    renderTurn(t);
+    refreshInput();
+    scrollDown();
+    save();
+  };
+  const ask = (text) => {
+    if (busy) { say("请等上一个问题回答完再发送。"); return; }
+    const question = (text || "").trim();
+    if (!question) { return; }
+    if ([...question].length > cfg.maxChars) { refreshInput(); return; }
+    const history = turns.filter((t) => t.status === "done").map((t) => t.q);
+    const t = { id: String(++seq), q: question, history: history.slice(-10), report: currentReport(), status: "pending",
+      answer: null, answerId: "", vote: 0, error: "" };
+    turns.push(t);
+    const el = box();
+    if (el && el.value.trim() === question) { el.value = ""; }
+    run(t);
+  };
+
+  // ------------------------------------------------------------ copy and votes
+  const copyText = async (text) => {
+    try {
+      if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
+    } catch (e) { /* fall back below (plain http on an intranet has no async clipboard) */ }
+    const active = document.activeElement;
+    const ta = h("textarea", { class: "gwr-offscreen", readonly: true, "aria-hidden": "true", tabindex: "-1" });
+    ta.value = text;
+    document.body.append(ta);
+    ta.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    ta.remove();
+    if (active && active.focus) { active.focus(); }
+    return ok;
+  };
+  const vote = async (t, value) => {
+    if (!t.answerId) { say("这条回答无法评价。"); return; }
+    const next = t.vote === value ? 0 : value;
+    const r = await post("/api/feedback", { answer_id: t.answerId, vote: next });
+    if (r.ok) {
+      t.vote = next;
+      say(next === 1 ? "感谢反馈！" : next === -1 ? "已记录，我们会改进这类问题的回答。" : "已撤销评价。");
+      renderTurn(t);
+      save();
+    } else {
+      say(r.status === 429 ? "评价太频繁了，请稍后再试。" : r.status === 404 ? "这条回答已过期，无法评价。" : "评价没有发送成功，请稍后再试。");
+    }
+  };
+
+  // ------------------------------------------------------------ report viewer (focus stays inside while open)
+  const viewer = (() => {
+    const panel = h("div", { class: "gwr-viewer", role: "dialog", "aria-modal": "true", "aria-label": "报告原文", hidden: true });
+    const openLink = h("a", { class: "gwr-viewer-open", target: "_blank", rel: "noopener", text: "新窗口打开" });
+    const closeBtn = h("button", { type: "button", class: "gwr-viewer-close", "aria-label": "关闭原文", text: "×" });
+    const frame = h("iframe", { class: "gwr-viewer-frame", title: "报告原文" });
+    const guard = () => h("span", { class: "gwr-guard", tabindex: "0", "aria-hidden": "true" });
+    const startGuard = guard(), endGuard = guard();
+    panel.append(startGuard, h("div", { class: "gwr-viewer-box" },
+      h("div", { class: "gwr-viewer-bar" }, h("span", { class: "gwr-viewer-title", text: "报告原文" }), openLink, closeBtn), frame), endGuard);
+    document.body.appendChild(panel);
+    let opener = null;
+    let inerted = [];
+    const close = () => {
+      if (panel.hidden) { return; }
+      panel.hidden = true;
+      frame.removeAttribute("src");
+      inerted.forEach((el) => { el.inert = false; });
+      inerted = [];
+      if (opener && opener.isConnected) { opener.focus(); }
+    };
+    const open = (href, from) => {
+      opener = from;
+      frame.setAttribute("src", href);
+      openLink.setAttribute("href", href);
+      panel.hidden = false;
+      inerted = [...document.body.children].filter((el) => el !== panel && !el.inert);
+      inerted.forEach((el) => { el.inert = true; });
+      closeBtn.focus();
+    };
+    closeBtn.addEventListener("click", close);
+    startGuard.addEventListener("focus", () => closeBtn.focus());
+    endGuard.addEventListener("focus", () => openLink.focus());
+    panel.addEventListener("click", (e) => { if (e.target === panel) { close(); } });
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !panel.hidden) { close(); } });
+    return { open };
+  })();
+
+  // ------------------------------------------------------------ events (delegated: the markup may be re-rendered)
+  const turnOf = (el) => { const li = el.closest("li.gwr-turn"); return li ? turns.find((t) => t.id === li.dataset.id) : null; };
   document.addEventListener("click", (e) => {
-    const link = e.target.closest && e.target.closest("a.gwr-view");
-    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) { return; }
-    e.preventDefault();
-    e.stopPropagation();
-    const href = link.getAttribute("href");
-    frame.setAttribute("src", href);
-    openLink.setAttribute("href", href);
-    panel.hidden = false;
+    const target = e.target;
+    if (!target.closest) { return; }
+    const link = target.closest("a.gwr-view");
+    if (link && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.button === 0) {
+      e.preventDefault();
+      e.stopPropagation();
+      viewer.open(link.getAttribute("href"), link);
+      return;
+    }
+    if (!target.closest("#gwr-app")) { return; }
+    const example = target.closest(".gwr-example");
+    if (example) { ask(example.dataset.q); return; }
+    if (target.closest("#gwr-clear")) {
+      turns = [];
+      try { localStorage.removeItem(storageKey); } catch (err) { /* nothing stored */ }
+      renderAll();
+      say("对话已清空。");
+      const el = box();
+      if (el) { el.focus(); }
+      return;
+    }
+    const act = target.closest("[data-act]");
+    const t = act && turnOf(act);
+    if (!t) { return; }
+    if (act.dataset.act === "retry") { if (busy) { say("请等上一个问题回答完。"); } else { run(t); } }
+    if (act.dataset.act === "like") { vote(t, 1); }
+    if (act.dataset.act === "dislike") { vote(t, -1); }
+    if (act.dataset.act === "copy") { copyText(plainText(t)).then((ok) => say(ok ? "已复制回答（纯文本）。" : "复制失败，请手动选择文字复制。")); }
   }, true);
+  document.addEventListener("submit", (e) => {
+    if (!e.target.closest || !e.target.closest("#gwr-input-row")) { return; }
+    e.preventDefault();
+    const el = box();
+    if (el) { ask(el.value); }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.shiftKey || e.isComposing || e.keyCode === 229) { return; }
+    const el = box();
+    if (!el || e.target !== el) { return; }
+    e.preventDefault();
+    ask(el.value);
+  });
+  document.addEventListener("input", (e) => { if (e.target === box()) { refreshInput(); } });
+  window.addEventListener("offline", () => say("网络已断开，恢复后可以继续提问。"));
+
+  // ------------------------------------------------------------ start (and restart if Gradio re-renders the markup)
+  const init = () => {
+    const app = document.getElementById("gwr-app");
+    if (!app || app.dataset.ready) { return; }
+    app.dataset.ready = "1";
+    cfg = JSON.parse(app.dataset.config);
+    storageKey = "gwr-chat:" + cfg.kind + ":" + location.pathname;
+    if (!turns.length) { turns = load(); }
+    renderAll();
+    refreshInput();
+  };
+  init();
+  setInterval(init, 300);
 }
