@@ -148,9 +148,24 @@ class Assistant:
         return self.searcher(name).search(info.search_text, k, reports)
 
     # ------------------------------------------------------------ ask
+    def query_vector(self, question: str, history: Sequence[str] | None = None, retriever: str | None = None):
+        """The query embedding `ask` would compute for this question (None when the retriever uses none).
+
+        Asking one question of many reports (compare mode) embeds it once and passes the
+        vector to each `ask(..., vector=...)`.
+        """
+        name = retriever or self.settings.retriever
+        if name not in ("hybrid", "dense") or self.check_question(question if isinstance(question, str) else ""):
+            return None
+        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
+        return self.dense.embed(analyze(resolve(question, history)).search_text)
+
     def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
-            retriever: str | None = None) -> Answer:
-        """Answer `question` (optionally in a conversation, optionally restricted to one report)."""
+            retriever: str | None = None, vector=None) -> Answer:
+        """Answer `question` (optionally in a conversation, optionally restricted to one report).
+
+        `vector`: the question's embedding from `query_vector`, to skip embedding it again.
+        """
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else ""
         problem = self.check_question(raw)
@@ -174,7 +189,8 @@ class Assistant:
             return self._abstain(raw, resolved, info, hits, f"语料中没有{names}的报告", t0)
 
         name = retriever or self.settings.retriever
-        vector = self.dense.embed(info.search_text) if name in ("hybrid", "dense") else None
+        if vector is None and name in ("hybrid", "dense"):
+            vector = self.dense.embed(info.search_text)
         hits = self.retrieve(info, self.settings.k, scope, retriever, vector)
         if preferred and not report:
             # make sure the named region's passages are among the candidates
