@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator
 
 import gradio as gr
 
+from .compare_ui import build_compare_section
 from .render import render_answer, render_error, render_pending, render_question
 from .service import QAService
 
@@ -226,6 +227,7 @@ def build_page(service: QAService, base: str) -> gr.Blocks:
                 gr.HTML("<div class='gwr-tips'><b>小提示</b><br>· 可以追问,如先问东川区,再问“那昆明呢?”<br>"
                         "· 点击 [1] 或“在报告中查看”可查看原文上下文<br>· 点击答案下方的赞或踩,告诉我们答得好不好</div>",
                         padding=False)
+        build_compare_section(service, base)
         gr.HTML(f"<div class='gwr-footer' role='contentinfo'>{FOOTER}</div>", padding=False)
         _wire(handlers, chatbot, box, turns, report)
         clear.click(handlers.clear, None, [chatbot, turns, box], api_visibility="private")
