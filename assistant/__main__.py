@@ -30,13 +30,13 @@ def _print_answer(answer) -> None:
 
 
 def _run_compare(assistant, args) -> int:
-    from .compare import compare, sort_rows, summary, table_rows, to_csv
+    from .compare import compare, display_order, summary, table_rows, to_csv
 
     result = compare(assistant, args.compare, reports=args.reports, level=args.level)
     if not result.rows:
         print(result.message, file=sys.stderr)
         return 1
-    rows = sort_rows(result.rows, "rank" if result.comparable else "region")
+    rows = display_order(result)
     if args.csv:
         try:
             args.csv.write_text("\ufeff" + to_csv(result, rows), encoding="utf-8")  # BOM: spreadsheets read UTF-8

@@ -344,6 +344,20 @@ def sort_rows(rows: Sequence[CompareRow], key: str = "rank", descending: bool = 
     return stated + sorted(missing, key=lambda r: r.region)
 
 
+DISPLAY_ORDERS = ("rank", "value_desc", "value_asc", "region")
+
+
+def display_order(comparison: Comparison, order: str = "rank") -> list[CompareRow]:
+    """Rows in a display order: "rank" (by region when nothing ranks), "value_desc", "value_asc", "region"."""
+    if order == "value_desc":
+        return sort_rows(comparison.rows, "value", descending=True)
+    if order == "value_asc":
+        return sort_rows(comparison.rows, "value")
+    if order == "region":
+        return sort_rows(comparison.rows, "region")
+    return sort_rows(comparison.rows, "rank" if comparison.comparable else "region")
+
+
 # ------------------------------------------------------------------ tables (pure)
 
 TABLE_HEADER = ("地区", "答案", "限定", "数值", "单位", "排名", "报告", "章节", "原文", "置信度")
@@ -444,5 +458,6 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
     return comparison
 
 
-__all__ = ["CompareIntent", "CompareRow", "Comparison", "NOT_STATED", "compare", "detect", "rank_rows",
+__all__ = ["CompareIntent", "CompareRow", "Comparison", "DISPLAY_ORDERS", "NOT_STATED", "compare", "detect",
+           "display_order", "rank_rows",
            "report_level", "scope_reports", "sort_rows", "summary", "table_rows", "to_csv", "to_tsv"]

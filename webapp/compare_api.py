@@ -16,13 +16,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from assistant.compare import LEVELS, Comparison, compare, sort_rows, to_csv
+from assistant.compare import DISPLAY_ORDERS, LEVELS, Comparison, compare, display_order, to_csv
 from assistant.xlsx import xlsx_bytes
 
 from .api import ApiError, _json_object, _question
 from .service import QAService
 
-SORT_KEYS = ("rank", "value", "region", "confidence")
 
 
 def _level(value: Any) -> str | None:
@@ -55,7 +54,7 @@ def table_file(comparison: Comparison, fmt: str, sort: str = "rank") -> tuple[by
     """(bytes, media type, file name) of the table as CSV (UTF-8 with BOM) or XLSX."""
     from assistant.compare import table_rows
 
-    rows = sort_rows(comparison.rows, sort if sort in SORT_KEYS else "rank")
+    rows = display_order(comparison, sort if sort in DISPLAY_ORDERS else "rank")
     if fmt == "xlsx":
         return (xlsx_bytes(table_rows(comparison, rows), sheet="对比"),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "compare.xlsx")

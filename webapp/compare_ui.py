@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from assistant.compare import NOT_STATED, Comparison, CompareRow, compare, sort_rows, summary, to_tsv
+from assistant.compare import NOT_STATED, Comparison, CompareRow, compare, display_order, summary, to_tsv
 
 from .render import view_url
 from .service import QAService
@@ -28,19 +28,8 @@ SORT_CHOICES = [("排名", "rank"), ("数值从高到低", "value_desc"), ("数�
 QUALIFIER_NOTE = {"about": "约数", "at_least": "下限", "at_most": "上限"}
 
 
-def sorted_rows(comparison: Comparison, sort: str) -> list[CompareRow]:
-    if sort == "value_desc":
-        return sort_rows(comparison.rows, "value", descending=True)
-    if sort == "value_asc":
-        return sort_rows(comparison.rows, "value")
-    if sort == "region":
-        return sort_rows(comparison.rows, "region")
-    return sort_rows(comparison.rows, "rank" if comparison.comparable else "region")
-
-
 def download_url(base: str, fmt: str, question: str, level: str, sort: str) -> str:
-    key = {"value_desc": "value", "value_asc": "value"}.get(sort, sort)
-    query = {"question": question, "sort": key}
+    query = {"question": question, "sort": sort}
     if level:
         query["level"] = level
     return f"{base}/api/compare.{fmt}?" + urlencode(query)
@@ -105,7 +94,7 @@ class CompareHandlers:
         header = render_header(comparison, self.base, level or "", sort)
         if not comparison.rows:
             return header, "", ""
-        rows = sorted_rows(comparison, sort)
+        rows = display_order(comparison, sort)
         return header, render_table(comparison, rows, self.base), to_tsv(comparison, rows)
 
 
@@ -132,4 +121,4 @@ def build_compare_section(service: QAService, base: str) -> None:
         sort.change(handlers.render, [state, level, sort], [header, table, tsv], api_visibility="private")
 
 
-__all__ = ["build_compare_section", "render_table", "render_header", "sorted_rows"]
+__all__ = ["build_compare_section", "render_table", "render_header"]
