@@ -129,7 +129,7 @@ def test_compare_table_sorts_and_downloads(page, assistant) -> None:
     assert {row[1] for row in table} == {DC_REGION, KM_REGION}
     assert page.locator("#gwr-compare-rows a.gwr-cmp-source").count() == 2  # each stated cell links to its passage
     assert page.locator(".gwr-cmp-bar").count() == 2  # comparable figures: a bar each
-    page.screenshot(path=str(SCREENSHOTS / "compare-01-table.png"))
+    page.locator("#gwr-compare").screenshot(path=str(SCREENSHOTS / "compare-01-table.png"))
 
     def sort_by(label: str, first: str) -> None:
         page.get_by_label(label).check()
