@@ -277,7 +277,7 @@ def _tidy(text: str, english: bool) -> str:
             t = "What is the " + t
         return t if t.endswith(("?", "？")) else t + "?"
     t = re.sub(r"\s+", "", t)
-    lead = rf"^(?:{_CONNECTORS}|的|在|中|里|当中|之间|分别|的是|是)+"
+    lead = rf"^(?:{_CONNECTORS}|的|在|中|里|当中|之间|分别|的是|是|全国|[0-9]+个|[一二三四五六七八九十]+个)+"
     t = re.sub(lead, "", t)
     t = re.sub(r"(?:的是|是|分别是|各是|分别|都是|排名|排序|如何|怎么样)?(?:哪个|哪些|哪几个|谁)?[？?。!！]*$", "", t)
     t = re.sub(rf"(?:{_CONNECTORS})+$", "", t)
