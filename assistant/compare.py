@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .quantity import QUALIFIER_LABELS, Quantity, parse_quantity
+from .quantity import Quantity, complete_figure, parse_quantity
 from .reader import analyze
 from .reader.question import REGION_ALIASES
 from .text import clean_question, normalize
@@ -408,6 +408,15 @@ def summary(comparison: Comparison) -> str:
 # ------------------------------------------------------------------ asking
 
 
+def whole_figure(cite: Citation) -> Citation:
+    """The citation with its span widened to the whole figure ("5%" → "5%—5.5%", "5%左右") within its passage."""
+    start, end = complete_figure(cite.text, cite.start, cite.end)
+    if (start, end) == (cite.start, cite.end):
+        return cite
+    return replace(cite, start=start, end=end, report_start=cite.report_start - (cite.start - start),
+                   report_end=cite.report_end + (end - cite.end))
+
+
 def compare(assistant: Any, question: str, reports: Sequence[str] | None = None, level: str | None = None,
             force: bool = True) -> Comparison:
     """Answer a comparison question report by report (the query is embedded once).
@@ -444,11 +453,15 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
         answer = assistant.ask(intent.core, report=rid, vector=vector)
         meta = metas[rid]
         cite = answer.citations[0] if answer.citations and not answer.abstained else None
+        span = answer.answer
+        if cite is not None and cite.start >= 0:
+            cite = whole_figure(cite)
+            span = cite.text[cite.start:cite.end]
         rows.append(CompareRow(
-            report=rid, region=meta.region or meta.title, title=meta.title, answer=answer.answer,
+            report=rid, region=meta.region or meta.title, title=meta.title, answer=span,
             sentence=answer.sentence, confidence=answer.confidence, abstained=answer.abstained,
             reason=answer.reason, citation=cite,
-            quantity=None if answer.abstained else parse_quantity(answer.answer)))
+            quantity=None if answer.abstained else parse_quantity(span)))
     ranked, unit_class = rank_rows(rows, intent.superlative)
     message = f"没有编号为 {'、'.join(unknown)} 的报告" if unknown else ""
     comparison = Comparison(question=raw, core_question=intent.core, scope=label, rows=ranked,

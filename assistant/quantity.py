@@ -114,7 +114,36 @@ def parse_quantity(text: str) -> Quantity | None:
                     number_text=text[start:end])
 
 
-QUALIFIER_LABELS = {"about": "左右", "at_least": "以上/不少于", "at_most": "以内/不超过", "": ""}
+def complete_figure(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen the span text[start:end] to the whole figure it is part of, still a verbatim slice.
+
+    A span that stops inside a range ("5%" of "5%—5.5%", "5.5%" of "5%—5.5%") or before its
+    qualifier ("5%" of "5%左右") would sort and read as a different figure.
+    """
+    vocab = _vocab()
+    norm = normalize(text)
+    span = norm[start:end]
+    if not span or not re.search(r"\d", span) or parse_quantity(span) is None:
+        return start, end
+    m = vocab["pattern"].match(norm, start) if re.match(r"\d", span) else None
+    if m is None:
+        m = re.compile(vocab["pattern"].pattern).search(norm, start, min(len(norm), end + 40))
+    if m is None or not (m.start() <= start < m.end()):
+        return start, end
+    new_start = min(start, m.start("n1"))
+    # a range may begin before the span: "5%—【5.5%】"
+    left = re.search(r"(\d+(?:\.\d+)?[%％]?\s*(?:—|–|-|~|至|到)+\s*)$", norm[max(0, start - 16):start])
+    if left and re.match(r"\d", span):
+        new_start = start - len(left.group(1))
+        m2 = vocab["pattern"].match(norm, new_start)
+        if m2 is None or m2.end() < end:
+            new_start = min(start, m.start("n1"))
+        else:
+            m = m2
+    new_end = max(end, m.end())
+    return new_start, new_end
 
 
-__all__ = ["Quantity", "parse_quantity", "QUALIFIER_LABELS"]
+
+
+__all__ = ["Quantity", "complete_figure", "parse_quantity"]

@@ -143,7 +143,19 @@ def test_compare_answers_match_single_report_answers(assistant) -> None:
     assert result.scope == "all" and len(result.rows) == len(assistant.reports)
     for row in result.rows:
         single = assistant.ask(result.core_question, report=row.report)
-        assert (row.answer, row.abstained) == (single.answer, single.abstained)
+        assert row.abstained == single.abstained
+        assert single.answer in row.answer  # at most widened to the whole figure ("5%" → "5%左右")
+
+
+def test_whole_figure_widens_ranges_and_qualifiers_verbatim() -> None:
+    from assistant.quantity import complete_figure
+
+    for text, span, whole in [("地区生产总值增长5%—5.5%，在", "5%", "5%—5.5%"), ("增长5%-5.5%，", "5.5%", "5%-5.5%"),
+                              ("增长5%左右，", "5%", "5%左右"), ("就业50万人以上。", "50万人", "50万人以上"),
+                              ("增长5%，进出口", "5%", "5%"), ("增长5%、6.5%左右", "5%", "5%")]:
+        i = text.index(span)
+        s, e = complete_figure(text, i, i + len(span))
+        assert text[s:e] == whole, (text, span)
 
 
 def test_compare_explains_bad_input(assistant) -> None:
