@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 EXAMPLES = ("各省2026年地区生产总值增长目标是多少？", "哪个省的城镇新增就业目标最高？", "对比东川区和昆明市的固定资产投资目标")
 LEVEL_CHOICES = [("按问题判断", ""), ("省级", "province"), ("市级", "city"), ("县级", "county")]
 SORT_CHOICES = [("排名", "rank"), ("数值从高到低", "value_desc"), ("数值从低到高", "value_asc"), ("地区", "region")]
-QUALIFIER_NOTE = {"about": "约数", "at_least": "下限", "at_most": "上限"}
 
 
 def download_url(base: str, fmt: str, question: str, level: str, sort: str) -> str:
