@@ -91,10 +91,18 @@ class Assistant:
         """What a (standalone, cleaned) question asks, with terms refined against the corpus."""
         return self.stats.refine(analyze(question, self.scopes.find_places(question)))
 
-    def make_query(self, info: QuestionInfo, retriever: str | None = None) -> Query:
+    def make_query(self, info: QuestionInfo, retriever: str | None = None, vector=None) -> Query:
+        """The `Query` for an analysed question: its embedding computed once (or the one given)."""
         name = retriever or self.settings.retriever
-        vector = self.dense.embed(info.search_text) if name in ("hybrid", "dense") else None
+        if vector is None and name in ("hybrid", "dense"):
+            vector = self.dense.embed(info.search_text)
         return Query(text=info.search_text, lexical=info.search_text, vector=vector)
+
+    def query_vector(self, question: str, history: Sequence[str] | None = None, retriever: str | None = None):
+        """The embedding `ask` would compute for a question (comparisons reuse it for every report)."""
+        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
+        info = self.analyze(resolve(question, history, self.scopes.find_places))
+        return self.make_query(info, retriever).vector
 
     def retrieve(self, info: QuestionInfo | Query, k: int, reports: Collection[str] | None = None,
                  retriever: str | None = None) -> list[Hit]:
@@ -103,14 +111,14 @@ class Assistant:
         return self.searcher(retriever).search(query, k, reports)
 
     def prepare(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
-                retriever: str | None = None, k: int | None = None) -> Prepared:
+                retriever: str | None = None, k: int | None = None, vector=None) -> Prepared:
         """Resolve, analyse, scope and retrieve: everything before reading (the evaluation reuses it)."""
         raw = question
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
         resolved = resolve(raw, history, self.scopes.find_places)
         info = self.analyze(resolved)
         scope = self.scopes.resolve(info, report)
-        query = self.make_query(info, retriever)
+        query = self.make_query(info, retriever, vector)
         k = k or self.settings.k
         if scope.fixed:
             hits = self.retrieve(query, k, scope.reports, retriever)
@@ -140,8 +148,11 @@ class Assistant:
 
     # ------------------------------------------------------------ ask
     def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
-            retriever: str | None = None, explain: bool = False) -> Answer:
-        """Answer `question` (optionally in a conversation, optionally restricted to one report)."""
+            retriever: str | None = None, explain: bool = False, vector=None) -> Answer:
+        """Answer `question` (optionally in a conversation, optionally restricted to one report).
+
+        `vector`: the question's embedding from `query_vector`, to skip embedding it again.
+        """
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else ""
         problem = self.check_question(raw)
@@ -153,7 +164,7 @@ class Assistant:
             msg = f"没有编号为 {report} 的报告"
             return Answer(question=raw, answer="", sentence="", confidence=0.0, abstained=True, reason=msg,
                           message=msg, latency_ms=(time.perf_counter() - t0) * 1000)
-        p = self.prepare(raw, history, report, retriever)
+        p = self.prepare(raw, history, report, retriever, vector=vector)
         early = self.policy.before_reading(p.info, p.scope)
         if early:
             return self._abstain(p, Decision(False, 0.0, early), t0)

@@ -3,6 +3,7 @@
     python -m eval run --qa FILE --out DIR [--compare] [--model DIR ...] [--index-dir DIR]
     python -m eval report DIR [--qa FILE]          (re-score / re-render a run from its files)
     python -m eval from-feedback [--feedback PATH] [--out FILE] [--qa FILE ...]
+    python -m eval compare [--qa FILE] [--out DIR] [--index-dir DIR] [--corpus DIR]   (comparison tables)
 
 Exit codes: 0 done; 1 the product system could not run; 2 malformed QA file or
 bad arguments; 130 interrupted (what was done is still scored and reported).
@@ -176,6 +177,38 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Score comparison tables cell by cell (see eval/compare.py)."""
+    import json
+
+    from .compare import format_summary, load_compare_qa, run_compare_eval
+
+    try:
+        items = load_compare_qa(args.qa)
+    except (QAFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from assistant.pipeline import Assistant
+
+    settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus)
+    try:
+        assistant = Assistant(settings, progress=not args.quiet)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: the run cannot start
+        print(f"error: the assistant could not start: {exc}", file=sys.stderr)
+        return 1
+    scored, summary = run_compare_eval(assistant, items)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "compare_metrics.json").write_text(
+        json.dumps({"qa_file": str(args.qa), "commit": _git_commit(), **summary}, ensure_ascii=False, indent=2),
+        encoding="utf-8")
+    with open(args.out / "compare_cells.jsonl", "w", encoding="utf-8") as f:
+        for s in scored:
+            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    print(format_summary(scored, summary))
+    print(f"\nwrote {args.out / 'compare_metrics.json'}, {args.out / 'compare_cells.jsonl'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the assistant on a QA set.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="skip questions already in this QA file (repeatable; default eval/qa.jsonl)")
     fb_p.add_argument("-v", "--verbose", action="store_true")
     fb_p.set_defaults(func=cmd_from_feedback)
+    cmp_p = sub.add_parser("compare", help="score comparison tables (one question, a gold cell per report)")
+    cmp_p.add_argument("--qa", type=Path, default=Path(__file__).parent / "qa_compare.jsonl")
+    cmp_p.add_argument("--out", type=Path, default=Path("eval/out/compare"), help="output directory")
+    cmp_p.add_argument("--index-dir", type=Path, default=None, help="the product index (default: index/built)")
+    cmp_p.add_argument("--corpus", type=Path, default=None)
+    cmp_p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    cmp_p.add_argument("-v", "--verbose", action="store_true")
+    cmp_p.set_defaults(func=cmd_compare)
     return parser
 
 

@@ -1,6 +1,7 @@
 """Benchmark: index build time, `Assistant.ask` latency (p50/p95) and memory, on this machine.
 
     python scripts/bench.py [--corpus DIR] [--qa eval/qa.jsonl] [--repeat 3]
+    python scripts/bench.py --compare-index DIR [--corpus DIR]   (compare mode over an existing index)
 
 Prints numbers; it asserts nothing (timings belong here, not in pass/fail tests).
 """
@@ -35,12 +36,50 @@ def pct(values: list[float], q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+COMPARE_QUESTIONS = (
+    "各地2026年地区生产总值增长目标是多少？",
+    "各地2026年城镇新增就业目标是多少？",
+    "哪个地区2026年城镇调查失业率目标最低？",
+    "各地2025年地区生产总值增长了多少？",
+    "各地2026年粮食产量目标是多少？",
+)
+
+
+def bench_compare(index_dir: Path, corpus: Path, repeat: int) -> int:
+    """Compare-mode latency: one question answered for every report of an already built index."""
+    from assistant.compare import compare
+    from assistant.pipeline import Assistant
+
+    t = time.perf_counter()
+    assistant = Assistant(Settings().with_(index_dir=index_dir, corpus_dir=corpus))
+    load_s = time.perf_counter() - t
+    compare(assistant, COMPARE_QUESTIONS[0])  # warm-up (jieba dictionary, caches)
+    latencies: list[float] = []
+    rows = 0
+    for _ in range(repeat):
+        for q in COMPARE_QUESTIONS:
+            t = time.perf_counter()
+            result = compare(assistant, q)
+            latencies.append((time.perf_counter() - t) * 1000)
+            rows = len(result.rows)
+    print(f"corpus: {len(assistant.reports)} reports, {len(assistant.index.chunks)} chunks; assistant load {load_s:.2f} s")
+    print(f"compare over {rows} reports, {len(latencies)} runs of {len(COMPARE_QUESTIONS)} questions: "
+          f"p50 {pct(latencies, 0.5):.0f} ms, p95 {pct(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms "
+          f"({pct(latencies, 0.5) / max(rows, 1):.1f} ms per report)")
+    print(f"memory: RSS {rss_mb():.0f} MB now, peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
     parser.add_argument("--qa", type=Path, default=PROJECT_ROOT / "eval" / "qa.jsonl")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare-index", type=Path, default=None,
+                        help="time compare mode over this already built index (of --corpus) instead")
     args = parser.parse_args()
+    if args.compare_index:
+        return bench_compare(args.compare_index, args.corpus, args.repeat)
 
     from assistant.pipeline import Assistant
     from assistant.store import build_index, load_index

@@ -27,6 +27,7 @@ from .config import ConfigError, ServerConfig, load_users, normalize_root_path, 
 from .htmlfix import HtmlFixMiddleware
 from .security import BasicAuthMiddleware, SecurityHeadersMiddleware
 from .service import QAService
+from .compare_api import build_compare_router
 from .ui import STATIC_DIR, build_page, build_widget, css, js, theme
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def create_app(config: ServerConfig, service: QAService | None = None) -> FastAP
     app.state.service = service
     install_error_handlers(app)
     app.include_router(build_router(service, config.max_body_bytes))
+    app.include_router(build_compare_router(service, config.max_body_bytes))
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gwr-static")
 
     @app.get(WIDGET_PATH, include_in_schema=False)

@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 import gradio as gr
 
+from .compare_ui import build_compare_section
 from .service import QAService
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -183,6 +184,7 @@ def build_page(service: QAService, base: str) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=False) as demo:
         gr.HTML(chat_markup(config, page=True, title_sub=subtitle(service.report_list())), padding=False,
                 elem_id="gwr-root")
+        build_compare_section(service, base)
         _public_api(service)
     return demo
 

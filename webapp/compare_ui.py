@@ -1,0 +1,123 @@
+"""The compare section of the page: one question, a table of every report's answer.
+
+Each row quotes the report's own span with a link to the highlighted passage, or says
+"未提及". Rows sort by rank, value or region (server-side, so the table, the TSV text
+and the downloads always agree); comparable figures get a small bar. Downloads are
+links to GET /api/compare.csv|.xlsx with the same question, scope and order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+import gradio as gr
+
+from assistant.compare import NOT_STATED, Comparison, CompareRow, compare, display_order, summary, to_tsv
+
+from .render import view_url
+from .service import QAService
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES = ("各省2026年地区生产总值增长目标是多少？", "哪个省的城镇新增就业目标最高？", "对比东川区和昆明市的固定资产投资目标")
+LEVEL_CHOICES = [("按问题判断", ""), ("省级", "province"), ("市级", "city"), ("县级", "county")]
+SORT_CHOICES = [("排名", "rank"), ("数值从高到低", "value_desc"), ("数值从低到高", "value_asc"), ("地区", "region")]
+
+
+def download_url(base: str, fmt: str, question: str, level: str, sort: str) -> str:
+    query = {"question": question, "sort": sort}
+    if level:
+        query["level"] = level
+    return f"{base}/api/compare.{fmt}?" + urlencode(query)
+
+
+def render_table(comparison: Comparison, rows: list[CompareRow], base: str) -> str:
+    """The comparison as an HTML table: rank, region, verbatim answer, qualifier, source link, bar."""
+    top = max((abs(r.quantity.value) for r in rows if r.rank is not None and r.quantity), default=0.0)
+    body = []
+    for r in rows:
+        if r.abstained:
+            answer = f"<span class='gwr-cmp-none' style='color:#6b7280'>{NOT_STATED}</span>"
+            source = ""
+        else:
+            answer = f"<b>{escape(r.answer)}</b>"
+            c = r.citation
+            source = ("" if c is None else
+                      f"<a class='gwr-view-link gwr-cmp-source' href='{escape(view_url(base, c.report, c.report_start, c.report_end))}'"
+                      f" target='_blank' rel='noopener' title='{escape(r.sentence)}'>原文</a>")
+        bar = ""
+        if comparison.comparable and r.rank is not None and r.quantity and top > 0:
+            width = max(2, round(100 * abs(r.quantity.value) / top))
+            bar = (f"<div class='gwr-cmp-bar' aria-hidden='true' style='background:#e5e7eb;border-radius:3px;width:120px'>"
+                   f"<div style='background:#b3261e;height:10px;border-radius:3px;width:{width}%'></div></div>")
+        qual = "" if r.abstained or not r.qualifier else escape(r.qualifier)
+        rank = "" if r.rank is None else str(r.rank)
+        body.append(f"<tr data-report='{escape(r.report)}'><td class='gwr-cmp-rank'>{rank}</td>"
+                    f"<td class='gwr-cmp-region'>{escape(r.region)}</td><td class='gwr-cmp-answer'>{answer}</td>"
+                    f"<td class='gwr-cmp-qual'>{qual}</td><td>{source}</td><td>{bar}</td></tr>")
+    head = "".join(f"<th style='text-align:left;padding:4px 8px'>{h}</th>"
+                   for h in ("排名", "地区", "答案(原文)", "限定", "出处", "图示" if comparison.comparable else ""))
+    return ("<table id='gwr-compare-rows' style='border-collapse:collapse;width:100%;font-size:14px'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            "<style>#gwr-compare-rows td{padding:4px 8px;border-top:1px solid #e5e7eb;vertical-align:top}</style>")
+
+
+def render_header(comparison: Comparison, base: str, level: str, sort: str) -> str:
+    if not comparison.rows:
+        return f"<div class='gwr-cmp-message' role='alert'>{escape(comparison.message)}</div>"
+    links = " ".join(
+        f"<a id='gwr-compare-{fmt}' href='{escape(download_url(base, fmt, comparison.question, level, sort))}' "
+        f"download>下载 {fmt.upper()}</a>" for fmt in ("csv", "xlsx"))
+    note = f"<div style='color:#b45309'>{escape(comparison.message)}</div>" if comparison.message else ""
+    return (f"<div class='gwr-cmp-summary'><div>按问题“{escape(comparison.core_question)}”逐份报告查找:"
+            f"{escape(summary(comparison))}({comparison.latency_ms:.0f} 毫秒)</div>{note}"
+            f"<div class='gwr-cmp-downloads'>{links}</div></div>")
+
+
+class CompareHandlers:
+    def __init__(self, service: QAService, base: str) -> None:
+        self.service = service
+        self.base = base
+
+    async def run(self, question: str, level: str, sort: str) -> tuple[Any, str, str, str]:
+        question = question if isinstance(question, str) else ""
+        comparison = await asyncio.to_thread(compare, self.service.assistant, question, None, level or None)
+        return (comparison,) + self.render(comparison, level, sort)
+
+    def render(self, comparison: Comparison | None, level: str, sort: str) -> tuple[str, str, str]:
+        if comparison is None:
+            return "", "", ""
+        header = render_header(comparison, self.base, level or "", sort)
+        if not comparison.rows:
+            return header, "", ""
+        rows = display_order(comparison, sort)
+        return header, render_table(comparison, rows, self.base), to_tsv(comparison, rows)
+
+
+def build_compare_section(service: QAService, base: str) -> None:
+    """The compare section, added to the page's Blocks where this is called."""
+    handlers = CompareHandlers(service, base)
+    with gr.Accordion("对比模式:同一个问题,逐份报告的答案", open=True, elem_id="gwr-compare"):
+        state = gr.State(None)
+        with gr.Row():
+            question = gr.Textbox(label="对比问题", placeholder=f"例如:{EXAMPLES[0]}", lines=1, max_lines=2,
+                                  max_length=service.max_question_chars, scale=4, elem_id="gwr-compare-q")
+            level = gr.Dropdown(choices=LEVEL_CHOICES, value="", label="范围", scale=1, min_width=120,
+                                filterable=False, elem_id="gwr-compare-level")
+            go = gr.Button("对比", variant="primary", scale=0, min_width=80, elem_id="gwr-compare-go")
+        gr.Examples([[q] for q in EXAMPLES], [question], label="对比示例")
+        sort = gr.Radio(choices=SORT_CHOICES, value="rank", label="排序", elem_id="gwr-compare-sort")
+        header = gr.HTML(elem_id="gwr-compare-header", padding=False)
+        table = gr.HTML(elem_id="gwr-compare-table", padding=False)
+        tsv = gr.Textbox(label="纯文本(TSV,可粘贴到表格)", lines=3, max_lines=10, buttons=["copy"], interactive=False,
+                         elem_id="gwr-compare-tsv")
+        outs = [state, header, table, tsv]
+        go.click(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)
+        question.submit(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)
+        sort.change(handlers.render, [state, level, sort], [header, table, tsv], api_visibility="private")
+
+
+__all__ = ["build_compare_section", "render_table", "render_header"]
