@@ -290,8 +290,13 @@ def staleness(settings: Settings, files: list[CorpusFile] | None = None, verify:
     except IndexError_ as exc:
         return str(exc)
     corpus = manifest.get("corpus") or {}
-    if corpus.get("path") and Path(corpus["path"]) != settings.corpus_dir.resolve():
-        return f"built from another report folder ({corpus['path']})"
+    if corpus.get("path"):
+        # the recorded folder, or the one at the same place relative to the index (both moved together)
+        known = {Path(corpus["path"])}
+        if corpus.get("relative"):
+            known.add((settings.index_dir / corpus["relative"]).resolve())
+        if settings.corpus_dir.resolve() not in known:
+            return f"built from another report folder ({corpus['path']})"
     files = discover(settings.corpus_dir, warn=False) if files is None else files
     # skipped (unreadable) files count as seen: an unchanged bad file must not trigger a rebuild each start
     have = {f["rel_path"]: f.get("fingerprint") for f in manifest.get("files", []) + manifest.get("skipped", [])}
