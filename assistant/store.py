@@ -373,7 +373,7 @@ def _read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str
         docs.append(_Doc(file, report, text_key(report.text)))
 
     prev_files = {f["rel_path"]: f for f in (previous or {}).get("files", [])}
-    # duplicates by content: keep the file the index already has, else the first one
+    # duplicates by content: keep the file the index already has, else the first that is not a link
     groups: dict[str, list[_Doc]] = {}
     for doc in docs:
         groups.setdefault(doc.key, []).append(doc)
@@ -384,7 +384,8 @@ def _read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str
             keep.append(doc)
             continue
         keeper = next((d for d in group if prev_files.get(d.file.rel_path, {}).get("fingerprint")
-                       == d.file.fingerprint), group[0])
+                       == d.file.fingerprint), None) or \
+            next((d for d in group if not d.file.path.is_symlink()), group[0])
         if doc is keeper:
             keep.append(doc)
         else:
