@@ -719,11 +719,30 @@ def load_index(index_dir: Path, verify: bool = True) -> IndexData:
         return _load_build(index_dir, verify)
 
 
-def _load_build(index_dir: Path, verify: bool) -> IndexData:
+def last_good_index(index_dir: Path) -> IndexData | None:
+    """The newest build of index_dir that loads and passes its checksums: the live one, else an earlier one.
+
+    For a server that must answer at once: a damaged live build is repaired in the background
+    while the build before it serves.
+    """
+    if not index_dir.is_dir():
+        return None
+    live = current_build(index_dir)
+    builds = sorted((b for b in index_dir.iterdir() if b.is_dir() and b.name.startswith("build-")),
+                    key=lambda b: (b != live, -b.stat().st_mtime))
+    for build in builds:
+        try:
+            return _load_build(index_dir, verify=True, build=build)
+        except (IndexError_, OSError) as exc:
+            logger.warning("index build %s is not usable: %s", build.name, exc)
+    return None
+
+
+def _load_build(index_dir: Path, verify: bool, build: Path | None = None) -> IndexData:
     import bm25s
     import faiss
 
-    build = current_build(index_dir)
+    build = build or current_build(index_dir)
     if build is None:
         raise IndexError_(f"no index in {index_dir}")
     manifest = _read_build_manifest(build)

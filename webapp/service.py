@@ -59,7 +59,7 @@ class QAService:
     def create(cls, settings: Settings, workers: int = 2) -> "QAService":
         """Serve the last intact index now; build, update or repair it in the background when needed."""
         from assistant.pipeline import Assistant
-        from assistant.store import IndexError_, load_index, resolve_corpus, staleness
+        from assistant.store import IndexError_, current_build, last_good_index, resolve_corpus, staleness
 
         corpus_problem = None
         try:
@@ -67,17 +67,20 @@ class QAService:
         except IndexError_ as exc:  # the recorded report folder is gone: serve what is built, never rebuild
             corpus_problem = str(exc)
             logger.error("%s", exc)
-        assistant, reason = None, None
-        try:
-            data = load_index(settings.index_dir)
-            assistant = Assistant(settings, index=data)
-            logger.info("serving the index %s from %s", data.path.name, settings.index_dir)
-        except (IndexError_, ValueError) as exc:  # none yet, damaged, older format, other encoder
-            reason = str(exc)
-            logger.info("no usable index yet in %s: %s", settings.index_dir, reason)
+        assistant, reason = None, "no usable index yet"
+        data = last_good_index(settings.index_dir)  # the live build, or the one before it when that is damaged
+        if data is not None:
+            try:
+                assistant = Assistant(settings, index=data)
+                logger.info("serving the index %s from %s", data.path.name, settings.index_dir)
+            except ValueError as exc:  # built with another encoder
+                logger.warning("cannot serve %s: %s", data.path.name, exc)
         service = cls(assistant, settings.feedback_path, workers, settings=settings)
         if assistant is not None:
-            reason = staleness(settings) if corpus_problem is None else None
+            reason = None
+            if corpus_problem is None:
+                damaged = data.path != current_build(settings.index_dir)
+                reason = "the live index build is damaged; repairing it" if damaged else staleness(settings)
             service.warm_up()
         if corpus_problem is not None:
             service._last["error"] = corpus_problem
@@ -137,7 +140,18 @@ class QAService:
         with self._state:
             self._build.update(stage="embedding", done=done, total=total)
 
-    def _run_build(self, reason: str) -> None:
+    def _run_build(self, reason: str | None) -> None:
+        """Build until no rebuild is pending (a change made during a build gets its own build)."""
+        while reason is not None:
+            self._build_once(reason)
+            with self._state:
+                reason, self._pending = self._pending, None
+                if reason is None:
+                    self._build.update(running=False, stage="")
+                else:
+                    self._build.update(reason=reason, stage="reading reports", done=0, total=0, started_at=_now())
+
+    def _build_once(self, reason: str) -> None:
         from assistant.encoders import load_encoder
         from assistant.pipeline import Assistant
         from assistant.store import build_index, load_index
@@ -162,10 +176,6 @@ class QAService:
             logger.exception("index build failed (%s); still serving the previous index", reason)
         with self._state:
             self._last.update(finished_at=_now(), seconds=round(time.perf_counter() - t0, 1), error=error)
-            self._build.update(running=False, stage="")
-            pending, self._pending = self._pending, None
-        if pending:
-            self.rebuild(pending)
 
     def status(self) -> dict[str, Any]:
         """Index state for /healthz and the UI: what is served, and how far a running build is."""
