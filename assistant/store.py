@@ -217,8 +217,9 @@ def verify_build(build: Path, manifest: dict[str, Any] | None = None) -> str | N
     if manifest is None:
         return f"unreadable manifest in {build.name}"
     checksums = manifest.get("checksums") or {}
+    old_format = (manifest.get("signature") or {}).get("format") == 1  # no vector keys, no sentences
     for rel in REQUIRED_FILES:
-        if rel not in checksums:
+        if rel not in checksums and not (old_format and rel == "vector_keys.json"):
             return f"index file {rel} is not in the manifest of {build.name}"
     for rel, digest in checksums.items():
         p = build / rel
@@ -731,14 +732,15 @@ def last_good_index(index_dir: Path) -> IndexData | None:
     builds = sorted((b for b in index_dir.iterdir() if b.is_dir() and b.name.startswith("build-")),
                     key=lambda b: (b != live, -b.stat().st_mtime))
     for build in builds:
-        try:
-            return _load_build(index_dir, verify=True, build=build)
+        try:  # an index of the previous format still answers while the new one is built
+            return _load_build(index_dir, verify=True, build=build, formats=(INDEX_FORMAT, 1))
         except (IndexError_, OSError) as exc:
             logger.warning("index build %s is not usable: %s", build.name, exc)
     return None
 
 
-def _load_build(index_dir: Path, verify: bool, build: Path | None = None) -> IndexData:
+def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
+                formats: tuple[int, ...] = (INDEX_FORMAT,)) -> IndexData:
     import bm25s
     import faiss
 
@@ -748,7 +750,7 @@ def _load_build(index_dir: Path, verify: bool, build: Path | None = None) -> Ind
     manifest = _read_build_manifest(build)
     if manifest is None:
         raise IndexError_(f"unreadable manifest in {build.name}")
-    if manifest.get("signature", {}).get("format") != INDEX_FORMAT:
+    if (manifest.get("signature") or {}).get("format") not in formats:
         raise IndexError_(f"index {build.name} has an older format; it must be rebuilt")
     if verify:
         problem = verify_build(build, manifest)

@@ -130,3 +130,31 @@ def test_a_damaged_live_build_is_served_from_the_one_before_and_repaired(setting
         assert manifest["embedded"] == manifest["embedded_chunks"] == manifest["n_chunks"] - manifest["reused"] > 0
     finally:
         service.close()
+
+
+def test_an_index_of_the_previous_format_answers_until_the_new_one_is_built(settings: Settings) -> None:
+    import json
+
+    live = current_build(settings.index_dir)
+    manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("vector_keys.json", "sentences.npy", "sentences.json"):  # what format 1 did not have
+        (live / name).unlink()
+        manifest["checksums"].pop(name)
+    manifest["signature"]["format"] = 1
+    (live / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with build_lock(settings.index_dir):
+        service = QAService.create(settings, workers=1)
+        try:
+            status = service.status()
+            assert status["index"] == live.name and status["state"] == "updating"
+            assert _answered_from(service.ask_sync(XINGHE_Q), "xinghe-2026", XINGHE_A)
+        except BaseException:
+            service.close()
+            raise
+    try:
+        assert service.wait_for_build(timeout=600)
+        assert service.status()["index"] != live.name
+        assert service.assistant.index.sentence_vectors is not None
+        assert _answered_from(service.ask_sync(XINGHE_Q), "xinghe-2026", XINGHE_A)
+    finally:
+        service.close()
