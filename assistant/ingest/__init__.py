@@ -85,7 +85,7 @@ def discover(corpus_dir: Path, warn: bool = True) -> list[CorpusFile]:
             continue
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.lower() in ("readme.md", "reports.csv"):
             continue
-        if path.is_symlink() and outside_corpus(path, root):
+        if outside_corpus(path, root):  # a link, or a file reached through a linked folder
             if warn:
                 logger.warning("skipping %s: it is a link to a place outside the corpus folder", rel)
             continue
