@@ -160,7 +160,9 @@ class QAService:
         error = None
         try:
             encoder = load_encoder(self.settings.model)
-            build_index(self.settings, encoder=encoder, progress=False, on_progress=self._progress)
+            # small batches: a question waits for the shared encoder at most one batch (not in the index signature)
+            build_settings = self.settings.with_(embed_batch_size=min(8, self.settings.embed_batch_size))
+            build_index(build_settings, encoder=encoder, progress=False, on_progress=self._progress)
             with self._state:
                 self._build["stage"] = "loading"
             fresh = Assistant(self.settings, index=load_index(self.settings.index_dir), encoder=encoder)
