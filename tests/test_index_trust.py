@@ -131,6 +131,22 @@ def test_an_oversized_file_is_skipped_with_a_clear_line(untrusted) -> None:
     assert f"skipping huge.txt: {reason}" in messages
 
 
+def test_a_docx_of_the_same_text_is_a_duplicate(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from docx import Document
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "xinghe-2026.txt").write_text(XINGHE, encoding="utf-8")
+    doc = Document()
+    for line in XINGHE.splitlines():
+        doc.add_paragraph(line)
+    doc.save(str(tmp_path / "corpus" / "xinghe-copy.docx"))
+    settings = Settings().with_(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        build_index(settings, progress=False)
+    assert list(load_index(settings.index_dir).reports) == ["xinghe-2026"]
+    assert "skipping xinghe-copy.docx: the same report text as xinghe-2026.txt (duplicate)" in caplog.messages
+
+
 def test_a_report_with_too_many_passages_is_cut_with_a_clear_line(tmp_path: Path,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "corpus").mkdir()
