@@ -83,7 +83,8 @@ def test_duplicate_reports_are_indexed_once_and_logged(untrusted) -> None:
     manifest = read_manifest(settings.index_dir)
     skipped = {s["rel_path"]: s["reason"] for s in manifest["skipped"]}
     assert skipped["kunming-copy.txt"] == f"the same report text as {KUNMING.name} (duplicate)"
-    assert skipped["link-inside.txt"] == "the same report text as report 2026.txt (duplicate)"  # the link inside: kept once
+    # the link inside the corpus: its target is kept, the link dropped
+    assert skipped["link-inside.txt"] == "the same report text as report 2026.txt (duplicate)"
     assert f"skipping kunming-copy.txt: the same report text as {KUNMING.name} (duplicate)" in messages
     data = load_index(settings.index_dir)
     assert [r.meta.path for r in data.reports.values()].count(KUNMING.name) == 1
@@ -375,7 +376,7 @@ def test_index_add_copies_into_the_index_corpus_and_updates_incrementally(
          str(incoming / "missing.txt"), "--index-dir", str(index)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "refused " + str(incoming / "xinghe-gbk.txt") + ": the same report text as xinghe-2026.txt (duplicate)" in err
+    assert f"refused {incoming / 'xinghe-gbk.txt'}: the same report text as xinghe-2026.txt (duplicate)" in err
     assert "refused " + str(incoming / "junk.txt") + ": " in err
     assert "the corpus already has a file named yuehu-2026.txt" in err
     assert str(incoming / "missing.txt") + ": no such file" in err
