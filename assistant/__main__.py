@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", default=None, help="only search this report (id)")
     parser.add_argument("--history", nargs="*", default=None, help="earlier questions of the conversation")
     parser.add_argument("--index-dir", type=Path, default=None)
-    parser.add_argument("--corpus", type=Path, default=None)
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="report folder (default: the one the index was built from, else corpus/)")
     parser.add_argument("--model", default=None)
     parser.add_argument("--retriever", choices=["hybrid", "bm25", "dense"], default=None)
     parser.add_argument("--explain", action="store_true", help="print the features behind the chosen span")

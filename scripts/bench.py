@@ -2,6 +2,7 @@
 
     python scripts/bench.py [--corpus DIR] [--qa eval/qa.jsonl] [--repeat 3]
     python scripts/bench.py --compare-index DIR [--corpus DIR]   (compare mode over an existing index)
+    python scripts/bench.py --sentence-vectors [--corpus DIR]    (their build time and index size)
 
 Prints numbers; it asserts nothing (timings belong here, not in pass/fail tests).
 """
@@ -70,6 +71,32 @@ def bench_compare(index_dir: Path, corpus: Path, repeat: int) -> int:
     return 0
 
 
+def sentence_vector_cost(corpus: Path, estimate_chunks: int) -> None:
+    """Build time and index size with and without sentence vectors (Settings.sentence_vectors), fresh builds."""
+    from assistant.encoders import load_encoder
+    from assistant.store import build_index, read_manifest
+
+    encoder = load_encoder(Settings().model)
+    rows = {}
+    for flag in (False, True):
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings().with_(corpus_dir=corpus, index_dir=Path(tmp) / "index", sentence_vectors=flag)
+            t = time.perf_counter()
+            build_index(settings, encoder=encoder, progress=False)
+            seconds = time.perf_counter() - t
+            manifest = read_manifest(settings.index_dir) or {}
+            size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+            rows[flag] = (seconds, size, manifest.get("n_chunks", 0), manifest.get("n_sentences", 0))
+    (t0, s0, n_chunks, _), (t1, s1, _, n_sent) = rows[False], rows[True]
+    scale = estimate_chunks / max(1, n_chunks)
+    print(f"sentence vectors: {n_sent} sentences for {n_chunks} chunks ({corpus.name}/)")
+    print(f"  build without:       {t0:8.1f} s, index {s0 / 1e6:6.2f} MB")
+    print(f"  build with:          {t1:8.1f} s, index {s1 / 1e6:6.2f} MB   "
+          f"(+{t1 - t0:.1f} s, +{(s1 - s0) / 1e6:.2f} MB)")
+    print(f"  estimate for {estimate_chunks} chunks (33 reports): +{(t1 - t0) * scale / 60:.1f} min build, "
+          f"+{(s1 - s0) * scale / 1e6:.0f} MB on disk")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
@@ -77,9 +104,16 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare-index", type=Path, default=None,
                         help="time compare mode over this already built index (of --corpus) instead")
+    parser.add_argument("--sentence-vectors", action="store_true",
+                        help="only measure what sentence vectors cost (two fresh builds, with and without)")
+    parser.add_argument("--estimate-chunks", type=int, default=3500,
+                        help="chunks of the 33-report index, to scale the sentence-vector estimate")
     args = parser.parse_args()
     if args.compare_index:
         return bench_compare(args.compare_index, args.corpus, args.repeat)
+    if args.sentence_vectors:
+        sentence_vector_cost(args.corpus, args.estimate_chunks)
+        return 0
 
     from assistant.pipeline import Assistant
     from assistant.store import build_index, load_index

@@ -76,6 +76,13 @@ def _ask(settings: Settings, question: str):  # type: ignore[no-untyped-def]
     return Assistant(settings, index=load_index(settings.index_dir)).ask(question)
 
 
+def _sentences(settings: Settings, report_id: str) -> list[str]:
+    """Texts of the sentence vectors of one report in the live build."""
+    data = load_index(settings.index_dir)
+    text = data.reports[report_id].text
+    return [text[s:e] for (r, s, e) in data.sentence_rows if r == report_id]
+
+
 def _answered_from(answer, report_id: str, gold: str) -> bool:  # type: ignore[no-untyped-def]
     return (not answer.abstained and gold in answer.answer and answer.citations[0].report == report_id)
 
@@ -111,7 +118,11 @@ def test_adding_and_removing_reports_is_incremental(work: Settings) -> None:
     manifest = read_manifest(work.index_dir)
     n_yuehu = manifest["n_chunks"] - n_xinghe
     assert n_yuehu > 0
-    assert encoder.passages == n_yuehu == manifest["embedded"]  # only the new report was embedded
+    # only the new report was embedded: its passages and its sentences
+    assert manifest["embedded_chunks"] == n_yuehu
+    new_sentences = set(_sentences(work, "yuehu-2026")) - set(_sentences(work, "xinghe-2026"))  # "各位代表：" is shared
+    assert 0 < manifest["embedded_sentences"] == len(new_sentences)
+    assert encoder.passages == manifest["embedded"] == n_yuehu + manifest["embedded_sentences"]
     assert manifest["reused"] == n_xinghe
     assert _answered_from(_ask(work, YUEHU_Q), "yuehu-2026", YUEHU_A)
     assert _answered_from(_ask(work, XINGHE_Q), "xinghe-2026", XINGHE_A)
@@ -141,7 +152,11 @@ def test_changed_report_is_re_embedded(work: Settings) -> None:
     assert "changed: xinghe-2026.txt" in (staleness(work) or "")
     encoder = CountingEncoder()
     build_index(work, encoder=encoder, progress=False)
-    assert encoder.passages == read_manifest(work.index_dir)["n_chunks"]
+    manifest = read_manifest(work.index_dir)
+    # only what holds the changed sentence is embedded again (vectors are reused by text)
+    assert 0 < manifest["embedded_chunks"] < manifest["n_chunks"]
+    assert manifest["embedded_sentences"] == 1
+    assert encoder.passages == manifest["embedded"]
     assert _answered_from(_ask(work, XINGHE_Q), "xinghe-2026", "59.01亿元")
 
 
@@ -181,7 +196,7 @@ def _flip(path: Path) -> None:
 CORRUPTIONS = {
     "truncated vectors.npy": ("vectors.npy", _truncate, True),
     "flipped bytes in dense.faiss": ("dense.faiss", _flip, False),
-    "deleted chunks.jsonl": ("chunks.jsonl", lambda p: p.unlink(), True),
+    "deleted chunks.jsonl": ("chunks.jsonl", lambda p: p.unlink(), False),  # vectors are found by text
     "flipped bytes in reports.json": ("reports.json", _flip, False),
     "truncated bm25 file": ("bm25", lambda p: _truncate(sorted(x for x in p.iterdir() if x.is_file())[0]), False),
 }
@@ -199,7 +214,7 @@ def test_corrupt_index_is_detected_and_rebuilt(work: Settings, case: str) -> Non
     assert data.path != build
     load_index(work.index_dir, verify=True)
     manifest = read_manifest(work.index_dir)
-    # vectors are reused unless the damage hit them (or the chunks they belong to)
+    # vectors are reused unless the damage hit them
     assert (manifest["embedded"] > 0) == re_embeds
     assert _answered_from(_ask(work, XINGHE_Q), "xinghe-2026", XINGHE_A)
 

@@ -91,11 +91,13 @@ def _report(data: dict[str, Any], service: QAService) -> str | None:
 def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/healthz")
-    async def healthz() -> dict[str, Any]:
-        index = service.assistant.index
-        return {"status": "ok", "reports": len(service.reports), "chunks": len(index.chunks),
-                "index": index.path.name}
+    @router.get("/healthz", response_model=None)
+    async def healthz() -> dict[str, Any] | JSONResponse:
+        """200 while an index is served (also during a background rebuild); 503 until the first one is ready."""
+        state = service.status()
+        body = {"status": "ok" if state["index"] else "starting", "reports": state["reports"],
+                "chunks": state["chunks"], "index": state["index"], "index_state": state}
+        return body if state["index"] else JSONResponse(body, status_code=503)
 
     @router.get("/api/reports")
     async def reports() -> dict[str, Any]:

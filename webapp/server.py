@@ -75,8 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("GWR_PORT", "7860")))
     p.add_argument("--root-path", default=os.environ.get("GWR_ROOT_PATH", ""),
                    help="public sub-path when served behind a reverse proxy that strips it, e.g. /qa")
-    p.add_argument("--index-dir", type=Path, default=None, help="index directory (built on first start if empty)")
-    p.add_argument("--corpus", type=Path, default=None, help="directory of report files")
+    p.add_argument("--index-dir", type=Path, default=None,
+                   help="index directory (built in the background on first start if empty)")
+    p.add_argument("--corpus", type=Path, default=None,
+                   help="directory of report files (default: the one the index was built from, else corpus/)")
     p.add_argument("--feedback", type=Path, default=None, help="SQLite file for 👍/👎 votes")
     p.add_argument("--auth-file", type=Path, default=None,
                    help="file of 'user:password' lines; enables login (also: env GWR_AUTH='user:pass')")

@@ -4,11 +4,20 @@ The index takes seconds to load and the model is large, so there is exactly one
 `Assistant` per process, shared by the UI and the API (its reads are
 thread-safe). `ask()` is CPU-bound; running it in a small pool keeps the event
 loop free to serve pages, health checks and other users meanwhile.
+
+The server never waits for a build: it serves the last intact index at once and
+(re)builds or repairs in a background thread when the corpus changed or a file
+is damaged, then swaps the new Assistant in with one assignment (a question
+already running finishes on the old one). Before there is any index, questions
+get a clear "索引正在建立（已完成 x%）" answer; `status()` (in /healthz) says where
+the build is.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -16,6 +25,7 @@ from typing import Any, Sequence
 
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore, VoteResult
+from assistant.text import clean_question
 from assistant.types import Answer, Report
 
 from .votes import RateLimiter
@@ -25,24 +35,66 @@ logger = logging.getLogger(__name__)
 WARM_UP_QUESTION = "地区生产总值是多少？"
 
 
-class QAService:
-    """The assistant, its executor and the feedback store, as the web layer sees them."""
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
 
-    def __init__(self, assistant: Any, feedback_path: Path, workers: int = 2) -> None:
-        self.assistant = assistant
-        self.settings: Settings = assistant.settings
+
+class QAService:
+    """The assistant, its executor, its background (re)builds and the feedback store, as the web layer sees them."""
+
+    def __init__(self, assistant: Any | None, feedback_path: Path, workers: int = 2,
+                 settings: Settings | None = None) -> None:
+        if assistant is None and settings is None:
+            raise ValueError("QAService needs an assistant or the settings to build one")
+        self._assistant = assistant
+        self.settings: Settings = settings or assistant.settings
         self.feedback = FeedbackStore(feedback_path)
         self.vote_limiter = RateLimiter()  # per voter: a burst of 20 votes, then one every 2 s
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gwr-ask")
+        self._state = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pending: str | None = None  # a rebuild asked for while one runs
+        self._build: dict[str, Any] = {"running": False, "reason": "", "stage": "", "done": 0, "total": 0,
+                                       "started_at": None}
+        self._last: dict[str, Any] = {"finished_at": None, "seconds": None, "error": None}
 
     @classmethod
     def create(cls, settings: Settings, workers: int = 2) -> "QAService":
+        """Serve the last intact index now; build, update or repair it in the background when needed."""
         from assistant.pipeline import Assistant
+        from assistant.store import IndexError_, current_build, last_good_index, resolve_corpus, staleness
 
-        logger.info("loading index from %s", settings.index_dir)
-        service = cls(Assistant(settings), settings.feedback_path, workers)
-        service.warm_up()
+        corpus_problem = None
+        try:
+            settings = resolve_corpus(settings)
+        except IndexError_ as exc:  # the recorded report folder is gone: serve what is built, never rebuild
+            corpus_problem = str(exc)
+            logger.error("%s", exc)
+        assistant, reason = None, "no usable index yet"
+        data = last_good_index(settings.index_dir)  # the live build, or the one before it when that is damaged
+        if data is not None:
+            try:
+                assistant = Assistant(settings, index=data)
+                logger.info("serving the index %s from %s", data.path.name, settings.index_dir)
+            except ValueError as exc:  # built with another encoder
+                logger.warning("cannot serve %s: %s", data.path.name, exc)
+        service = cls(assistant, settings.feedback_path, workers, settings=settings)
+        if assistant is not None:
+            reason = None
+            if corpus_problem is None:
+                damaged = data.path != current_build(settings.index_dir)
+                reason = "the live index build is damaged; repairing it" if damaged else staleness(settings)
+            service.warm_up()
+        if corpus_problem is not None:
+            service._last["error"] = corpus_problem
+        elif reason:
+            service.rebuild(reason)
         return service
+
+    @property
+    def assistant(self) -> Any | None:
+        """The Assistant answering right now (None until the first build finishes)."""
+        return self._assistant
 
     def warm_up(self) -> None:
         """One throw-away question in the background: the first user should not pay for lazy loading (~2 s)."""
@@ -54,13 +106,122 @@ class QAService:
 
         self._pool.submit(run)
 
+    # ------------------------------------------------------------ background builds
+    def rebuild(self, reason: str = "requested") -> bool:
+        """Build (incrementally) or repair the index in a background thread, then swap it in.
+
+        Returns False when a build is already running (another one follows it, so a change
+        made during a build is not missed).
+        """
+        with self._state:
+            if self._build["running"]:
+                self._pending = reason
+                return False
+            self._build.update(running=True, reason=reason, stage="reading reports", done=0, total=0,
+                               started_at=_now())
+            self._thread = threading.Thread(target=self._run_build, args=(reason,), name="gwr-index-build",
+                                            daemon=True)
+            self._thread.start()
+        logger.info("building the index in the background: %s", reason)
+        return True
+
+    def wait_for_build(self, timeout: float | None = None) -> bool:
+        """Block until no build is running (tests, scripts); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._state:
+                thread = self._thread
+                if not self._build["running"]:
+                    return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            if thread is not None:
+                thread.join(timeout=min(left, 1.0) if left is not None else 1.0)
+
+    def _progress(self, done: int, total: int) -> None:
+        with self._state:
+            self._build.update(stage="embedding", done=done, total=total)
+
+    def _run_build(self, reason: str | None) -> None:
+        """Build until no rebuild is pending (a change made during a build gets its own build)."""
+        while reason is not None:
+            self._build_once(reason)
+            with self._state:
+                reason, self._pending = self._pending, None
+                if reason is None:
+                    self._build.update(running=False, stage="")
+                else:
+                    self._build.update(reason=reason, stage="reading reports", done=0, total=0, started_at=_now())
+
+    def _build_once(self, reason: str) -> None:
+        from assistant.encoders import load_encoder
+        from assistant.pipeline import Assistant
+        from assistant.store import build_index, load_index
+
+        t0 = time.perf_counter()
+        error = None
+        try:
+            encoder = load_encoder(self.settings.model)
+            # small batches: a question waits for the shared encoder at most one batch (not in the index signature)
+            build_settings = self.settings.with_(embed_batch_size=min(8, self.settings.embed_batch_size))
+            build_index(build_settings, encoder=encoder, progress=False, on_progress=self._progress)
+            with self._state:
+                self._build["stage"] = "loading"
+            fresh = Assistant(self.settings, index=load_index(self.settings.index_dir), encoder=encoder)
+            try:
+                fresh.ask(WARM_UP_QUESTION)  # lazy loading happens here, not in a user's question
+            except Exception:
+                logger.warning("warm-up question on the new index failed", exc_info=True)
+            self._assistant = fresh  # the swap: one reference assignment
+            logger.info("now serving the index %s (%d reports) after %.1fs",
+                        fresh.index.path.name, len(fresh.reports), time.perf_counter() - t0)
+        except Exception as exc:  # keep serving the old index; say why in status()
+            error = f"{type(exc).__name__}: {exc}"
+            logger.exception("index build failed (%s); still serving the previous index", reason)
+        with self._state:
+            self._last.update(finished_at=_now(), seconds=round(time.perf_counter() - t0, 1), error=error)
+
+    def status(self) -> dict[str, Any]:
+        """Index state for /healthz and the UI: what is served, and how far a running build is."""
+        assistant = self._assistant
+        with self._state:
+            build = dict(self._build)
+            last = dict(self._last)
+        total = build["total"]
+        build["percent"] = round(100.0 * build["done"] / total, 1) if total else 0.0
+        if assistant is not None:
+            state = "updating" if build["running"] else "ready"
+        else:
+            state = "building" if build["running"] else "unavailable"
+        index = getattr(assistant, "index", None)
+        return {"state": state, "index": index.path.name if index is not None else None,
+                "reports": len(assistant.reports) if assistant is not None else 0,
+                "chunks": len(index.chunks) if index is not None else 0,
+                "built_at": index.manifest.get("built_at") if index is not None else None,
+                "build": build, "last_build": last}
+
+    def _not_ready(self, question: str) -> Answer:
+        """The answer while there is no index to answer from."""
+        status = self.status()
+        if status["state"] == "building":
+            message = f"索引正在建立（已完成 {status['build']['percent']:.0f}%），请稍后再提问。"
+        else:
+            message = "索引暂不可用，请联系管理员查看服务日志。"
+            if status["last_build"]["error"]:
+                message = f"索引建立失败：{status['last_build']['error']}。请联系管理员。"
+        return Answer(question=clean_question(question), answer="", sentence="", confidence=0.0, abstained=True,
+                      reason="index not ready", message=message)
+
     # ------------------------------------------------------------ reports
     @property
     def reports(self) -> dict[str, Report]:
-        return self.assistant.reports
+        assistant = self._assistant
+        return assistant.reports if assistant is not None else {}
 
     def report_list(self) -> list[dict[str, Any]]:
-        return self.assistant.report_list()
+        assistant = self._assistant
+        return assistant.report_list() if assistant is not None else []
 
     def report_choices(self) -> list[tuple[str, str]]:
         """(label, id) pairs for the report filter, newest first."""
@@ -73,7 +234,10 @@ class QAService:
 
     # ------------------------------------------------------------ asking
     def ask_sync(self, question: str, history: Sequence[str] | None = None, report: str | None = None) -> Answer:
-        return self.assistant.ask(question, history=list(history or []), report=report or None)
+        assistant = self._assistant  # one reference for the whole question, whatever a swap does meanwhile
+        if assistant is None:
+            return self._not_ready(question)
+        return assistant.ask(question, history=list(history or []), report=report or None)
 
     async def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None) -> Answer:
         """`Assistant.ask` on the worker pool, so a slow answer never blocks the server."""

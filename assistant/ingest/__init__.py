@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..text import normalize
 from ..types import Report
 from .metadata import SIDECAR_SUFFIX, apply_sidecar, infer_metadata
 from .readers import READERS, UnreadableReport, extract_report, read_report_text
@@ -19,7 +21,7 @@ from .readers import READERS, UnreadableReport, extract_report, read_report_text
 logger = logging.getLogger(__name__)
 
 __all__ = ["CorpusFile", "INGEST_VERSION", "UnreadableReport", "discover", "load_report", "load_corpus",
-           "file_fingerprint", "read_report_text"]
+           "file_fingerprint", "read_report_text", "text_key", "outside_corpus"]
 
 #: Bump when a change to reading, cleaning or metadata alters what a file turns into:
 #: the index records it, so indexes built by older code are rebuilt instead of reused.
@@ -34,12 +36,35 @@ class CorpusFile:
 
 
 def file_fingerprint(path: Path) -> str:
-    h = hashlib.sha256(path.read_bytes())
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     if sidecar.exists():
         h.update(b"\0sidecar\0")
         h.update(sidecar.read_bytes())
     return h.hexdigest()
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def text_key(text: str) -> str:
+    """The identity of a report's text, whatever its file name, encoding or format.
+
+    NFKC (full-width → half-width) and no whitespace at all: the same report saved as
+    UTF-8 and as GBK, or as .txt and as .docx (other line breaks), gets the same key.
+    """
+    return hashlib.sha256(_SPACE.sub("", normalize(text)).encode("utf-8")).hexdigest()
+
+
+def outside_corpus(path: Path, root: Path) -> bool:
+    """Whether a path (after following every symlink) lies outside the corpus folder `root` (resolved)."""
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        return True
 
 
 def discover(corpus_dir: Path, warn: bool = True) -> list[CorpusFile]:
@@ -50,12 +75,26 @@ def discover(corpus_dir: Path, warn: bool = True) -> list[CorpusFile]:
     """
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {corpus_dir}")
+    root = corpus_dir.resolve()
     files = []
+    # rglob does not descend into symlinked folders; a symlinked file is followed only when it
+    # stays inside the corpus (then it is an ordinary duplicate, dropped by the build's content check)
     for path in sorted(corpus_dir.rglob("*")):
         rel = path.relative_to(corpus_dir).as_posix()
-        if not path.is_file() or any(part.startswith(".") for part in Path(rel).parts):
+        if any(part.startswith(".") for part in Path(rel).parts):
             continue
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.lower() in ("readme.md", "reports.csv"):
+            continue
+        if outside_corpus(path, root):  # a link, or a file reached through a linked folder
+            if warn:
+                logger.warning("skipping %s: it is a link to a place outside the corpus folder", rel)
+            continue
+        if not path.is_file():
+            continue
+        sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+        if sidecar.is_symlink() and outside_corpus(sidecar, root):
+            if warn:
+                logger.warning("skipping %s: its metadata sidecar links to a file outside the corpus folder", rel)
             continue
         if path.suffix.lower() not in READERS:
             if warn:
