@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .quantity import Quantity, complete_figure, parse_quantity
-from .reader import analyze
 from .text import clean_question, normalize
 from .types import Citation, ReportMeta
 
@@ -194,12 +193,16 @@ def region_names(meta: ReportMeta) -> tuple[str, ...]:
 
 def named_reports(question: str, reports: Mapping[str, ReportMeta]) -> tuple[str, ...]:
     """Report ids whose region the question names (longest names first, so "东川区" is not "东川"+"区")."""
+    from .places import find_places, reports_for
+
     q = normalize(question)
+    metas = list(reports.values())
     hits: list[str] = []
-    places = analyze(q).regions  # also English names ("Kunming") mapped to Chinese
+    for place in find_places(q, metas):  # whole names, also English ones ("Kunming")
+        if place.kind == "region":
+            hits.extend(r for r in reports_for(place, metas, include_within=False) if r not in hits)
     for rid, meta in reports.items():
-        names = region_names(meta)
-        if any(n in q for n in names) or any(p and names and (names[0].startswith(p)) for p in places):
+        if rid not in hits and any(n in q for n in region_names(meta) if len(n) >= 3):
             hits.append(rid)
     return tuple(hits)
 
@@ -254,8 +257,8 @@ def detect(question: str, reports: Mapping[str, ReportMeta], force: bool = False
     for n in names:
         work = work.replace(n, " ")
     for rid in named:  # English names ("Kunming"), from each report's identity
-        english = getattr(reports[rid], "english", ()) or ()
-        for name in ([english] if isinstance(english, str) else list(english)):
+        en_names = getattr(reports[rid], "english", ()) or ()
+        for name in ([en_names] if isinstance(en_names, str) else list(en_names)):
             if name:
                 work = re.sub(rf"(?<![a-z]){re.escape(name)}(?:'s)?(?![a-z])", " ", work, flags=re.I)
     for i, term in enumerate(_PROTECT[::-1]):
