@@ -365,6 +365,14 @@ def test_examples_for_other_reports_name_those_reports(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- must stay last
 
+def test_a_question_naming_no_place_shows_the_other_reports_answers(page) -> None:
+    turn = ask(page, "地区生产总值增长目标是多少？")
+    alts = turn.locator(".gwr-alts .gwr-alt")
+    assert alts.count() >= 1, turn.inner_text()
+    assert "其他报告" in turn.locator(".gwr-alts").inner_text()
+    assert "/view" in (alts.first.get_attribute("href") or "")
+
+
 def test_no_request_left_the_server(requests_seen) -> None:
     assert len(requests_seen) > 20, "the other tests should have made requests"
     outside = sorted({u for u in requests_seen

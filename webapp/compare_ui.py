@@ -100,10 +100,10 @@ class CompareHandlers:
 def build_compare_section(service: QAService, base: str) -> None:
     """The compare section, added to the page's Blocks where this is called."""
     handlers = CompareHandlers(service, base)
-    with gr.Accordion("对比模式:同一个问题,逐份报告的答案", open=True, elem_id="gwr-compare"):
+    with gr.Accordion("对比模式：同一个问题，逐份报告的答案", open=True, elem_id="gwr-compare"):
         state = gr.State(None)
         with gr.Row():
-            question = gr.Textbox(label="对比问题", placeholder=f"例如:{EXAMPLES[0]}", lines=1, max_lines=2,
+            question = gr.Textbox(label="对比问题", placeholder=f"例如：{EXAMPLES[0]}", lines=1, max_lines=2,
                                   max_length=service.max_question_chars, scale=4, elem_id="gwr-compare-q")
             level = gr.Dropdown(choices=LEVEL_CHOICES, value="", label="范围", scale=1, min_width=120,
                                 filterable=False, elem_id="gwr-compare-level")
@@ -112,7 +112,7 @@ def build_compare_section(service: QAService, base: str) -> None:
         sort = gr.Radio(choices=SORT_CHOICES, value="rank", label="排序", elem_id="gwr-compare-sort")
         header = gr.HTML(elem_id="gwr-compare-header", padding=False)
         table = gr.HTML(elem_id="gwr-compare-table", padding=False)
-        tsv = gr.Textbox(label="纯文本(TSV,可粘贴到表格)", lines=3, max_lines=10, buttons=["copy"], interactive=False,
+        tsv = gr.Textbox(label="纯文本（制表符分隔，可直接粘贴到表格）", lines=3, max_lines=10, interactive=False,
                          elem_id="gwr-compare-tsv")
         outs = [state, header, table, tsv]
         go.click(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)

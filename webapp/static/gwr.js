@@ -114,7 +114,9 @@
     if (!c) { return null; }
     const meta = cfg.reports[c.report] || {};
     const context = (c.text || "") + (c.section || "");
-    const missing = askedYears(a, t).filter((y) => Number(y) !== meta.year && !context.includes(y));
+    // a report of year Y speaks of Y−1 (its review) and Y (its targets): neither is a shift
+    const own = [meta.year, meta.reviewed_year, meta.target_year].filter(Boolean);
+    const missing = askedYears(a, t).filter((y) => !own.includes(Number(y)) && !context.includes(y));
     return missing.length && meta.year ? { asked: missing[0], year: String(meta.year), title: title(c), meta } : null;
   };
   const withYear = (text, shift) => {
@@ -149,6 +151,10 @@
       lines.push("来源：" + title(c) + (c.section ? " · " + c.section : ""));
       lines.push("查看原文：" + absolute(viewUrl(c)));
     }
+    const alts = a.alternatives || [];
+    if (alts.length) {
+      lines.push("其他报告：" + alts.map((x) => `${x.region || x.title} ${x.answer}（${x.title}）`).join(" · "));
+    }
     return lines.filter(Boolean).join("\n");
   };
 
@@ -166,6 +172,19 @@
     });
     return h("details", { class: "gwr-sources", open },
       h("summary", { text: `${label}（${citations.length}）` }), h("ol", { class: "gwr-src-list" }, items));
+  };
+  /** Other reports' answers to a question that names no place: "其他报告：全国 5%左右 · 东川区 6%以上". */
+  const alternatives = (a) => {
+    const alts = a.alternatives || [];
+    if (!alts.length) { return null; }
+    const items = [];
+    alts.forEach((alt, i) => {
+      if (i) { items.push(" · "); }
+      items.push(h("a", { class: "gwr-alt gwr-view", href: viewUrl(alt.citation), target: "_blank", rel: "noopener",
+        title: alt.title, "aria-label": `${alt.region || alt.title}：${alt.answer}（${alt.title}）` },
+        h("span", { class: "gwr-alt-region", text: alt.region || alt.title }), " ", h("strong", { text: alt.answer })));
+    });
+    return h("div", { class: "gwr-alts" }, "其他报告：", items);
   };
   const actions = (t) => {
     const up = t.vote === 1, down = t.vote === -1;
@@ -211,6 +230,7 @@
       h("p", { class: "gwr-sentence" }, marked, h("span", { class: "gwr-refs" }, refs)),
       first ? h("div", { class: "gwr-cite" }, "出处：", h("span", { class: "gwr-title", text: title(first) }),
         first.section ? [" · ", h("span", { class: "gwr-sec", text: first.section })] : null) : null,
+      alternatives(a),
       cites.length ? sources(cites, "来源", false) : null,
       h("div", { class: "gwr-meta", text: `置信度 ${Math.round((a.confidence || 0) * 100)}% · 用时 ${((a.latency_ms || 0) / 1000).toFixed(2)} 秒 · 答案为报告原文摘录` }),
       actions(t));
