@@ -19,6 +19,14 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return max(1, int(value)) if value else default
+    except ValueError:
+        return default
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: _env_path("GWR_CORPUS_DIR", PROJECT_ROOT / "corpus"))
@@ -44,6 +52,9 @@ class Settings:
     missing_term_share: float = 0.3  # a term absent from every report carrying this share of the question
     max_question_chars: int = 500
     embed_batch_size: int = 32
+    # OpenMP threads of the encoder. 1 by default: a query is tiny, and extra threads spin against any
+    # other busy process on the machine (p95 ask() 27 ms -> 205 ms beside one CPU-bound neighbour).
+    threads: int = field(default_factory=lambda: _env_int("GWR_THREADS", 1))
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""

@@ -7,7 +7,6 @@ loop free to serve pages, health checks and other users meanwhile.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -18,6 +17,8 @@ from assistant.config import Settings
 from assistant.feedback import FeedbackStore
 from assistant.types import Answer, Report
 
+from .queueing import AskQueue, QueueLimits
+
 logger = logging.getLogger(__name__)
 
 WARM_UP_QUESTION = "地区生产总值是多少？"
@@ -26,18 +27,21 @@ WARM_UP_QUESTION = "地区生产总值是多少？"
 class QAService:
     """The assistant, its executor and the feedback store, as the web layer sees them."""
 
-    def __init__(self, assistant: Any, feedback_path: Path, workers: int = 2) -> None:
+    def __init__(self, assistant: Any, feedback_path: Path, workers: int = 1,
+                 queue_limits: QueueLimits | None = None) -> None:
         self.assistant = assistant
         self.settings: Settings = assistant.settings
         self.feedback = FeedbackStore(feedback_path)
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gwr-ask")
+        # bounded, deadline-aware admission in front of ask() (webapp/queueing.py)
+        self.queue = AskQueue(self._pool, queue_limits or QueueLimits(slots=max(1, workers)))
 
     @classmethod
-    def create(cls, settings: Settings, workers: int = 2) -> "QAService":
+    def create(cls, settings: Settings, workers: int = 1, queue_limits: QueueLimits | None = None) -> "QAService":
         from assistant.pipeline import Assistant
 
         logger.info("loading index from %s", settings.index_dir)
-        service = cls(Assistant(settings), settings.feedback_path, workers)
+        service = cls(Assistant(settings), settings.feedback_path, workers, queue_limits)
         service.warm_up()
         return service
 
@@ -72,10 +76,10 @@ class QAService:
     def ask_sync(self, question: str, history: Sequence[str] | None = None, report: str | None = None) -> Answer:
         return self.assistant.ask(question, history=list(history or []), report=report or None)
 
-    async def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None) -> Answer:
-        """`Assistant.ask` on the worker pool, so a slow answer never blocks the server."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, partial(self.ask_sync, question, history, report))
+    async def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
+                  client: str | None = None) -> Answer:
+        """`Assistant.ask` on the worker pool through the bounded queue (may raise queueing.Overloaded)."""
+        return await self.queue.run(partial(self.ask_sync, question, history, report), client=client)
 
     # ------------------------------------------------------------ feedback
     def vote(self, *, question: str, answer: dict[str, Any], vote: int, history: Sequence[str] | None = None,
