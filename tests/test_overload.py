@@ -90,6 +90,32 @@ def test_queue_sheds_drops_and_expires() -> None:
     pool.shutdown()
 
 
+def test_queue_takes_turns_between_clients() -> None:
+    """A client with one question waits behind one question of a busy client, not behind its whole backlog."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    gate = threading.Event()
+    order: list[str] = []
+
+    def job(name: str) -> Any:
+        def run() -> None:
+            gate.wait(timeout=10)
+            order.append(name)
+        return run
+
+    async def scenario() -> None:
+        q = AskQueue(pool, QueueLimits(slots=1, max_waiting=10, per_client=10, wait_timeout_s=5))
+        tasks = [asyncio.ensure_future(q.run(job(f"busy{i}"), client="busy")) for i in range(4)]
+        await asyncio.sleep(0.05)
+        tasks.append(asyncio.ensure_future(q.run(job("quiet"), client="quiet")))
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+    pool.shutdown()
+    assert order == ["busy0", "busy1", "quiet", "busy2", "busy3"]
+
+
 # ---------------------------------------------------------------- through the real server
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,11 @@ waiting only makes every answer late and keeps computing answers for clients
 that have long gone. This queue admits at most `slots` running jobs plus
 `max_waiting` waiting ones, and at most `per_client` jobs from any one client
 address; past that a request is refused at once (the API turns that into
-503/429 with Retry-After). A waiting job is dropped when its deadline passes
-or when its caller is cancelled (the HTTP client disconnected), so no work is
-done for nobody.
+503/429 with Retry-After). Free slots go round-robin over the clients that
+are waiting, so a client with one question waits behind at most one question
+of each other client, not behind a noisy client's whole backlog. A waiting job
+is dropped when its deadline passes or when its caller is cancelled (the HTTP
+client disconnected), so no work is done for nobody.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import asyncio
 import logging
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
@@ -58,17 +60,50 @@ class AskQueue:
     def __init__(self, executor: Executor, limits: QueueLimits | None = None) -> None:
         self.executor = executor
         self.limits = limits or QueueLimits()
-        self._slots: asyncio.Semaphore | None = None
+        self._free = max(1, self.limits.slots)
+        self._lanes: dict[str, deque[asyncio.Future[None]]] = {}  # waiting jobs per client, FIFO within a client
+        self._turns: deque[str] = deque()  # clients with waiting jobs, in round-robin order
         self.waiting = 0
         self.running = 0
         self._per_client: Counter[str] = Counter()
         self.counters: Counter[str] = Counter()  # done, shed, client_limited, expired, dropped, abandoned
         self._recent_s = 1 / 30  # moving average of one job's run time, for Retry-After
 
-    def _semaphore(self) -> asyncio.Semaphore:
-        if self._slots is None:  # created lazily: it must belong to the server's running loop
-            self._slots = asyncio.Semaphore(max(1, self.limits.slots))
-        return self._slots
+    async def _acquire(self, lane: str, timeout: float) -> None:
+        """Wait for a slot, taking turns with the other clients' lanes."""
+        if self._free > 0 and not self._turns:
+            self._free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if lane not in self._lanes:
+            self._lanes[lane] = deque()
+            self._turns.append(lane)
+        self._lanes[lane].append(turn)
+        try:
+            await asyncio.wait_for(turn, timeout=timeout)
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._release()  # the slot was handed over just as we gave up: pass it on
+            raise
+
+    def _release(self) -> None:
+        """Hand the freed slot to the next lane's oldest live job, or keep it free."""
+        while self._turns:
+            lane = self._turns.popleft()
+            jobs = self._lanes[lane]
+            while jobs and jobs[0].done():  # cancelled (deadline or client gone) while waiting
+                jobs.popleft()
+            if not jobs:
+                del self._lanes[lane]
+                continue
+            turn = jobs.popleft()
+            if jobs:
+                self._turns.append(lane)  # back of the round
+            else:
+                del self._lanes[lane]
+            turn.set_result(None)
+            return
+        self._free += 1
 
     def retry_after(self) -> int:
         """Seconds until the queue has likely drained enough to take a new job (at least 1)."""
@@ -84,13 +119,12 @@ class AskQueue:
         if self.waiting >= limits.max_waiting:
             self.counters["shed"] += 1
             raise Overloaded("server", self.retry_after())
-        slots = self._semaphore()
         if client is not None:
             self._per_client[client] += 1
         try:
             self.waiting += 1
             try:
-                await asyncio.wait_for(slots.acquire(), timeout=limits.wait_timeout_s)
+                await self._acquire(client or "", limits.wait_timeout_s)
             except asyncio.TimeoutError:
                 self.counters["expired"] += 1
                 raise DeadlineExceeded(self.retry_after()) from None
@@ -104,7 +138,7 @@ class AskQueue:
 
             def finished(_: object = None) -> None:
                 self.running -= 1
-                slots.release()
+                self._release()
                 self._recent_s = 0.8 * self._recent_s + 0.2 * (time.perf_counter() - started)
 
             future = asyncio.get_running_loop().run_in_executor(self.executor, fn)
