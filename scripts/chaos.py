@@ -310,8 +310,9 @@ class Control:
                 t = time.perf_counter()
                 try:
                     r = await c.post("/api/ask", json={"question": q})
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     self.lost += 1
+                    self.ctx.notes.append(f"control: {type(exc).__name__} after {time.perf_counter() - t:.1f} s")
                     continue
                 if r.status_code in (429, 503):
                     self.refused += 1
@@ -319,6 +320,7 @@ class Control:
                     continue
                 if r.status_code != 200:
                     self.lost += 1
+                    self.ctx.notes.append(f"control: HTTP {r.status_code}")
                     continue
                 self.latencies.append((time.perf_counter() - t) * 1000)
                 if r.json().get("answer") != self.expected[q]:

@@ -36,6 +36,9 @@ class QueueLimits:
     max_waiting: int = 16  # queued beyond the running ones; ~0.5 s of work at ~30 answers/s
     per_client: int = 4  # running + waiting per client address: one noisy client cannot fill the queue
     wait_timeout_s: float = 5.0  # a job not started within this is dropped (its client would give up anyway)
+    # also shed when the predicted wait (jobs ahead × recent time per job) exceeds this: on a slow or busy
+    # machine a count of waiting jobs alone would let the wait, and so p99, grow with the crowd
+    target_wait_s: float = 1.5
 
 
 class Overloaded(Exception):
@@ -105,10 +108,13 @@ class AskQueue:
             return
         self._free += 1
 
+    def predicted_wait_s(self) -> float:
+        """How long a job queued now would likely wait for its turn."""
+        return (self.waiting + self.running) * self._recent_s / max(1, self.limits.slots)
+
     def retry_after(self) -> int:
         """Seconds until the queue has likely drained enough to take a new job (at least 1)."""
-        backlog = (self.waiting + self.running) * self._recent_s / max(1, self.limits.slots)
-        return max(1, math.ceil(backlog))
+        return max(1, math.ceil(self.predicted_wait_s()))
 
     async def run(self, fn: Callable[[], T], client: str | None = None) -> T:
         """Run `fn` on the executor once a slot is free; raises Overloaded or DeadlineExceeded instead of waiting long."""
@@ -116,7 +122,7 @@ class AskQueue:
         if client is not None and self._per_client[client] >= limits.per_client:
             self.counters["client_limited"] += 1
             raise Overloaded("client", self.retry_after())
-        if self.waiting >= limits.max_waiting:
+        if self.waiting >= limits.max_waiting or (self.waiting and self.predicted_wait_s() > limits.target_wait_s):
             self.counters["shed"] += 1
             raise Overloaded("server", self.retry_after())
         if client is not None:
@@ -165,5 +171,6 @@ class AskQueue:
         """What /healthz reports about the queue."""
         return {"waiting": self.waiting, "running": self.running, "max_waiting": self.limits.max_waiting,
                 "slots": self.limits.slots, "per_client": self.limits.per_client,
-                "wait_timeout_s": self.limits.wait_timeout_s, **{k: self.counters[k] for k in
+                "wait_timeout_s": self.limits.wait_timeout_s, "target_wait_s": self.limits.target_wait_s,
+                "predicted_wait_s": round(self.predicted_wait_s(), 3), **{k: self.counters[k] for k in
                 ("done", "shed", "client_limited", "expired", "dropped", "abandoned")}}
