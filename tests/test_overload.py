@@ -116,13 +116,34 @@ def test_queue_takes_turns_between_clients() -> None:
     assert order == ["busy0", "busy1", "quiet", "busy2", "busy3"]
 
 
+def test_queue_sheds_on_predicted_wait() -> None:
+    """When answers are slow (a busy machine), fewer may wait: the wait, not the count, is what is bounded."""
+    pool = ThreadPoolExecutor(max_workers=1)
+
+    async def scenario() -> None:
+        q = AskQueue(pool, QueueLimits(slots=1, max_waiting=10, per_client=10, wait_timeout_s=5, target_wait_s=0.2))
+        await q.run(lambda: time.sleep(0.5))  # the queue learns that a job takes a while
+        running = asyncio.ensure_future(q.run(lambda: time.sleep(0.5)))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(q.run(lambda: None))  # one may always wait
+        await asyncio.sleep(0.05)
+        assert q.predicted_wait_s() > 0.2
+        with pytest.raises(Overloaded):
+            await q.run(lambda: None)
+        await asyncio.gather(running, waiting)
+
+    asyncio.run(scenario())
+    pool.shutdown()
+
+
 # ---------------------------------------------------------------- through the real server
 
 @pytest.fixture(scope="module")
 def gated(assistant, settings, tmp_path_factory) -> Any:
     gated = GatedAssistant(assistant)
     service = QAService(gated, tmp_path_factory.mktemp("fb") / "fb.sqlite3",
-                        queue_limits=QueueLimits(slots=1, max_waiting=2, per_client=10, wait_timeout_s=20))
+                        queue_limits=QueueLimits(slots=1, max_waiting=2, per_client=10, wait_timeout_s=20,
+                                                  target_wait_s=60))
     with serve(create_app(ServerConfig(settings=settings), service)) as (host, port):
         yield gated, service, f"http://{host}:{port}"
 
