@@ -144,3 +144,17 @@ def test_deep_nesting_gets_400(http: httpx.Client, body: bytes) -> None:
 def test_gradio_call_route_never_500s(http: httpx.Client, body: Any) -> None:
     r = http.post("/gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
     assert r.status_code < 500, (r.status_code, r.text[:300])
+
+
+def test_limit_options_from_flags_and_env(monkeypatch) -> None:
+    from webapp.config import ConfigError
+    from webapp.server import config_from_args
+
+    monkeypatch.setenv("GWR_QUEUE_SIZE", "8")
+    monkeypatch.setenv("GWR_MAX_BODY", "1024")
+    config, _ = config_from_args(["--queue-per-client", "2", "--header-timeout", "3"])
+    assert (config.queue.max_waiting, config.queue.per_client, config.max_body_bytes, config.header_timeout_s) == \
+        (8, 2, 1024, 3.0)
+    monkeypatch.setenv("GWR_QUEUE_SIZE", "many")
+    with pytest.raises(ConfigError):
+        config_from_args([])

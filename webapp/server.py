@@ -102,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="questions one client address may have running or waiting (GWR_QUEUE_PER_CLIENT, 4)")
     limits.add_argument("--queue-timeout", type=float, default=None,
                         help="seconds a question may wait for its turn before 503 (GWR_QUEUE_TIMEOUT, 5)")
+    limits.add_argument("--queue-target-wait", type=float, default=None,
+                        help="also 503 when the predicted wait for a turn exceeds this (GWR_QUEUE_TARGET_WAIT, 1.5)")
     limits.add_argument("--header-timeout", type=float, default=None,
                         help="seconds a client has to send its request headers (GWR_HEADER_TIMEOUT, 10)")
     limits.add_argument("--login-max-failures", type=int, default=None,
@@ -128,7 +130,8 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, a
     queue = QueueLimits(slots=workers,
                         max_waiting=int(_limit(args.queue_size, "GWR_QUEUE_SIZE", d.queue.max_waiting)),
                         per_client=int(_limit(args.queue_per_client, "GWR_QUEUE_PER_CLIENT", d.queue.per_client)),
-                        wait_timeout_s=_limit(args.queue_timeout, "GWR_QUEUE_TIMEOUT", d.queue.wait_timeout_s))
+                        wait_timeout_s=_limit(args.queue_timeout, "GWR_QUEUE_TIMEOUT", d.queue.wait_timeout_s),
+                        target_wait_s=_limit(args.queue_target_wait, "GWR_QUEUE_TARGET_WAIT", d.queue.target_wait_s))
     return ServerConfig(settings=settings, host=args.host, port=args.port,
                         root_path=normalize_root_path(args.root_path), users=load_users(args.auth_file),
                         frame_ancestors=parse_frame_ancestors(args.frame_ancestors), workers=workers,
