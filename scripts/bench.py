@@ -3,6 +3,11 @@
     python scripts/bench.py [--corpus DIR] [--qa eval/qa.jsonl] [--repeat 3]
     python scripts/bench.py --compare-index DIR [--corpus DIR]   (compare mode over an existing index)
     python scripts/bench.py --sentence-vectors [--corpus DIR]    (their build time and index size)
+    python scripts/bench.py [--corpus DIR] [--qa eval/qa.jsonl] [--repeat 3] [--threads N] [--neighbour]
+
+`--neighbour` also measures ask() beside one CPU-bound process (a busy loop started here and stopped
+after), as on a machine shared with other work. The encoder's OpenMP thread count is the one the app
+uses (Settings.threads, env GWR_THREADS, default 1) unless --threads says otherwise.
 
 Prints numbers; it asserts nothing (timings belong here, not in pass/fail tests).
 """
@@ -12,6 +17,7 @@ import argparse
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -108,6 +114,8 @@ def main() -> int:
                         help="only measure what sentence vectors cost (two fresh builds, with and without)")
     parser.add_argument("--estimate-chunks", type=int, default=3500,
                         help="chunks of the 33-report index, to scale the sentence-vector estimate")
+    parser.add_argument("--threads", type=int, default=None, help="encoder threads (default: Settings().threads)")
+    parser.add_argument("--neighbour", action="store_true", help="also measure beside one CPU-bound process")
     args = parser.parse_args()
     if args.compare_index:
         return bench_compare(args.compare_index, args.corpus, args.repeat)
@@ -119,11 +127,11 @@ def main() -> int:
     from assistant.store import build_index, load_index
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().with_(corpus_dir=args.corpus, index_dir=Path(tmp) / "index")
+        settings = Settings().with_(corpus_dir=args.corpus, index_dir=Path(tmp) / "index", threads=args.threads)
         from assistant.encoders import load_encoder
 
         t = time.perf_counter()
-        encoder = load_encoder(settings.model)
+        encoder = load_encoder(settings.model, settings.threads)
         load_s = time.perf_counter() - t
         t = time.perf_counter()
         build_index(settings, encoder=encoder, progress=False)
@@ -140,12 +148,25 @@ def main() -> int:
         items = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
         for item in items[:10]:  # warm-up (jieba dictionary, caches)
             assistant.ask(item["question"], item.get("history"))
-        latencies: list[float] = []
-        for _ in range(args.repeat):
-            for item in items:
-                t = time.perf_counter()
-                assistant.ask(item["question"], item.get("history"))
-                latencies.append((time.perf_counter() - t) * 1000)
+        def measure() -> list[float]:
+            out: list[float] = []
+            for _ in range(args.repeat):
+                for item in items:
+                    t = time.perf_counter()
+                    assistant.ask(item["question"], item.get("history"))
+                    out.append((time.perf_counter() - t) * 1000)
+            return out
+
+        latencies = measure()
+        beside: list[float] = []
+        if args.neighbour:
+            busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                time.sleep(0.5)
+                beside = measure()
+            finally:
+                busy.kill()
+                busy.wait()
         stages = {}
         q = "东川区2025年地区生产总值是多少？"
         from assistant.reader import analyze
@@ -170,8 +191,12 @@ def main() -> int:
     print(f"index rebuild (no-op): {rebuild_s:8.2f} s   (incremental: nothing re-embedded)")
     print(f"index load:            {index_load_s:8.2f} s")
     print(f"index size on disk:    {size / 1e6:8.2f} MB")
+    print(f"encoder threads: {settings.threads}")
     print(f"ask() latency over {len(latencies)} questions: p50 {pct(latencies, 0.5):.1f} ms, "
           f"p95 {pct(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms")
+    if beside:
+        print(f"ask() beside one CPU-bound neighbour process ({len(beside)} questions): p50 {pct(beside, 0.5):.1f} ms, "
+              f"p95 {pct(beside, 0.95):.1f} ms, max {max(beside):.1f} ms")
     for name, ms in stages.items():
         print(f"  {name:14s} median {ms:6.1f} ms")
     print(f"memory: RSS {rss_mb():.0f} MB now, peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -9,7 +9,10 @@
 Each client loops: POST {question, history?, report?} and check the reply is an
 Answer (JSON with "answer" and "citations"), until the deadline; requests are
 bounded by --duration and --max-requests, and only loopback addresses are
-accepted. Reports throughput, latency p50/p95/p99/max, errors by kind, and the
+accepted. Each client sends from its own loopback address (127.0.1.x), as
+separate users would (--one-address: all from 127.0.0.1, which the server's
+per-client limit then throttles); a 429/503 refusal is counted as "refused"
+and the client waits its Retry-After, as a well-behaved client does. Reports throughput, latency p50/p95/p99/max, errors by kind, and the
 server's resident memory (VmRSS/VmHWM from /proc/<pid>/status) before and after.
 Not part of pytest.
 """
@@ -113,7 +116,8 @@ async def _wait_ready(client, url: str, proc: subprocess.Popen[bytes] | None, ti
 
 
 async def _client(client, url: str, bodies: list[dict[str, object]], deadline: float, budget: list[int],  # type: ignore[no-untyped-def]
-                  latencies: list[float], errors: Counter[str], seed: int, timeout: float) -> None:
+                  latencies: list[float], errors: Counter[str], seed: int, timeout: float,
+                  refused: Counter[str] | None = None) -> None:
     rng = random.Random(seed)
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
@@ -129,6 +133,10 @@ async def _client(client, url: str, bodies: list[dict[str, object]], deadline: f
                     continue
             elif r.status_code in (413, 422) and _refused_by_design(body):
                 pass  # the API refuses empty/over-long questions with a message: a correct reply, not an error
+            elif r.status_code in (429, 503) and refused is not None:
+                refused[str(r.status_code)] += 1  # shed by the server's queue: wait as told, then retry
+                await asyncio.sleep(min(5.0, float(r.headers.get("retry-after", "1"))))
+                continue
             else:
                 errors[f"HTTP {r.status_code}"] += 1
                 continue
@@ -168,11 +176,22 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             bodies = _questions()
             latencies: list[float] = []
             errors: Counter[str] = Counter()
+            refused: Counter[str] = Counter()
             budget = [args.max_requests]
             started = time.monotonic()
             deadline = started + args.duration
-            await asyncio.gather(*(_client(client, url, bodies, deadline, budget, latencies, errors, i, args.timeout)
-                                   for i in range(args.clients)))
+            if args.one_address:
+                users = [client] * args.clients
+            else:  # one source address per simulated user, so the per-client limit sees separate users
+                users = [httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=f"127.0.1.{i % 250 + 1}"),
+                                           trust_env=False) for i in range(args.clients)]
+            try:
+                await asyncio.gather(*(_client(users[i], url, bodies, deadline, budget, latencies, errors, i,
+                                               args.timeout, refused) for i in range(args.clients)))
+            finally:
+                for user in users:
+                    if user is not client:
+                        await user.aclose()
             wall = time.monotonic() - started
             mem_after = _memory(pid) if pid else {}
     finally:
@@ -181,7 +200,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     done = len(latencies) + sum(errors.values())
     return {
         "url": url, "clients": args.clients, "duration_s": round(wall, 1), "startup_s": round(startup, 1),
-        "requests": done, "ok": len(latencies), "errors": dict(errors),
+        "requests": done + sum(refused.values()), "ok": len(latencies), "refused": dict(refused),
+        "errors": dict(errors),
         "throughput_rps": round(len(latencies) / wall, 2) if wall else None,
         "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "p95_ms": round(_pct(latencies, 95), 1), "p99_ms": round(_pct(latencies, 99), 1),
@@ -251,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fallback", action="store_true", help="development only: serve a minimal FastAPI app")
     parser.add_argument("--serve-fallback", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--one-address", action="store_true", help="all clients from 127.0.0.1")
     args = parser.parse_args(argv)
     if args.serve_fallback:
         return serve_fallback(args.port, args.index_dir, args.corpus)

@@ -2,20 +2,28 @@
 
 Input is validated by hand rather than through a pydantic model so that every
 bad request gets a 4xx with one clear, bilingual message and a stable `error`
-code — never a 500 and never pydantic's nested error list.
+code — never a 500 and never pydantic's nested error list. Bodies must be
+declared JSON, UTF-8 without lone surrogates, and shallow. Questions go through
+the service's bounded queue: when it is full the answer is 503 (or 429 for a
+client that already has several questions waiting) with Retry-After, and a
+question whose client disconnects is dropped rather than computed.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from assistant.feedback import UnknownAnswer
 
+from .queueing import DeadlineExceeded, Overloaded
 from .render import render_report_view
+from .security import client_key
 from .service import QAService
 from .votes import same_origin, voter_of
 
@@ -25,17 +33,52 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """A client error: HTTP status, stable code, message for humans."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    # backslashreplace: an error message must render even if it quotes something odd
+    content = json.dumps({"error": code, "message": message}, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    return Response(content, status_code=status, headers=headers, media_type="application/json")
+
+
+MAX_JSON_DEPTH = 8  # the API's bodies are two levels deep; anything much deeper is not a real client
+
+
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _check_values(data: Any) -> None:
+    """Every string must be encodable UTF-8 (no lone surrogates such as "\\ud800") and nesting shallow."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, "too_deep", f"JSON 嵌套太深(最多 {MAX_JSON_DEPTH} 层)。JSON nested too deeply.")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ApiError(400, "invalid_text",
+                               "文本中含有无效字符(孤立的代理码位)。Text contains an invalid character "
+                               "(lone surrogate).") from None
+        elif isinstance(value, dict):
+            stack.extend((k, depth + 1) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 async def _json_object(request: Request, max_bytes: int) -> dict[str, Any]:
-    body = await request.body()
+    if not _is_json_type(request.headers.get("content-type", "")):
+        raise ApiError(415, "unsupported_media_type",
+                       "请求体须为 JSON(Content-Type: application/json)。Content-Type must be application/json.")
+    body = await request.body()  # already bounded while streaming by limits.BodyLimitMiddleware
     if len(body) > max_bytes:
         raise ApiError(413, "body_too_large", f"请求体太大(上限 {max_bytes} 字节)。Request body too large.")
     if not body.strip():
@@ -44,9 +87,50 @@ async def _json_object(request: Request, max_bytes: int) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"请求体不是合法的 JSON:{exc}。Invalid JSON.") from None
+    except RecursionError:
+        raise ApiError(400, "too_deep", f"JSON 嵌套太深(最多 {MAX_JSON_DEPTH} 层)。JSON nested too deeply.") from None
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_body", "请求体应为 JSON 对象。Request body must be a JSON object.")
+    _check_values(data)
     return data
+
+
+class ClientGone(Exception):
+    """The HTTP client disconnected before its answer was ready; nothing is sent."""
+
+
+async def _until_disconnected(request: Request) -> None:
+    """Returns when the client goes away (after the body is read, the next ASGI message is the disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _ask_while_connected(request: Request, service: QAService, question: str, history: list[str],
+                               report: str | None) -> Any:
+    """service.ask, cancelled (dropped from the queue) as soon as the client disconnects."""
+    task = asyncio.ensure_future(service.ask(question, history, report, client=client_key(request.scope)))
+    watcher = asyncio.ensure_future(_until_disconnected(request))
+    try:
+        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if task in done:
+        try:
+            return task.result()
+        except Overloaded as exc:
+            if exc.scope == "client":
+                raise ApiError(429, "too_many_requests",
+                               "您的问题太多了,请等前面的回答完成后再问。Too many questions in flight from this client.",
+                               {"Retry-After": str(exc.retry_after)}) from None
+            raise ApiError(503, "overloaded", "服务繁忙,请稍后再试。Server busy, please retry later.",
+                           {"Retry-After": str(exc.retry_after)}) from None
+        except DeadlineExceeded as exc:
+            raise ApiError(503, "queue_timeout", "服务繁忙,排队超时,请稍后再试。Queued too long, please retry.",
+                           {"Retry-After": str(exc.retry_after)}) from None
+    task.cancel()
+    raise ClientGone()
 
 
 def _question(data: dict[str, Any], max_chars: int) -> str:
@@ -93,11 +177,18 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
 
     @router.get("/healthz", response_model=None)
     async def healthz() -> dict[str, Any] | JSONResponse:
-        """200 while an index is served (also during a background rebuild); 503 until the first one is ready."""
+        """200 while an index is served (also during a background rebuild); 503 until the first one is ready.
+
+        Also reports the question queue: depth, predicted wait, counters; "busy" when it is full.
+        """
         state = service.status()
-        body = {"status": "ok" if state["index"] else "starting", "reports": state["reports"],
-                "chunks": state["chunks"], "index": state["index"], "index_state": state}
-        return body if state["index"] else JSONResponse(body, status_code=503)
+        queue = service.queue.stats()
+        ready = bool(state["index"])
+        busy = queue["waiting"] >= queue["max_waiting"]
+        body = {"status": ("busy" if busy else "ok") if ready else "starting", "reports": state["reports"],
+                "chunks": state["chunks"], "index": state["index"], "index_state": state, "build": state,
+                "queue": queue}
+        return body if ready else JSONResponse(body, status_code=503)
 
     @router.get("/api/reports")
     async def reports() -> dict[str, Any]:
@@ -110,7 +201,7 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
         question = _question(data, service.max_question_chars)
         history = _history(data, service.max_question_chars)
         report = _report(data, service)
-        answer = await service.ask(question, history, report)
+        answer = await _ask_while_connected(request, service, question, history, report)
         return JSONResponse(service.issue(answer, question, history, report))
 
     @router.post("/api/feedback")
@@ -190,10 +281,15 @@ def install_error_handlers(app: FastAPI) -> None:
     """ApiError → its 4xx JSON; a genuine server fault → a logged JSON 500 without a stack trace."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(ClientGone)
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: Exception) -> Response:
+        return Response(status_code=499)  # nobody reads it; logged as 499 like nginx does
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(500, "internal_error", "服务器内部错误,请稍后重试。Internal server error.")

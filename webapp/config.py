@@ -12,6 +12,8 @@ from pathlib import Path
 
 from assistant.config import Settings
 
+from .queueing import QueueLimits
+
 # Embedding from the app's own origin and from pages on this machine works out of the box;
 # intranet portals must be listed explicitly (--frame-ancestors / GWR_FRAME_ANCESTORS).
 DEFAULT_FRAME_ANCESTORS = ("'self'", "http://localhost:*", "http://127.0.0.1:*")
@@ -32,8 +34,14 @@ class ServerConfig:
     root_path: str = ""  # public sub-path behind a reverse proxy, e.g. "/qa" ("" = served at /)
     users: tuple[tuple[str, str], ...] = ()  # HTTP Basic credentials; empty = no login
     frame_ancestors: tuple[str, ...] = DEFAULT_FRAME_ANCESTORS
-    workers: int = 2  # threads answering questions (ask() is CPU-bound; the machine has few cores)
-    max_body_bytes: int = 64 * 1024
+    workers: int = 1  # answers computed at once (ask() is CPU-bound and the encoder is serialised)
+    # limits (docs/operations.md): checked while the body streams in, on every route
+    max_body_bytes: int = 64 * 1024  # /api/…
+    max_ui_body_bytes: int = 256 * 1024  # everything else (Gradio's routes)
+    queue: QueueLimits = field(default_factory=QueueLimits)
+    header_timeout_s: float = 10.0  # request headers must be complete within this (slow-header clients)
+    login_max_failures: int = 10  # wrong logins from one address within a minute before a lockout
+    login_lockout_s: float = 30.0  # first lockout; each further one doubles (max 15 min)
 
     @property
     def auth_enabled(self) -> bool:
@@ -90,3 +98,18 @@ def load_users(auth_file: Path | None, env: dict[str, str] | None = None) -> tup
             raise ConfigError(f"cannot read auth file {auth_file}: {exc.strerror}") from exc
         users += parse_users(text, str(auth_file))
     return tuple(users)
+
+
+def env_number(name: str, default: float, env: dict[str, str] | None = None) -> float:
+    """A positive number from a GWR_* variable, or `default` (a malformed value is a ConfigError, not ignored)."""
+    env = dict(os.environ) if env is None else env
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value

@@ -23,9 +23,12 @@ from fastapi.staticfiles import StaticFiles
 from assistant.config import Settings
 
 from .api import build_router, install_error_handlers
-from .config import ConfigError, ServerConfig, load_users, normalize_root_path, parse_frame_ancestors
+from .config import ConfigError, ServerConfig, env_number, load_users, normalize_root_path, parse_frame_ancestors
 from .htmlfix import HtmlFixMiddleware
-from .security import BasicAuthMiddleware, SecurityHeadersMiddleware
+from .limits import BodyLimitMiddleware
+from .protocol import protocol_with_timeout
+from .queueing import QueueLimits
+from .security import BasicAuthMiddleware, LoginThrottle, SecurityHeadersMiddleware
 from .service import QAService
 from .compare_api import build_compare_router
 from .ui import STATIC_DIR, build_page, build_widget, css, js, theme
@@ -38,7 +41,7 @@ STATIC_PATH = "/gwr-static"  # not /static: that name belongs to Gradio's own mo
 
 def create_app(config: ServerConfig, service: QAService | None = None) -> FastAPI:
     """The whole app. Pass `service` to share an already-loaded Assistant (tests, embedding)."""
-    service = service or QAService.create(config.settings, config.workers)
+    service = service or QAService.create(config.settings, config.workers, config.queue)
     base = config.root_path
     app = FastAPI(title="政府工作报告问答助手 API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.service = service
@@ -57,13 +60,19 @@ def create_app(config: ServerConfig, service: QAService | None = None) -> FastAP
                   mcp_server=False, pwa=False, enable_monitoring=False,
                   head=(f'<meta name="referrer" content="same-origin">'
                         f'<link rel="icon" type="image/svg+xml" href="{base}{STATIC_PATH}/favicon.svg">'))
-    gr.mount_gradio_app(app, build_widget(service, base), path=WIDGET_PATH,
+    # Gradio's own queue in front of ours: bounded too (its events all end in service.ask's queue)
+    gradio_queue = dict(max_size=max(8, 4 * config.queue.max_waiting))
+    gr.mount_gradio_app(app, build_widget(service, base).queue(**gradio_queue), path=WIDGET_PATH,
                         root_path=f"{base}{WIDGET_PATH}", css=css("widget"), **common)
-    gr.mount_gradio_app(app, build_page(service, base), path="/", root_path=base or None, css=css("page"), **common)
+    gr.mount_gradio_app(app, build_page(service, base).queue(**gradio_queue), path="/", root_path=base or None,
+                        css=css("page"), **common)
 
     if config.auth_enabled:
-        app.add_middleware(BasicAuthMiddleware, users=config.users)
+        throttle = LoginThrottle(max_failures=config.login_max_failures, lockout_s=config.login_lockout_s)
+        app.add_middleware(BasicAuthMiddleware, users=config.users, throttle=throttle)
     app.add_middleware(HtmlFixMiddleware)
+    # bodies are counted as they stream in, before any handler (ours or Gradio's) buffers them
+    app.add_middleware(BodyLimitMiddleware, api_bytes=config.max_body_bytes, other_bytes=config.max_ui_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, csp=config.csp())  # outermost: 401s carry it too
     return app
 
@@ -85,17 +94,58 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--frame-ancestors", default=os.environ.get("GWR_FRAME_ANCESTORS"),
                    help="pages allowed to embed the app, CSP syntax "
                         "(default: 'self' http://localhost:* http://127.0.0.1:*)")
-    p.add_argument("--workers", type=int, default=2, help="threads answering questions")
+    p.add_argument("--workers", type=int, default=1,
+                   help="answers computed at once (default 1: answers are CPU-bound and the encoder is serialised)")
+    limits = p.add_argument_group("limits (docs/operations.md); each also has a GWR_* environment variable")
+    limits.add_argument("--max-body", type=int, default=None, help="bytes of a /api/ request body (GWR_MAX_BODY, 65536)")
+    limits.add_argument("--max-ui-body", type=int, default=None,
+                        help="bytes of any other request body, e.g. Gradio's (GWR_MAX_UI_BODY, 262144)")
+    limits.add_argument("--queue-size", type=int, default=None,
+                        help="questions waiting beyond the running ones before 503 (GWR_QUEUE_SIZE, 16)")
+    limits.add_argument("--queue-per-client", type=int, default=None,
+                        help="questions one client address may have running or waiting (GWR_QUEUE_PER_CLIENT, 4)")
+    limits.add_argument("--queue-timeout", type=float, default=None,
+                        help="seconds a question may wait for its turn before 503 (GWR_QUEUE_TIMEOUT, 5)")
+    limits.add_argument("--queue-target-wait", type=float, default=None,
+                        help="also 503 when the predicted wait for a turn exceeds this (GWR_QUEUE_TARGET_WAIT, 1.5)")
+    limits.add_argument("--header-timeout", type=float, default=None,
+                        help="seconds a client has to send its request headers (GWR_HEADER_TIMEOUT, 10)")
+    limits.add_argument("--login-max-failures", type=int, default=None,
+                        help="wrong logins per address per minute before a lockout (GWR_LOGIN_MAX_FAILURES, 10)")
+    limits.add_argument("--login-lockout", type=float, default=None,
+                        help="seconds of the first lockout, doubling after (GWR_LOGIN_LOCKOUT, 30)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
+
+
+def _limit(flag: float | None, env: str, default: float) -> float:
+    if flag is not None:
+        if flag <= 0:
+            raise ConfigError(f"{env.lower().replace('gwr_', '--').replace('_', '-')} must be positive")
+        return flag
+    return env_number(env, default)
 
 
 def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, argparse.Namespace]:
     args = _parser().parse_args(argv)
     settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus, feedback_path=args.feedback)
+    d = ServerConfig()
+    workers = max(1, args.workers)
+    queue = QueueLimits(slots=workers,
+                        max_waiting=int(_limit(args.queue_size, "GWR_QUEUE_SIZE", d.queue.max_waiting)),
+                        per_client=int(_limit(args.queue_per_client, "GWR_QUEUE_PER_CLIENT", d.queue.per_client)),
+                        wait_timeout_s=_limit(args.queue_timeout, "GWR_QUEUE_TIMEOUT", d.queue.wait_timeout_s),
+                        target_wait_s=_limit(args.queue_target_wait, "GWR_QUEUE_TARGET_WAIT", d.queue.target_wait_s))
     return ServerConfig(settings=settings, host=args.host, port=args.port,
                         root_path=normalize_root_path(args.root_path), users=load_users(args.auth_file),
-                        frame_ancestors=parse_frame_ancestors(args.frame_ancestors), workers=args.workers), args
+                        frame_ancestors=parse_frame_ancestors(args.frame_ancestors), workers=workers,
+                        max_body_bytes=int(_limit(args.max_body, "GWR_MAX_BODY", d.max_body_bytes)),
+                        max_ui_body_bytes=int(_limit(args.max_ui_body, "GWR_MAX_UI_BODY", d.max_ui_body_bytes)),
+                        queue=queue,
+                        header_timeout_s=_limit(args.header_timeout, "GWR_HEADER_TIMEOUT", d.header_timeout_s),
+                        login_max_failures=int(_limit(args.login_max_failures, "GWR_LOGIN_MAX_FAILURES",
+                                                      d.login_max_failures)),
+                        login_lockout_s=_limit(args.login_lockout, "GWR_LOGIN_LOCKOUT", d.login_lockout_s)), args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,5 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("serving %s (widget: %swidget, API: %sapi/ask)%s", where, where, where,
                 " with login" if config.auth_enabled else "")
     uvicorn.run(app, host=config.host, port=config.port, root_path=config.root_path,
-                log_level=args.log_level, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+                log_level=args.log_level, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                http=protocol_with_timeout(config.header_timeout_s), timeout_keep_alive=5)
     return 0

@@ -14,7 +14,6 @@ the build is.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from assistant.text import clean_question
 from assistant.types import Answer, Report
 
 from .votes import RateLimiter
+from .queueing import AskQueue, QueueLimits
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ def _now() -> str:
 class QAService:
     """The assistant, its executor, its background (re)builds and the feedback store, as the web layer sees them."""
 
-    def __init__(self, assistant: Any | None, feedback_path: Path, workers: int = 2,
-                 settings: Settings | None = None) -> None:
+    def __init__(self, assistant: Any | None, feedback_path: Path, workers: int = 1,
+                 settings: Settings | None = None, queue_limits: QueueLimits | None = None) -> None:
         if assistant is None and settings is None:
             raise ValueError("QAService needs an assistant or the settings to build one")
         self._assistant = assistant
@@ -51,6 +51,8 @@ class QAService:
         self.feedback = FeedbackStore(feedback_path)
         self.vote_limiter = RateLimiter()  # per voter: a burst of 20 votes, then one every 2 s
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gwr-ask")
+        # bounded, deadline-aware admission in front of ask() (webapp/queueing.py)
+        self.queue = AskQueue(self._pool, queue_limits or QueueLimits(slots=max(1, workers)))
         self._state = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pending: str | None = None  # a rebuild asked for while one runs
@@ -59,7 +61,7 @@ class QAService:
         self._last: dict[str, Any] = {"finished_at": None, "seconds": None, "error": None}
 
     @classmethod
-    def create(cls, settings: Settings, workers: int = 2) -> "QAService":
+    def create(cls, settings: Settings, workers: int = 1, queue_limits: QueueLimits | None = None) -> "QAService":
         """Serve the last intact index now; build, update or repair it in the background when needed."""
         from assistant.pipeline import Assistant
         from assistant.store import IndexError_, current_build, last_good_index, resolve_corpus, staleness
@@ -78,7 +80,7 @@ class QAService:
                 logger.info("serving the index %s from %s", data.path.name, settings.index_dir)
             except ValueError as exc:  # built with another encoder
                 logger.warning("cannot serve %s: %s", data.path.name, exc)
-        service = cls(assistant, settings.feedback_path, workers, settings=settings)
+        service = cls(assistant, settings.feedback_path, workers, settings=settings, queue_limits=queue_limits)
         if assistant is not None:
             reason = None
             if corpus_problem is None:
@@ -239,10 +241,10 @@ class QAService:
             return self._not_ready(question)
         return assistant.ask(question, history=list(history or []), report=report or None)
 
-    async def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None) -> Answer:
-        """`Assistant.ask` on the worker pool, so a slow answer never blocks the server."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, partial(self.ask_sync, question, history, report))
+    async def ask(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
+                  client: str | None = None) -> Answer:
+        """`Assistant.ask` on the worker pool through the bounded queue (may raise queueing.Overloaded)."""
+        return await self.queue.run(partial(self.ask_sync, question, history, report), client=client)
 
     # ------------------------------------------------------------ feedback
     def issue(self, answer: Answer, question: str, history: Sequence[str] | None = None,

@@ -1,0 +1,454 @@
+#!/usr/bin/env python
+"""Chaos run on loopback: start a fresh server, attack it one way after another, print what happened.
+
+    python scripts/chaos.py                       # every attack, ~3 minutes
+    python scripts/chaos.py --only crowd,login    # some of them
+    python scripts/chaos.py --index-dir DIR       # reuse a built index (else the app's default, built if needed)
+
+Every request goes to 127.0.0.x only (the server is started here, on 127.0.0.1), every attack is
+bounded in count and time, and the script stops the server it started. While each attack runs, a
+*control client* (from its own loopback address, 127.0.0.2) keeps asking real questions and checks
+each answer against the one the idle server gave for the same question.
+
+Printed per attack: status codes seen by the attacker; server RSS before / peak / after (MB); p50/p99
+of the control client's answered questions; control answers lost (no answer, or a 5xx) and wrong (not
+the idle answer); how long a question takes right after the attack ends. An attack is one small async
+function in ATTACKS; add rows there. Not part of pytest; it asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+USER, PASSWORD = "chaos", "chaos-pass-1"
+AUTH = (USER, PASSWORD)
+CONTROL_ADDR, BRUTE_ADDR, SLOW_ADDR = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+GDP_Q = "东川区2025年地区生产总值是多少？"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def _questions() -> list[str]:
+    out = []
+    for line in (ROOT / "eval" / "qa.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            if not item.get("history"):
+                out.append(item["question"])
+    return out[:40]
+
+
+@dataclass
+class Ctx:
+    """What an attack needs: where the server is, and a place for its status codes."""
+
+    base: str
+    host: str
+    port: int
+    pid: int
+    statuses: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def client(self, local: str = "127.0.0.1", **kw: Any) -> httpx.AsyncClient:
+        transport = httpx.AsyncHTTPTransport(local_address=local,
+                                             limits=httpx.Limits(max_connections=kw.pop("conns", 50)))
+        return httpx.AsyncClient(base_url=self.base, transport=transport, auth=kw.pop("auth", AUTH),
+                                 timeout=kw.pop("timeout", 10), **kw)
+
+
+# ---------------------------------------------------------------- attacks
+
+async def crowd(ctx: Ctx, addresses: int = 1, clients: int = 200, seconds: float = 15.0) -> None:
+    """`clients` impatient clients (2 s timeout, retry 0.1 s after a refusal) for `seconds`, from `addresses` IPs."""
+    questions = _questions()
+    deadline = time.monotonic() + seconds
+    pools = [ctx.client(f"127.0.1.{i + 1}", timeout=2.0, conns=clients) for i in range(addresses)]
+
+    async def one(n: int) -> None:
+        c = pools[n % addresses]
+        i = n
+        while time.monotonic() < deadline:
+            i += 1
+            try:
+                r = await c.post("/api/ask", json={"question": questions[i % len(questions)]})
+                ctx.statuses[str(r.status_code)] += 1
+                if r.status_code != 200:
+                    await asyncio.sleep(0.1)
+            except httpx.TimeoutException:
+                ctx.statuses["timeout"] += 1
+            except httpx.HTTPError as exc:
+                ctx.statuses[type(exc).__name__] += 1
+                await asyncio.sleep(0.1)
+
+    await asyncio.gather(*(one(n) for n in range(clients)))
+    for c in pools:
+        await c.aclose()
+
+
+async def crowd_spread(ctx: Ctx) -> None:
+    await crowd(ctx, addresses=50, clients=200, seconds=10.0)
+
+
+async def _stream_body(ctx: Ctx, path: str, size: int, content_type: str = "application/json",
+                       declared: bool = True, multipart: bool = False) -> str:
+    """Sends up to `size` bytes of body over a raw socket, stopping as soon as the server answers."""
+    reader, writer = await asyncio.open_connection(ctx.host, ctx.port)
+    import base64
+
+    auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    boundary = "chaosboundary"
+    head = [f"POST {path} HTTP/1.1", f"Host: {ctx.host}", f"Authorization: Basic {auth}"]
+    if multipart:
+        head.append(f"Content-Type: multipart/form-data; boundary={boundary}")
+    else:
+        head.append(f"Content-Type: {content_type}")
+    head.append(f"Content-Length: {size}" if declared else "Transfer-Encoding: chunked")
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+    chunk = b"[" * (1 << 20)
+    sent = 0
+    status = "no answer"
+    try:
+        while sent < size:
+            piece = chunk[: min(len(chunk), size - sent)]
+            writer.write(piece if declared else b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+            sent += len(piece)
+            try:
+                line = await asyncio.wait_for(reader.readline(), timeout=0.001)
+            except asyncio.TimeoutError:
+                continue
+            if line:
+                status = line.split()[1].decode()
+                break
+        if status == "no answer":
+            line = await asyncio.wait_for(reader.readline(), timeout=10)
+            status = line.split()[1].decode() if line else "closed"
+    except (ConnectionError, asyncio.TimeoutError, IndexError):
+        status = status if status != "no answer" else "closed"
+    finally:
+        writer.close()
+    ctx.notes.append(f"{path}: {status} after {sent / 1e6:.1f} MB sent")
+    return status
+
+
+async def huge_bodies(ctx: Ctx) -> None:
+    """300 MB to /api/ask (declared, then chunked), 4 × 100 MB to Gradio's call route, 50 MB upload."""
+    jobs = [_stream_body(ctx, "/api/ask", 300 << 20), _stream_body(ctx, "/api/ask", 300 << 20, declared=False)]
+    jobs += [_stream_body(ctx, "/gradio_api/call/ask", 100 << 20, declared=d) for d in (True, False, True, False)]
+    jobs += [_stream_body(ctx, "/gradio_api/queue/join", 100 << 20, declared=False)]
+    jobs += [_stream_body(ctx, "/gradio_api/upload", 50 << 20, multipart=True),
+             _stream_body(ctx, "/widget/gradio_api/upload", 50 << 20, multipart=True, declared=False)]
+    for status in await asyncio.gather(*jobs):
+        ctx.statuses[status] += 1
+
+
+async def bad_json(ctx: Ctx) -> None:
+    """Lone surrogates in question/report/history/feedback, 30,000 nested '[', on the API and Gradio's route."""
+    s = '"\\ud800"'
+    bodies = [
+        ("/api/ask", '{"question": %s}' % s), ("/api/ask", '{"question": "%s", "report": %s}' % (GDP_Q, s)),
+        ("/api/ask", '{"question": "%s", "history": [%s]}' % (GDP_Q, s)),
+        ("/api/feedback", '{"question": %s, "vote": 1, "answer": {}}' % s),
+        ("/api/ask", "[" * 30000), ("/api/ask", '{"question": ' + "[" * 30000 + "}"),
+        ("/api/feedback", "[" * 30000),
+        ("/gradio_api/call/ask", '{"data": [%s, [], null]}' % s), ("/gradio_api/call/ask", "[" * 30000),
+    ]
+    async with ctx.client() as c:
+        for _ in range(20):
+            for path, body in bodies:
+                r = await c.post(path, content=body.encode(), headers={"content-type": "application/json"})
+                ctx.statuses[str(r.status_code)] += 1
+
+
+async def text_plain(ctx: Ctx) -> None:
+    async with ctx.client() as c:
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "text/html") * 30:
+            r = await c.post("/api/ask", content=json.dumps({"question": GDP_Q}).encode(),
+                             headers={"content-type": ctype})
+            ctx.statuses[str(r.status_code)] += 1
+
+
+async def login(ctx: Ctx, tries: int = 2000, seconds: float = 15.0) -> None:
+    """2,000 wrong passwords as fast as possible from one address, then the right one."""
+    deadline = time.monotonic() + seconds
+    async with ctx.client(BRUTE_ADDR, auth=None, conns=20) as c:
+        async def guess(n: int) -> None:
+            for i in range(n, tries, 20):
+                if time.monotonic() > deadline:
+                    return
+                r = await c.get("/api/reports", auth=(USER, f"guess-{i}"))
+                ctx.statuses[str(r.status_code)] += 1
+
+        await asyncio.gather(*(guess(n) for n in range(20)))
+        right = await c.get("/api/reports", auth=AUTH)
+        ctx.statuses[f"right password→{right.status_code}"] += 1
+
+
+async def slow_headers(ctx: Ctx, conns: int = 1000, seconds: float = 15.0) -> None:
+    """1,000 connections sending their headers one byte a second; how many does the server cut off?"""
+    cut = Counter[str]()
+
+    async def one() -> None:
+        try:
+            reader, writer = await asyncio.open_connection(ctx.host, ctx.port, local_addr=(SLOW_ADDR, 0))
+        except OSError as exc:
+            cut[type(exc).__name__] += 1
+            return
+        payload = f"GET /api/reports HTTP/1.1\r\nHost: {ctx.host}\r\nX-Slow: ".encode() + b"a" * 100
+        start = time.monotonic()
+        try:
+            for b in payload:
+                if time.monotonic() - start > seconds:
+                    cut["held to the end"] += 1
+                    return
+                writer.write(bytes([b]))
+                await writer.drain()
+                try:
+                    if await asyncio.wait_for(reader.read(1), timeout=1.0) == b"":
+                        cut["closed by server"] += 1
+                        return
+                except asyncio.TimeoutError:
+                    pass
+            cut["held to the end"] += 1
+        except ConnectionError:
+            cut["closed by server"] += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one() for _ in range(conns)))
+    ctx.statuses.update(cut)
+
+
+async def feedback_flood(ctx: Ctx, votes: int = 2000, seconds: float = 10.0) -> None:
+    """Forged votes as fast as possible, with whatever /api/feedback requires today."""
+    deadline = time.monotonic() + seconds
+    async with ctx.client(conns=20) as c:
+        async def voter(n: int) -> None:
+            for i in range(n, votes, 20):
+                if time.monotonic() > deadline:
+                    return
+                r = await c.post("/api/feedback", json={"question": f"伪造 {i}", "vote": -1,
+                                                        "answer": {"answer": "x" * 1000}, "comment": "x" * 1900})
+                ctx.statuses[str(r.status_code)] += 1
+
+        await asyncio.gather(*(voter(n) for n in range(20)))
+
+
+# Corpus attacks (symlinked/duplicate/huge files, a corrupt index) need the server restarted on a prepared
+# corpus; they belong beside the index robustness work and can be added here as rows of the same shape.
+ATTACKS: list[tuple[str, Callable[[Ctx], Awaitable[None]]]] = [
+    ("crowd 200×2s×15s, one address", crowd),
+    ("crowd 200×2s×10s, 50 addresses", crowd_spread),
+    ("huge bodies (API, Gradio, upload)", huge_bodies),
+    ("surrogates + deep nesting", bad_json),
+    ("text/plain bodies", text_plain),
+    ("login brute force", login),
+    ("slow headers ×1000", slow_headers),
+    ("feedback flood", feedback_flood),
+]
+KEYS = {"crowd": 0, "spread": 1, "bodies": 2, "json": 3, "plain": 4, "login": 5, "slow": 6, "feedback": 7}
+
+
+# ---------------------------------------------------------------- control client and measurements
+
+class Control:
+    """Asks real questions from its own address during an attack; compares with the idle answers."""
+
+    def __init__(self, ctx: Ctx, expected: dict[str, str]) -> None:
+        self.ctx, self.expected = ctx, expected
+        self.latencies: list[float] = []
+        self.lost = self.wrong = self.refused = 0
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        questions = list(self.expected)
+        async with self.ctx.client(CONTROL_ADDR, timeout=10) as c:
+            i = 0
+            while not self.stop.is_set():
+                q = questions[i % len(questions)]
+                i += 1
+                t = time.perf_counter()
+                try:
+                    r = await c.post("/api/ask", json={"question": q})
+                except httpx.HTTPError as exc:
+                    self.lost += 1
+                    self.ctx.notes.append(f"control: {type(exc).__name__} after {time.perf_counter() - t:.1f} s")
+                    continue
+                if r.status_code in (429, 503):
+                    self.refused += 1
+                    await asyncio.sleep(float(r.headers.get("retry-after", "1")))
+                    continue
+                if r.status_code != 200:
+                    self.lost += 1
+                    self.ctx.notes.append(f"control: HTTP {r.status_code}")
+                    continue
+                self.latencies.append((time.perf_counter() - t) * 1000)
+                if r.json().get("answer") != self.expected[q]:
+                    self.wrong += 1
+                await asyncio.sleep(0.2)
+
+
+def _sample_rss(pid: int, stop: threading.Event, out: list[float]) -> None:
+    while not stop.is_set():
+        out.append(_rss_mb(pid))
+        stop.wait(0.1)
+
+
+async def run_attack(ctx: Ctx, name: str, fn: Callable[[Ctx], Awaitable[None]], expected: dict[str, str]) -> dict:
+    ctx.statuses, ctx.notes = Counter(), []
+    before = _rss_mb(ctx.pid)
+    samples: list[float] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(ctx.pid, stop, samples), daemon=True)
+    sampler.start()
+    control = Control(ctx, expected)
+    control_task = asyncio.ensure_future(control.run())
+    t = time.monotonic()
+    try:
+        await asyncio.wait_for(fn(ctx), timeout=60)
+    except asyncio.TimeoutError:
+        ctx.statuses["attack cut at 60 s"] += 1
+    took = time.monotonic() - t
+    control.stop.set()
+    await control_task
+    async with ctx.client(CONTROL_ADDR, timeout=30) as c:  # the crowd has left: how soon is a question answered?
+        t1 = time.perf_counter()
+        r = await c.post("/api/ask", json={"question": GDP_Q})
+        after_ms = (time.perf_counter() - t1) * 1000
+        after_ok = r.status_code == 200
+    await asyncio.sleep(1.0)
+    stop.set()
+    sampler.join()
+    return {"attack": name, "seconds": took, "statuses": dict(ctx.statuses), "notes": list(ctx.notes),
+            "rss_before": before, "rss_peak": max(samples or [before]), "rss_after": _rss_mb(ctx.pid),
+            "control_n": len(control.latencies), "control_p50": _pct(control.latencies, 0.5),
+            "control_p99": _pct(control.latencies, 0.99), "refused": control.refused,
+            "lost": control.lost, "wrong": control.wrong, "after_ms": after_ms, "after_ok": after_ok}
+
+
+def _print(rows: list[dict]) -> None:
+    print()
+    print(f"{'attack':36s} {'status codes':44s} {'RSS MB before/peak/after':>25s} "
+          f"{'control p50/p99 ms (n, refused)':>32s} {'lost':>4s} {'wrong':>5s} {'next q':>8s}")
+    for r in rows:
+        codes = ", ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items(), key=lambda kv: -kv[1]))
+        rss = f"{r['rss_before']:.0f}/{r['rss_peak']:.0f}/{r['rss_after']:.0f}"
+        ctl = f"{r['control_p50']:.0f}/{r['control_p99']:.0f} ({r['control_n']}, {r['refused']})"
+        nxt = f"{r['after_ms']:.0f} ms" + ("" if r["after_ok"] else "!")
+        print(f"{r['attack']:36s} {codes[:44]:44s} {rss:>25s} {ctl:>32s} {r['lost']:>4d} {r['wrong']:>5d} {nxt:>8s}")
+        if len(codes) > 44:
+            print(f"{'':36s} {codes[44:]}")
+        for note in r["notes"]:
+            print(f"{'':38s}{note}")
+    worst = max(r["rss_peak"] for r in rows)
+    fives = sum(v for r in rows for k, v in r["statuses"].items() if k.startswith("5") and k not in ("503",))
+    print(f"\npeak RSS {worst:.0f} MB; 5xx other than 503: {fives}; control answers lost "
+          f"{sum(r['lost'] for r in rows)}, wrong {sum(r['wrong'] for r in rows)}; "
+          f"worst control p99 {max(r['control_p99'] for r in rows):.0f} ms; "
+          f"slowest next question {max(r['after_ms'] for r in rows):.0f} ms")
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    port = _free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="gwr-chaos-"))
+    cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+           "--feedback", str(tmp / "feedback.sqlite3"), "--log-level", "warning"]
+    if args.index_dir:
+        cmd += ["--index-dir", str(args.index_dir)]
+    env = {**os.environ, "GWR_AUTH": f"{USER}:{PASSWORD}", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    log = open(tmp / "server.log", "wb")
+    print(f"starting server on 127.0.0.1:{port} (log: {tmp / 'server.log'})", flush=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        ctx = Ctx(base=base, host="127.0.0.1", port=port, pid=proc.pid)
+        deadline = time.monotonic() + 300
+        async with ctx.client(CONTROL_ADDR, timeout=30) as c:
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the server did not come up; see its log")
+                try:
+                    if (await c.post("/api/ask", json={"question": GDP_Q})).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(1)
+            expected = {}
+            for q in _questions()[:12]:
+                expected[q] = (await c.post("/api/ask", json={"question": q})).json().get("answer")
+        print(f"server up, RSS {_rss_mb(proc.pid):.0f} MB; idle answers recorded for {len(expected)} questions",
+              flush=True)
+        chosen = ATTACKS if not args.only else [ATTACKS[KEYS[k]] for k in args.only.split(",")]
+        rows = []
+        for name, fn in chosen:
+            print(f"attack: {name} ...", flush=True)
+            rows.append(await run_attack(ctx, name, fn, expected))
+            await asyncio.sleep(1)
+        _print(rows)
+        async with ctx.client(CONTROL_ADDR) as c:
+            health = (await c.get("/healthz")).json()
+        print(f"/healthz queue after the run: {json.dumps(health.get('queue'), ensure_ascii=False)}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        errors = [line for line in (tmp / "server.log").read_text(errors="replace").splitlines()
+                  if "Traceback" in line or " ERROR " in line]
+        print(f"server log: {len(errors)} error lines")
+    return 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--index-dir", type=Path, default=None)
+    p.add_argument("--only", default="", help="comma-separated: " + ",".join(KEYS))
+    p.add_argument("--json", default="", help="also write the rows as JSON here")
+    return asyncio.run(main_async(p.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
