@@ -56,7 +56,9 @@ class Settings:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     # reader
-    abstain_threshold: float = 0.32  # the best span's question-term coverage below which the assistant abstains
+    # the best span's question-term coverage below which the assistant always abstains (a hard floor;
+    # above it the calibrated confidence decides)
+    abstain_threshold: float = field(default_factory=lambda: _env_float("GWR_ABSTAIN_THRESHOLD") or 0.12)
     # confidence below which it abstains; None: the threshold fit with the weights in assistant/data/calibration.json
     min_confidence: float | None = field(default_factory=lambda: _env_float("GWR_MIN_CONFIDENCE"))
     alternative_confidence: float = 0.5  # another report's answer is shown when at least this confident

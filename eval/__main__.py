@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal_p.add_argument("--qa", type=Path, default=Path("eval/qa_general.jsonl"))
     cal_p.add_argument("--split", default="dev")
     cal_p.add_argument("--out", type=Path, default=None, help="default: assistant/data/calibration.json")
+    cal_p.add_argument("-v", "--verbose", action="store_true")
     cal_p.set_defaults(func=cmd_calibrate)
     rep_p = sub.add_parser("report", help="rebuild metrics.json and the report from a run directory's files")
     rep_p.add_argument("dir", type=Path, help="the --out directory of a run (finished, interrupted or killed)")

@@ -5,7 +5,7 @@ Input: the predictions of a run made with the confidence threshold off
 example: its features (coverage, span score, the reader's named evidence) and
 whether the answer was correct. A logistic regression (plain numpy, L2) gives
 the weights; the threshold is the one that maximises correct − wrong answers
-on those examples (a wrong figure costs as much as a right one gains). Both go
+on those examples. Both go
 to `assistant/data/calibration.json`, which `assistant/policy.py` reads.
 Fit on the dev split only: the test split is for measuring.
 """
@@ -20,8 +20,8 @@ import numpy as np
 
 from .metrics import is_correct
 
-FEATURES = ("coverage", "score", "sentence_coverage", "section_coverage", "passage_coverage", "retrieval_rank",
-            "context", "semantic", "proximity", "span", "attached", "glossary_entry")
+# few, well-understood features: a QA set of a few hundred questions cannot support more without overfitting
+FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span")
 
 
 def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, Any]],
@@ -38,7 +38,7 @@ def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, 
     return np.asarray(xs, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(ys, dtype=np.float64)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, lr: float = 0.1) -> dict[str, float]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 10.0, steps: int = 3000, lr: float = 0.1) -> dict[str, float]:
     """Weights on the raw features (standardised while fitting, folded back afterwards)."""
     mu = x.mean(axis=0)
     sd = x.std(axis=0)
@@ -59,12 +59,15 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 300
     return weights
 
 
-def best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
-    """The confidence below which abstaining maximises (correct − wrong) answers."""
+WRONG_COST = 1.0  # a wrong answer given costs what a right answer withheld costs
+
+
+def best_threshold(probs: np.ndarray, y: np.ndarray, wrong_cost: float = WRONG_COST) -> float:
+    """The confidence below which abstaining maximises (correct − wrong_cost × wrong) answers."""
     best_t, best_gain = 0.0, -math.inf
     for t in np.linspace(0.0, 0.95, 96):
         keep = probs >= t
-        gain = float(y[keep].sum() - (1 - y[keep]).sum())
+        gain = float(y[keep].sum() - wrong_cost * (1 - y[keep]).sum())
         if gain > best_gain + 1e-9:
             best_t, best_gain = float(t), gain
     return round(best_t, 3)

@@ -194,6 +194,11 @@ class Reader:
                          ("context", ctx_bonus), ("semantic", sem))
                 scored.append((sum(v for _, v in feats), both_cov, chunk, s, e, feats))
         scored.sort(key=lambda x: -x[0])
+        if not info.five_year:
+            # a sentence about another year cannot answer: read the ones about the asked year (if any)
+            fitting = [x for x in scored if self._year_fits(info, x[2], x[3])]
+            if fitting:
+                scored = fitting
         tiers: dict[int, list[Candidate]] = {}
         for rank, (score, cov, chunk, s, e, feats) in enumerate(scored):
             report = self.reports[chunk.report_id]
@@ -208,6 +213,11 @@ class Reader:
             return Reading(None, top_cov, "在最相关的段落中没有找到符合问题类型的答案")
         best = max(pool, key=lambda c: c.score)
         return Reading(best, best.coverage)
+
+    def _year_fits(self, info: QuestionInfo, chunk: Chunk, sent_start: int) -> bool:
+        report = self.reports[chunk.report_id]
+        asked = asked_years(info, report.meta)
+        return not asked or bool(context_years(chunk, report, sent_start) & asked)
 
     @staticmethod
     def _tier(qtype: str, kind: str) -> int:
