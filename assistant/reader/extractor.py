@@ -64,9 +64,13 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
         end = text.find("。", rel)
         sentence = text[rel:end + 1 if end >= 0 else len(text)]
         own = re.findall(r"(20\d\d)年", sentence)
-        before = re.findall(r"(20\d\d)年", text[:rel])
-        local = own or before[-1:]
-        years |= {int(y) for y in local}
+        if own:
+            years |= {int(y) for y in own}
+        else:
+            # the last year named before it, written out or relative ("2025年…。今年…:…;城镇调查失业率…")
+            marks = list(_YEAR_MARK.finditer(text[:rel]))
+            if marks:
+                years |= _mark_years(marks[-1].group(0), report)
         ctx = path + " " + sentence
     else:
         years |= {int(y) for y in re.findall(r"(20\d\d)年", text)}
@@ -77,8 +81,8 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
             years.add(target)
         if "十五五" in path:
             years.update(range(target, target + 5))
-    if reviewed and re.search(r"去年|过去一年|一年来|上一年", ctx):
-        years.add(reviewed)
+    if reviewed and re.search(r"去年|过去一年|一年来|上一年", ctx) and _is_plan_context(chunk, report) is not True:
+        years.add(reviewed)  # in the plan, "比去年…" is a comparison, not the year spoken of
     if not years:
         # no year written anywhere near: the part of the report says which year it is about
         plan = _is_plan_context(chunk, report)
@@ -89,6 +93,22 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
         else:
             years.update(y for y in (reviewed, target) if y)
     return years
+
+
+_YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
+
+
+def _mark_years(mark: str, report: Report) -> set[int]:
+    """The year a year mark stands for in a report ("今年" → its target year)."""
+    m = re.match(r"(20\d\d)年", mark)
+    if m:
+        return {int(m.group(1))}
+    target, reviewed = target_year(report.meta), reviewed_year(report.meta)
+    if mark == "今年":
+        return {target} if target else set()
+    if mark == "明年":
+        return {target + 1} if target else set()
+    return {reviewed} if reviewed else set()
 
 
 def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
@@ -435,6 +455,7 @@ class Reader:
             bonus -= 0.2
         elif is_pct:
             bonus -= 0.12 if info.unit_hint else 0.25
+        class_mismatch = False
         if not info.unit_hint and info.unit_class and span.unit:
             # the asked indicator's usual unit: "粮食产量" is a weight, not an area
             have = span.unit_class or self._unit_class(span.unit)
@@ -442,6 +463,7 @@ class Reader:
                 bonus += 0.15
             elif have not in ("", "count") or info.unit_class != "count":
                 bonus -= 0.35
+                class_mismatch = True
         if info.unit_hint:
             want_class = self._unit_class(info.unit_hint)
             if info.unit_hint in span.unit or info.unit_hint in value:
@@ -476,7 +498,9 @@ class Reader:
             for a, b, w in anchors
         ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
         if five and (info.years or info.relative_year) and not info.five_year:
-            attached = False  # a five-year total or average does not answer a question about one year
+            attached = False
+        if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
+            attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year
         if is_pct and not (info.wants_growth or info.wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"
         if (info.wants_growth or info.wants_rate) and not info.unit_hint and not is_pct and span.unit != "倍" \
