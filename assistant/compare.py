@@ -292,6 +292,18 @@ def _tidy(text: str, english: bool) -> str:
     return t + "？"
 
 
+def _of_the_years(scope: Sequence[str], question: str, metas: Mapping[str, ReportMeta]) -> list[str]:
+    """Within a scope, the reports that speak of the years the question names ("各省2026年…" leaves a
+    province's 2024 report out); unchanged when the question names no year or no report fits."""
+    from .years import reviewed_year, target_year
+
+    years = {int(y) for y in re.findall(r"(20\d\d)年", question)}
+    if not years:
+        return list(scope)
+    fitting = [r for r in scope if years & {reviewed_year(metas[r]), target_year(metas[r])}]
+    return fitting or list(scope)
+
+
 def scope_reports(intent: CompareIntent | None, reports: Mapping[str, ReportMeta],
                   explicit: Sequence[str] | None = None, level: str | None = None) -> tuple[list[str], str]:
     """The report ids to compare and a label of why: explicit ids, a level, the regions named, or all."""
@@ -447,6 +459,8 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
                           message="这不是一个对比问题:请用“各省……”“对比A和B……”等方式提问,或打开对比模式。",
                           latency_ms=(time.perf_counter() - t0) * 1000)
     scope, label = scope_reports(intent, metas, reports, level)
+    if not reports:
+        scope = _of_the_years(scope, intent.core, metas)
     if not scope:
         msg = f"没有编号为 {'、'.join(unknown)} 的报告" if unknown else "没有符合范围的报告"
         return Comparison(question=raw, core_question=intent.core, scope=label, rows=(), message=msg,

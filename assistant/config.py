@@ -65,7 +65,11 @@ class Settings:
     missing_term_share: float = 0.3  # a term absent from every report carrying this share of the question
     max_question_chars: int = 500
     embed_batch_size: int = 32
-    embedding_cache: bool = True  # keep passage vectors by text in the index folder, so rebuilds re-embed only new text
+    embedding_cache: bool = True  # keep passage vectors by text, so rebuilds re-embed only new text
+    # where that cache lives: GWR_EMBEDDING_CACHE (a file shared by several indexes), else inside the index folder
+    embedding_cache_path: Path | None = field(
+        default_factory=lambda: Path(os.environ["GWR_EMBEDDING_CACHE"]).expanduser()
+        if os.environ.get("GWR_EMBEDDING_CACHE") else None)
     # untrusted corpus files: a file over this size is skipped, a report over this many passages is cut
     max_file_bytes: int = 10_000_000
     max_passages_per_report: int = 3000

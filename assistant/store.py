@@ -460,7 +460,7 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     files = discover(settings.corpus_dir)
     encoder = encoder or load_encoder(settings.model)
     if settings.embedding_cache and not isinstance(encoder, CachedEncoder):
-        encoder = CachedEncoder(encoder, EmbeddingCache(index_dir / EMBEDDING_CACHE))
+        encoder = CachedEncoder(encoder, EmbeddingCache(settings.embedding_cache_path or index_dir / EMBEDDING_CACHE))
     signature = build_signature(settings, encoder.name)
 
     previous = read_manifest(index_dir)
