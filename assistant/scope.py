@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .reader.question import QuestionInfo
-from .types import Report, ReportMeta
+from .types import Report
 from .years import asked_years, covered_years, level_of, reviewed_year, target_year
 
 

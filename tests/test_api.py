@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
 
 import httpx
 import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from assistant.config import PROJECT_ROOT
+from web_helpers import client, service  # noqa: F401  (shared fixtures)
 from web_helpers import free_port, reverse_proxy, serve_app, wait_http
 from webapp.config import ConfigError, ServerConfig, normalize_root_path, parse_frame_ancestors, parse_users
 from webapp.render import render_answer, render_question
@@ -24,20 +24,6 @@ GDP_A = "135.53亿元"
 CITATION_KEYS = {"report", "title", "section", "text", "start", "end", "report_start", "report_end", "chunk_id"}
 ANSWER_KEYS = {"question", "answer", "sentence", "abstained", "reason", "confidence", "qtype", "resolved_question",
                "message", "citations", "latency_ms"}
-
-
-@pytest.fixture(scope="module")
-def service(assistant, tmp_path_factory) -> QAService:
-    return QAService(assistant, tmp_path_factory.mktemp("fb") / "feedback.sqlite3", workers=2)
-
-
-@pytest.fixture(scope="module")
-def client(service, settings) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    app = create_app(ServerConfig(settings=settings), service)
-    with TestClient(app) as c:
-        yield c
 
 
 def _reports(service: QAService) -> dict[str, str]:

@@ -14,11 +14,11 @@ import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from conftest import SHARED, require
-from web_helpers import (ANSWERS, BROWSER_TIMEOUT, CHROMIUM, LOCAL_HOSTS, SCREENSHOTS, UI_TEXT_PROBLEMS_JS,
-                         ask_in_browser, free_port, launch_chromium, serve_app)
+from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
+from web_helpers import (ANSWERS, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, UI_TEXT_PROBLEMS_JS, ask_in_browser,
+                         free_port, serve_app)
 from webapp.config import ServerConfig
 from webapp.server import create_app
-from webapp.service import QAService
 from webapp.ui import derive_examples, subtitle
 
 GDP_Q = "东川区2025年地区生产总值是多少？"
@@ -29,31 +29,9 @@ STORE = "gwr-chat:page:/"
 
 
 @pytest.fixture(scope="module")
-def service(assistant, tmp_path_factory) -> QAService:
-    return QAService(assistant, tmp_path_factory.mktemp("chat-fb") / "feedback.sqlite3", workers=2)
-
-
-@pytest.fixture(scope="module")
 def server(service, settings) -> Iterator[str]:
     with serve_app(create_app(ServerConfig(settings=settings), service), free_port()) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def requests_seen() -> list[str]:
-    return []
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "Chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def _context(browser: Any, requests_seen: list[str], viewport: dict[str, int], **kwargs: Any) -> Any:

@@ -8,36 +8,22 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from assistant.feedback import FeedbackStore, UnknownAnswer, voter_hash
+from web_helpers import client, service  # noqa: F401  (shared fixtures)
 from web_helpers import free_port, serve_app
 from webapp.config import ServerConfig
 from webapp.server import create_app
-from webapp.service import QAService
 from webapp.votes import RateLimiter
 
 GDP_Q = "东川区2025年地区生产总值是多少？"
 GDP_A = "135.53亿元"
 SAME_ORIGIN = {"origin": "http://testserver"}
-
-
-@pytest.fixture(scope="module")
-def service(assistant, tmp_path_factory) -> QAService:
-    return QAService(assistant, tmp_path_factory.mktemp("fb") / "feedback.sqlite3", workers=2)
-
-
-@pytest.fixture(scope="module")
-def client(service, settings) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    app = create_app(ServerConfig(settings=settings), service)
-    with TestClient(app) as c:
-        yield c
 
 
 @pytest.fixture(autouse=True)

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from conftest import SHARED, require
 
 from assistant.chunking import chunk_report
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT
 from assistant.ingest import load_corpus
 from assistant.sections import parse_outline
 from assistant.types import Report

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
-from conftest import require
-from web_helpers import (ANSWERS, BROWSER_TIMEOUT, CHROMIUM, LOCAL_HOSTS, SCREENSHOTS, ask_in_browser, free_port,
-                         launch_chromium, reverse_proxy, serve_app, static_server)
+from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
+from web_helpers import (ANSWERS, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, ask_in_browser, free_port,
+                         reverse_proxy, serve_app, static_server)
 from webapp.config import ServerConfig
-from webapp.server import create_app
 from webapp.service import QAService
+from webapp.server import create_app
 
 GDP_Q = "东川区2025年地区生产总值是多少？"
 GDP_A = "135.53亿元"
@@ -31,32 +31,10 @@ EXAMPLE_HOST = Path(__file__).resolve().parent.parent / "examples" / "intranet-h
 
 
 @pytest.fixture(scope="module")
-def service(assistant, tmp_path_factory) -> QAService:
-    return QAService(assistant, tmp_path_factory.mktemp("ui-fb") / "feedback.sqlite3", workers=2)
-
-
-@pytest.fixture(scope="module")
 def server(service, settings) -> Iterator[str]:
     app = create_app(ServerConfig(settings=settings), service)
     with serve_app(app, free_port()) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def requests_seen() -> list[str]:
-    return []
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "Chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Helpers for the web tests: free ports, a server in a thread, a tiny reverse proxy, headless Chromium.
+"""Helpers for the web tests: free ports, a server in a thread, a tiny reverse proxy, headless Chromium,
+and the fixtures the web test modules share (import them by name into a test module to use them).
 
 Kept outside conftest so scripts (e.g. the latency measurement) can use them too.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
+import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -180,3 +182,47 @@ UI_TEXT_PROBLEMS_JS = """() => {
   if (/[A-Za-z]{2,}/.test(document.title)) { out.push('title: ' + document.title); }
   return out;
 }"""
+
+
+# ------------------------------------------------------------------ shared fixtures
+
+
+@pytest.fixture(scope="module")
+def service(assistant, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The web service over the session's assistant, with a feedback database of its own."""
+    from webapp.service import QAService
+
+    return QAService(assistant, tmp_path_factory.mktemp("fb") / "feedback.sqlite3", workers=2)
+
+
+@pytest.fixture(scope="module")
+def client(service, settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """An in-process HTTP client of the whole app."""
+    from fastapi.testclient import TestClient
+
+    from webapp.config import ServerConfig
+    from webapp.server import create_app
+
+    with TestClient(create_app(ServerConfig(settings=settings), service)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def requests_seen() -> list[str]:
+    """Every URL the browser requested (to check that nothing leaves the server)."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (required in CI)."""
+    from conftest import require
+
+    require(CHROMIUM.exists(), "Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
