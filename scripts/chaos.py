@@ -2,7 +2,7 @@
 """Chaos run on loopback: start a fresh server, attack it one way after another, print what happened.
 
     python scripts/chaos.py                       # every attack, ~3 minutes
-    python scripts/chaos.py --only crowd,login    # some of them
+    python scripts/chaos.py --only crowd,login    # some of them (files, index: corpus and index attacks)
     python scripts/chaos.py --index-dir DIR       # reuse a built index (else the app's default, built if needed)
 
 Every request goes to 127.0.0.x only (the server is started here, on 127.0.0.1), every attack is
@@ -274,8 +274,126 @@ async def feedback_flood(ctx: Ctx, votes: int = 2000, seconds: float = 10.0) -> 
         await asyncio.gather(*(voter(n) for n in range(20)))
 
 
-# Corpus attacks (symlinked/duplicate/huge files, a corrupt index) need the server restarted on a prepared
-# corpus; they belong beside the index robustness work and can be added here as rows of the same shape.
+# ---------------------------------------------------------------- attacks on the corpus and the index
+# These start a second server of their own on a copy of the bundled corpus, as an operator's restart
+# would after files were dropped into corpus/ or the index was damaged; its control client asks while
+# it starts, builds in the background and swaps.
+
+def _env2() -> dict[str, str]:
+    """The second server's environment: no login, one thread, and the project's embedding cache (saves time only)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env.pop("GWR_AUTH", None)
+    cache = ROOT / "index" / "built" / "embeddings.sqlite3"
+    if "GWR_EMBEDDING_CACHE" not in env and cache.exists():
+        env["GWR_EMBEDDING_CACHE"] = str(cache)
+    return env
+
+
+async def _run(cmd: list[str]) -> subprocess.CompletedProcess:
+    """A command in a thread, so the control client keeps asking meanwhile."""
+    return await asyncio.to_thread(subprocess.run, cmd, cwd=ROOT, capture_output=True, timeout=600, env=_env2())
+
+
+async def _second_server(corpus: Path, index_dir: Path, tmp: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), "--corpus", str(corpus),
+           "--index-dir", str(index_dir), "--feedback", str(tmp / "fb2.sqlite3"), "--log-level", "warning"]
+    log = open(tmp / "server2.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env2(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def _watch_second(ctx: Ctx, base: str, proc: subprocess.Popen, seconds: float,
+                        done: Callable[[dict], bool]) -> dict:
+    """Ask the second server while it starts and builds: time to listen, answers, /healthz until `done`."""
+    t0 = time.monotonic()
+    listening = None
+    health: dict = {}
+    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+        while time.monotonic() - t0 < seconds:
+            try:
+                r = await c.post("/api/ask", json={"question": GDP_Q})
+                listening = listening or time.monotonic() - t0
+                ctx.statuses[f"ask {r.status_code}"] += 1
+                health = (await c.get("/healthz")).json()
+                if done(health):
+                    break
+            except httpx.HTTPError:
+                if listening:
+                    ctx.statuses["ask error"] += 1
+            await asyncio.sleep(0.5)
+    ctx.notes.append(f"second server listening after {listening or -1:.1f} s; index state: "
+                     f"{(health.get('index_state') or {}).get('state', '?')}")
+    return health
+
+
+async def untrusted_files(ctx: Ctx) -> None:
+    """A link out of the corpus to a secret file, a GBK copy under another name, a 20 MB file; then a restart."""
+    tmp = Path(tempfile.mkdtemp(prefix="gwr-chaos-corpus-"))
+    corpus, index_dir = tmp / "corpus", tmp / "index"
+    corpus.mkdir()
+    for p in (ROOT / "corpus").iterdir():
+        (corpus / p.name).write_bytes(p.read_bytes())
+    secret = tmp / "secret.txt"
+    secret.write_text("机密口令：天王盖地虎。2025年地区生产总值是多少保密。\n", encoding="utf-8")
+    (corpus / "leak.txt").symlink_to(secret)
+    dongchuan = next(p for p in corpus.glob("*dongchuan*.txt"))
+    (corpus / "copy-gbk.txt").write_bytes(dongchuan.read_text(encoding="utf-8").encode("gb18030"))
+    (corpus / "huge.txt").write_bytes(("各位代表：" + "政府工作" * 40).encode("utf-8") * 150_000)
+    proc, base = await _second_server(corpus, index_dir, tmp)
+    try:
+        health = await _watch_second(ctx, base, proc, 120, lambda h: (h.get("index_state") or {}).get("state") == "ready")
+        async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+            reports = (await c.get("/api/reports")).json().get("reports", [])
+            ids = [r.get("id") for r in reports]
+            view = await c.get("/view", params={"report": "leak", "start": 0, "end": 10})
+            ask = (await c.post("/api/ask", json={"question": "机密口令是什么？"})).json()
+        leaked = "天王盖地虎" in json.dumps(ask, ensure_ascii=False) or "天王盖地虎" in view.text
+        ctx.statuses[f"reports {len(ids)}"] += 1
+        ctx.statuses["secret leaked" if leaked else "secret not served"] += 1
+        ctx.notes.append(f"reports indexed: {', '.join(ids)} (state {(health.get('index_state') or {}).get('state')}); "
+                         f"/view of the link: {view.status_code}")
+    finally:
+        _stop(proc)
+
+
+async def corrupt_index(ctx: Ctx) -> None:
+    """Bytes flipped in the live build's vectors and chunks, then a restart: serve the intact build, repair."""
+    tmp = Path(tempfile.mkdtemp(prefix="gwr-chaos-index-"))
+    corpus, index_dir = tmp / "corpus", tmp / "index"
+    corpus.mkdir()
+    for p in (ROOT / "corpus").iterdir():
+        (corpus / p.name).write_bytes(p.read_bytes())
+    build = await _run([sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--index-dir", str(index_dir)])
+    ctx.notes.append(f"first build exit {build.returncode}")
+    # a second build after a change, so an intact earlier build exists beside the live one
+    (corpus / "note.txt").write_text("各位代表：\n一、2025年工作回顾\n本报告用于测试。\n", encoding="utf-8")
+    await _run([sys.executable, "-m", "index", "build", "--index-dir", str(index_dir)])
+    live = index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    for name in ("vectors.npy", "chunks.jsonl"):
+        data = bytearray((live / name).read_bytes())
+        for i in range(len(data) // 2, len(data) // 2 + 64):
+            data[i] ^= 0xFF
+        (live / name).write_bytes(bytes(data))
+    status = await _run([sys.executable, "-m", "index", "status", "--index-dir", str(index_dir)])
+    ctx.statuses[f"status exit {status.returncode}"] += 1
+    proc, base = await _second_server(corpus, index_dir, tmp)
+    try:
+        health = await _watch_second(ctx, base, proc, 90,
+                                     lambda h: (h.get("index_state") or {}).get("state") == "ready")
+        ctx.notes.append(f"served {health.get('index')} while repairing")
+    finally:
+        _stop(proc)
+
+
 ATTACKS: list[tuple[str, Callable[[Ctx], Awaitable[None]]]] = [
     ("crowd 200×2s×15s, one address", crowd),
     ("crowd 200×2s×10s, 50 addresses", crowd_spread),
@@ -285,8 +403,11 @@ ATTACKS: list[tuple[str, Callable[[Ctx], Awaitable[None]]]] = [
     ("login brute force", login),
     ("slow headers ×1000", slow_headers),
     ("feedback flood", feedback_flood),
+    ("untrusted corpus files + restart", untrusted_files),
+    ("corrupt index + restart", corrupt_index),
 ]
-KEYS = {"crowd": 0, "spread": 1, "bodies": 2, "json": 3, "plain": 4, "login": 5, "slow": 6, "feedback": 7}
+KEYS = {"crowd": 0, "spread": 1, "bodies": 2, "json": 3, "plain": 4, "login": 5, "slow": 6, "feedback": 7,
+        "files": 8, "index": 9}
 
 
 # ---------------------------------------------------------------- control client and measurements
@@ -345,9 +466,9 @@ async def run_attack(ctx: Ctx, name: str, fn: Callable[[Ctx], Awaitable[None]], 
     control_task = asyncio.ensure_future(control.run())
     t = time.monotonic()
     try:
-        await asyncio.wait_for(fn(ctx), timeout=60)
+        await asyncio.wait_for(fn(ctx), timeout=150)
     except asyncio.TimeoutError:
-        ctx.statuses["attack cut at 60 s"] += 1
+        ctx.statuses["attack cut at 150 s"] += 1
     took = time.monotonic() - t
     control.stop.set()
     await control_task
