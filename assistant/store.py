@@ -458,9 +458,10 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     index_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(index_dir)
     files = discover(settings.corpus_dir)
-    encoder = encoder or load_encoder(settings.model)
-    if settings.embedding_cache and not isinstance(encoder, CachedEncoder):
-        encoder = CachedEncoder(encoder, EmbeddingCache(settings.embedding_cache_path or index_dir / EMBEDDING_CACHE))
+    if encoder is None:  # an encoder given by the caller is used as it is
+        encoder = load_encoder(settings.model)
+        if settings.embedding_cache:
+            encoder = CachedEncoder(encoder, EmbeddingCache(settings.embedding_cache_path or index_dir / EMBEDDING_CACHE))
     signature = build_signature(settings, encoder.name)
 
     previous = read_manifest(index_dir)

@@ -74,6 +74,9 @@ def assistant_all():
 
     root = PROJECT_ROOT / "var" / "all-reports"
     settings = Settings().with_(corpus_dir=combined_corpus(root / "corpus"), index_dir=root / "index")
+    cache = os.environ.get("GWR_TEST_EMBEDDING_CACHE")  # CI keeps the vectors outside the clone: reruns are quick
+    if cache:
+        settings = settings.with_(embedding_cache_path=Path(cache).expanduser())
     return Assistant(settings, progress=False)
 
 

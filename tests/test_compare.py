@@ -139,12 +139,21 @@ def test_compare_named_regions(assistant) -> None:
 
 def test_compare_answers_match_single_report_answers(assistant) -> None:
     """A row is exactly what `ask(core, report=…)` answers: compare adds no answer logic of its own."""
-    result = compare(assistant, "各地2026年地区生产总值增长目标是多少？")
+    result = compare(assistant, "各地地区生产总值增长目标是多少？")
     assert result.scope == "all" and len(result.rows) == len(assistant.reports)
     for row in result.rows:
         single = assistant.ask(result.core_question, report=row.report)
         assert row.abstained == single.abstained
         assert single.answer in row.answer  # at most widened to the whole figure ("5%" → "5%左右")
+
+
+def test_a_year_keeps_the_comparison_to_the_reports_of_that_year(assistant) -> None:
+    """"各地2026年…" compares the reports that speak of 2026, not a 2025 report's own targets."""
+    from assistant.years import reviewed_year, target_year
+
+    result = compare(assistant, "各地2026年地区生产总值增长目标是多少？")
+    expected = {rid for rid, r in assistant.reports.items() if 2026 in (reviewed_year(r.meta), target_year(r.meta))}
+    assert expected and {row.report for row in result.rows} == expected
 
 
 def test_whole_figure_widens_ranges_and_qualifiers_verbatim() -> None:

@@ -311,7 +311,7 @@ def test_commands_given_only_the_index_use_its_corpus(elsewhere: tuple[Path, Pat
     code, out = _cli(capsys, "index", "status", "--index-dir", str(index))
     status = json.loads(out)
     assert code == 0 and status["current"] is True and status["corpus"] == str(corpus.resolve())
-    assert status["reports"] == ["xinghe-2026"]
+    assert [r["id"] for r in status["reports"]] == ["xinghe-2026"]
 
     code, out = _cli(capsys, "assistant", XINGHE_Q, "--index-dir", str(index), "--json")
     answer = json.loads(out)
