@@ -257,8 +257,10 @@ def test_repair_borrows_vectors_from_an_intact_earlier_build(damaged: Settings,
         encoders._CACHE.update(saved)
     assert code == 0 and "vectors.npy is corrupt" in out
     manifest = read_manifest(damaged.index_dir)
-    # 星河's passage vectors come from the earlier build; only 月湖's (added since) are embedded
-    assert encoder.passages == manifest["embedded"] == manifest["embedded_chunks"] == n_yuehu
+    # 星河's passage vectors come from the earlier build; only 月湖's (added since) need embedding, and
+    # the embedding cache beside the index may already hold those too
+    assert manifest["embedded"] == manifest["embedded_chunks"] == n_yuehu
+    assert encoder.passages in (0, n_yuehu)
     assert manifest["embedded_sentences"] == 0
     assert _answered_from(_ask(damaged, XINGHE_Q), "xinghe-2026", XINGHE_A)
 
