@@ -87,6 +87,9 @@ class Settings:
     # OpenMP threads of the encoder. 1 by default: a query is tiny, and extra threads spin against any
     # other busy process on the machine (p95 ask() 27 ms -> 205 ms beside one CPU-bound neighbour).
     threads: int = field(default_factory=lambda: _env_int("GWR_THREADS", 1))
+    # threads while `python -m index build` (or a test) embeds a corpus on its own; the web service's
+    # background builds keep `threads`, so answers are not starved meanwhile
+    build_threads: int = field(default_factory=lambda: _env_int("GWR_BUILD_THREADS", os.cpu_count() or 1))
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (None values are ignored)."""

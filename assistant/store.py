@@ -458,6 +458,7 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     index_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(index_dir)
     files = discover(settings.corpus_dir)
+    own_encoder = encoder is None
     if encoder is None:  # an encoder given by the caller is used as it is
         encoder = load_encoder(settings.model)
         if settings.embedding_cache:
@@ -492,7 +493,8 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     if on_stage:
         on_stage(f"embedding {len(todo)} passages ({reused} reused)")
     if todo:
-        cache.update(_embed(list(todo.items()), encoder, settings.embed_batch_size, progress, on_progress))
+        with _threads(encoder, settings.build_threads if own_encoder else None):
+            cache.update(_embed(list(todo.items()), encoder, settings.embed_batch_size, progress, on_progress))
     elif on_progress:
         on_progress(0, 0)
     matrix = (np.vstack([cache[k] for k in chunk_keys]).astype(np.float32) if chunk_keys
@@ -535,6 +537,21 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
 def _embed_text(chunk: Chunk, report: Report) -> str:
     """What the encoder sees for a chunk: report, section path and text together."""
     return f"{report.meta.title} | {chunk.section}\n{chunk.text}"
+
+
+@contextmanager
+def _threads(encoder: Encoder, threads: int | None) -> Iterator[None]:
+    """Embed with more threads for a while (a build run on its own has the machine's cores to itself)."""
+    inner = getattr(encoder, "encoder", encoder)  # a CachedEncoder wraps the real one
+    saved = getattr(inner, "threads", None)
+    if threads is None or saved is None or threads <= saved:
+        yield
+        return
+    inner.threads = threads  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        inner.threads = saved  # type: ignore[attr-defined]
 
 
 def _embed(todo: list[tuple[str, str]], encoder: Encoder, batch_size: int, progress: bool,
