@@ -253,3 +253,12 @@ def test_concurrent_votes_through_the_server(service, settings) -> None:
             t.join()
     assert sum(results) == 80
     assert service.feedback.count() == before + 80
+
+
+def test_an_answer_to_a_question_with_lone_surrogates_is_still_recorded(service) -> None:
+    """The gradio `ask` endpoint passes questions as sent: a lone surrogate must not break recording."""
+    question = "东川区\ud8002025年地区生产总值是多少？"
+    answer = service.ask_sync(question)
+    data = service.issue(answer, question, ["\udfff上一问"], None)
+    assert data["answer_id"] and data["answer"] == answer.answer
+    assert service.vote(data["answer_id"], "someone", 1).action == "stored"

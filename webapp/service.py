@@ -14,6 +14,7 @@ the build is.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -33,6 +34,11 @@ from .queueing import AskQueue, QueueLimits
 logger = logging.getLogger(__name__)
 
 WARM_UP_QUESTION = "地区生产总值是多少？"
+
+
+def _storable(text: str) -> str:
+    """Text with lone surrogates replaced, so it can be written as UTF-8."""
+    return text.encode("utf-8", "replace").decode("utf-8") if isinstance(text, str) else text
 
 
 def _now() -> str:
@@ -251,8 +257,10 @@ class QAService:
               report: str | None = None) -> dict[str, Any]:
         """The answer's JSON plus `answer_id`: the server remembers what it gave, so votes can only name it."""
         data = answer.to_dict()
-        data["answer_id"] = self.feedback.record_answer(question=question, answer=answer.to_dict(),
-                                                        history=list(history or []), report=report)
+        # what is stored must be valid UTF-8 even when a client sent lone surrogates ("\ud800")
+        data["answer_id"] = self.feedback.record_answer(
+            question=_storable(question), answer=json.loads(_storable(json.dumps(data, ensure_ascii=False))),
+            history=[_storable(h) for h in (history or [])], report=_storable(report) if report else report)
         return data
 
     def vote(self, answer_id: str, voter: str, vote: int, comment: str = "") -> VoteResult:
