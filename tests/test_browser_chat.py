@@ -15,7 +15,7 @@ import pytest
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from conftest import SHARED, require
 from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
-from web_helpers import (ANSWERS, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, UI_TEXT_PROBLEMS_JS, ask_in_browser,
+from web_helpers import (ANSWERS, READY, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, UI_TEXT_PROBLEMS_JS, ask_in_browser,
                          free_port, serve_app)
 from webapp.config import ServerConfig
 from webapp.server import create_app
@@ -47,7 +47,7 @@ def page(browser, server, requests_seen) -> Iterator[Any]:
     pg = ctx.new_page()
     pg.set_default_timeout(BROWSER_TIMEOUT)
     pg.goto(server + "/")
-    pg.wait_for_selector("#gwr-input textarea")
+    pg.wait_for_selector(READY)
     yield pg
     ctx.close()
 
@@ -171,7 +171,7 @@ def test_no_english_or_markup_in_the_page_and_its_labels(page, server, service) 
 
     widget = page.context.new_page()
     widget.goto(server + "/widget/")
-    widget.wait_for_selector("#gwr-input textarea")
+    widget.wait_for_selector(READY)
     ask(widget, GDP_Q)
     problems = widget.evaluate(UI_TEXT_PROBLEMS_JS)
     assert not problems, problems
@@ -192,7 +192,7 @@ def test_reload_restores_the_conversation_and_clear_really_clears(page) -> None:
     assert page.locator("#gwr-chat .gwr-answer").count() == 0
     assert page.evaluate(f"localStorage.getItem('{STORE}')") is None
     page.reload()
-    page.wait_for_selector("#gwr-input textarea")
+    page.wait_for_selector(READY)
     page.wait_for_timeout(500)
     assert page.locator("#gwr-chat .gwr-answer").count() == 0
     assert page.locator("#gwr-empty").is_visible()
@@ -249,7 +249,7 @@ def test_phone_layout_examples_above_the_fold_and_nothing_over_the_panel(browser
         pg = ctx.new_page()
         pg.set_default_timeout(BROWSER_TIMEOUT)
         pg.goto(server + "/")
-        pg.wait_for_selector("#gwr-input textarea")
+        pg.wait_for_selector(READY)
         chips = pg.locator("#gwr-chat .gwr-example")
         assert chips.count() >= 2
         for i in range(chips.count()):
@@ -295,7 +295,7 @@ def test_desktop_and_widget_screenshots(page, browser, server, service, requests
         pg = ctx.new_page()
         pg.set_default_timeout(BROWSER_TIMEOUT)
         pg.goto(server + "/widget/")
-        pg.wait_for_selector("#gwr-input textarea")
+        pg.wait_for_selector(READY)
         for i in range(pg.locator("#gwr-chat .gwr-example").count()):
             box = pg.locator("#gwr-chat .gwr-example").nth(i).bounding_box()
             assert box and box["y"] + box["height"] <= 600
@@ -305,7 +305,7 @@ def test_desktop_and_widget_screenshots(page, browser, server, service, requests
         assert not pg.evaluate(UI_TEXT_PROBLEMS_JS)
         kunming = next(r["id"] for r in service.report_list() if r["region"] == "昆明市")
         pg.goto(server + f"/widget/?report={kunming}")  # pinned to one report
-        pg.wait_for_selector("#gwr-input textarea")
+        pg.wait_for_selector(READY)
         pinned = ask(pg, "地区生产总值增长目标是多少？")
         titles = pinned.locator(".gwr-src .gwr-title").all_text_contents()
         assert titles and all("昆明" in t for t in titles), titles

@@ -18,7 +18,7 @@ import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
-from web_helpers import (ANSWERS, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, ask_in_browser, free_port,
+from web_helpers import (ANSWERS, READY, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, ask_in_browser, free_port,
                          reverse_proxy, serve_app, static_server)
 from webapp.config import ServerConfig
 from webapp.service import QAService
@@ -52,7 +52,7 @@ def page(context, server) -> Iterator[Any]:
     pg.goto(server + "/")
     pg.evaluate("localStorage.clear()")  # each test starts with an empty conversation
     pg.reload()
-    pg.wait_for_selector("#gwr-input textarea")
+    pg.wait_for_selector(READY)
     yield pg
     pg.close()
 
@@ -244,7 +244,7 @@ def test_widget_in_iframe_on_another_origin(context, server, tmp_path: Path) -> 
         try:
             pg.goto(portal + "/index.html")
             widget = pg.frame_locator("iframe#gwr-widget")
-            widget.locator("#gwr-input textarea").wait_for()
+            widget.locator(READY).wait_for()
             size = pg.locator("iframe#gwr-widget").bounding_box()
             assert size and 390 <= size["width"] <= 410 and 590 <= size["height"] <= 610
             shot(pg, "08-widget-empty")
@@ -275,7 +275,7 @@ def test_served_under_sub_path_behind_proxy(context, service, settings) -> None:
         pg.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
         try:
             pg.goto(url + "/")
-            pg.wait_for_selector("#gwr-input textarea")
+            pg.wait_for_selector(READY)
             answer, _ = ask(pg, GDP_Q)
             assert GDP_A in answer.inner_text()
             href = answer.locator("a.gwr-ref").first.get_attribute("href")
@@ -304,7 +304,7 @@ def test_login_protects_ui(browser, service, settings, requests_seen) -> None:
             pg = ctx.new_page()
             pg.set_default_timeout(TIMEOUT)
             pg.goto(base + "/")
-            pg.wait_for_selector("#gwr-input textarea")
+            pg.wait_for_selector(READY)
             answer, _ = ask(pg, GDP_Q)
             assert GDP_A in answer.inner_text()
         finally:

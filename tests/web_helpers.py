@@ -142,6 +142,8 @@ def launch_chromium(playwright: Any) -> Any:
 # ---------------------------------------------------------------- the chat page, as the browser tests drive it
 
 ANSWERS = "#gwr-chat .gwr-answer:not(.gwr-pending)"
+# the chat's script has started (it marks #gwr-app): only then does Enter send (else it types a newline)
+READY = "#gwr-app[data-ready='1'] #gwr-input textarea"
 BROWSER_TIMEOUT = 90_000  # ms; the machine is small and shared
 
 
