@@ -73,7 +73,10 @@ def is_follow_up(question: str, previous: str | None = None) -> bool:
         words = lexicon().question_words
         own = [t for t in tokenize(q) if t not in words and not _PERIOD.fullmatch(t) and not t.isdigit()]
         prev = clean_question(previous)
-        return all(len(t) == 1 or t in prev for t in own) and not re.search(r"[“\"《]", q)
+        # only a few short words of its own, all already in the previous question (a full question that
+        # restates its place and indicator is standalone)
+        return (sum(len(t) for t in own) <= 4 and all(len(t) <= 2 for t in own)
+                and all(len(t) == 1 or t in prev for t in own) and not re.search(r"[“\"《]", q))
     return False
 
 

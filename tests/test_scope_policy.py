@@ -112,3 +112,12 @@ def test_calibration_separates_right_from_wrong() -> None:
     t = best_threshold(probs, y)
     kept = probs >= t
     assert y[kept].mean() > 0.9 and kept.sum() >= 150
+
+
+def test_a_question_that_restates_its_subject_is_not_a_follow_up() -> None:
+    from assistant.dialogue import is_follow_up, resolve
+
+    history = ["东川区2025年地区生产总值是多少？", "东川区2026年地区生产总值增长目标是多少？"]
+    assert not is_follow_up(history[1], history[0])
+    assert resolve("那昆明呢？", history) == "昆明地区生产总值增长目标是多少？"
+    assert is_follow_up("2024年计划新增多少？", "驻马店市2023年城镇新增就业多少人？")
