@@ -71,16 +71,12 @@ def _rows_plain(name: str) -> list[str]:
             if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-_VARIANT_MAPS: dict[int, dict[str, str]] = {}
-
-
+@lru_cache(maxsize=4)
 def _variant_map(lex: Lexicon) -> dict[str, str]:
-    key = id(lex)
-    m = _VARIANT_MAPS.get(key)
-    if m is None:
-        m = _VARIANT_MAPS[key] = {}
-        for wording, official in lex.variants:
-            m.setdefault(wording, official)
+    """wording → official term (the first listed wins), built once per lexicon."""
+    m: dict[str, str] = {}
+    for wording, official in lex.variants:
+        m.setdefault(wording, official)
     return m
 
 

@@ -31,7 +31,7 @@ from .reader.terms import TermStats
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
 from .scope import Scope, ScopeResolver
 from .store import IndexData, ensure_index
-from .text import add_words, clean_question
+from .text import add_words, clean_question, normalize
 from .types import Alternative, Answer, Citation, Hit, Report
 
 logger = logging.getLogger(__name__)
@@ -264,7 +264,6 @@ class Assistant:
                 continue
             pos = hit.chunk.text.find(span_text)
             # a further source must also be about the question, not just share the number
-            from .text import normalize
             related = self.reader.coverage(weights, normalize(hit.chunk.section + " " + hit.chunk.text)) >= 0.6
             if pos >= 0 and related:
                 citations.append(self._citation(hit.chunk, (hit.chunk.start + pos,

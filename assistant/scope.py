@@ -53,11 +53,14 @@ class ScopeResolver:
             self._cache[question] = found
         return found
 
+    def _unquoted(self, question: str) -> list:
+        """The question's places, less those inside quotes: a quoted name names a thing ("“中国药谷”")."""
+        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(question)]
+        return [p for p in self.places(question) if not any(a <= p.start and p.end <= b for a, b in quoted)]
+
     def find_places(self, question: str) -> list[str]:
         """Place names (as written) the question mentions as whole names: regions, not 全国 or 各省."""
-        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(question)]
-        return [p.name for p in self.places(question) if p.kind == "region"
-                and not any(a <= p.start and p.end <= b for a, b in quoted)]
+        return [p.name for p in self._unquoted(question) if p.kind == "region"]
 
     def national_reports(self) -> list[str]:
         return [rid for rid, r in self.reports.items() if level_of(r.meta) == "national" or r.meta.region == "全国"]
@@ -65,9 +68,7 @@ class ScopeResolver:
     def resolve(self, info: QuestionInfo, report: str | None = None) -> Scope:
         if report:
             return Scope(reports=(report,), fixed=True)
-        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(info.text)]
-        # a name inside quotes names a thing, not the scope ("“中国药谷”", "“北京服务”")
-        found = [p for p in self.places(info.text) if not any(a <= p.start and p.end <= b for a, b in quoted)]
+        found = self._unquoted(info.text)
         regions = [p for p in found if p.kind == "region"]
         national = any(p.kind == "national" for p in found) and not regions
         matched: list[str] = []

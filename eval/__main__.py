@@ -185,8 +185,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Score comparison tables cell by cell (see eval/compare.py)."""
-    import json
-
     from .compare import format_summary, load_compare_qa, run_compare_eval
 
     try:

@@ -335,13 +335,19 @@ async def _watch_second(ctx: Ctx, base: str, proc: subprocess.Popen, seconds: fl
     return health
 
 
-async def untrusted_files(ctx: Ctx) -> None:
-    """A link out of the corpus to a secret file, a GBK copy under another name, a 20 MB file; then a restart."""
-    tmp = Path(tempfile.mkdtemp(prefix="gwr-chaos-corpus-"))
+def _bundled_copy(prefix: str) -> tuple[Path, Path, Path]:
+    """A temp folder with a copy of the bundled corpus: (folder, corpus, index dir to be)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     corpus, index_dir = tmp / "corpus", tmp / "index"
     corpus.mkdir()
     for p in (ROOT / "corpus").iterdir():
         (corpus / p.name).write_bytes(p.read_bytes())
+    return tmp, corpus, index_dir
+
+
+async def untrusted_files(ctx: Ctx) -> None:
+    """A link out of the corpus to a secret file, a GBK copy under another name, a 74 MB file; then a restart."""
+    tmp, corpus, index_dir = _bundled_copy("gwr-chaos-corpus-")
     secret = tmp / "secret.txt"
     secret.write_text("机密口令：天王盖地虎。2025年地区生产总值是多少保密。\n", encoding="utf-8")
     (corpus / "leak.txt").symlink_to(secret)
@@ -367,11 +373,7 @@ async def untrusted_files(ctx: Ctx) -> None:
 
 async def corrupt_index(ctx: Ctx) -> None:
     """Bytes flipped in the live build's vectors and chunks, then a restart: serve the intact build, repair."""
-    tmp = Path(tempfile.mkdtemp(prefix="gwr-chaos-index-"))
-    corpus, index_dir = tmp / "corpus", tmp / "index"
-    corpus.mkdir()
-    for p in (ROOT / "corpus").iterdir():
-        (corpus / p.name).write_bytes(p.read_bytes())
+    tmp, corpus, index_dir = _bundled_copy("gwr-chaos-index-")
     build = await _run([sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--index-dir", str(index_dir)])
     ctx.notes.append(f"first build exit {build.returncode}")
     # a second build after a change, so an intact earlier build exists beside the live one
