@@ -28,6 +28,13 @@ class Lexicon:
         """The official term a wording stands for (None when it is not a known wording)."""
         return _variant_map(self).get(word)
 
+    def short_forms(self, official: str) -> tuple[str, ...]:
+        """Wordings of an official term that are its contractions ("研发投入强度" of "研发经费投入强度").
+
+        Reports write these forms too, so a passage that uses one matches the term in full.
+        """
+        return _short_forms(self).get(official, ())
+
     @property
     def domain_words(self) -> tuple[str, ...]:
         """Multi-character Chinese terms the tokenizer should keep whole."""
@@ -78,6 +85,23 @@ def _variant_map(lex: Lexicon) -> dict[str, str]:
     for wording, official in lex.variants:
         m.setdefault(wording, official)
     return m
+
+
+def _is_contraction(short: str, full: str) -> bool:
+    """`short` keeps `full`'s characters in order and most of its length ("规上工业增加值")."""
+    if len(short) < 4 or len(short) >= len(full) or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
+        return False
+    chars = iter(full)
+    return all(c in chars for c in short) and len(short) >= len(full) // 2
+
+
+@lru_cache(maxsize=4)
+def _short_forms(lex: Lexicon) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for wording, official in lex.variants:
+        if _is_contraction(wording, official):
+            out.setdefault(official, []).append(wording)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=1)

@@ -279,7 +279,9 @@ class Assistant:
                       features=tuple(self.policy.features(best).items()))
 
     def _abstain(self, p: Prepared, decision: Decision, t0: float, best: Candidate | None = None) -> Answer:
-        citations = tuple(self._citation(h.chunk, None) for h in p.hits[:3])
+        # the closest passages of the reports asked about (the others are not what was asked)
+        near = [h for h in p.hits if not p.scope.reports or h.chunk.report_id in p.scope.reports] or list(p.hits)
+        citations = tuple(self._citation(h.chunk, None) for h in near[:3])
         features = tuple(self.policy.features(best).items()) if best is not None else ()
         reason = decision.reason
         return Answer(question=p.raw, answer="", sentence="", confidence=decision.confidence, abstained=True,

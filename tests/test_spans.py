@@ -392,3 +392,14 @@ def test_every_figure_of_a_real_report_is_verbatim_and_parses(name):
         for span in S.names(norm, s, e):
             assert s <= span.start < span.end <= e
     assert n > 100
+
+
+def test_indicator_unit_classes_are_classes_the_grammar_produces():
+    """indicators.tsv names each indicator's unit class; a class the span grammar never gives a
+    unit (a typo, or "weight/volume" where the grammar says "concentration") would make every
+    answer to that indicator look like a unit mismatch."""
+    from assistant.knowledge import indicator_classes
+    g = S.grammar()
+    produced = {u.unit_class for u in g.units.values()} | set(g.ratio_classes.values())
+    wrong = [(name, cls) for name, cls in indicator_classes() if cls not in produced]
+    assert not wrong, f"unit classes the grammar does not produce: {wrong}"

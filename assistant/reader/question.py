@@ -102,10 +102,13 @@ def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
     low = q.lower()
     found: list[tuple[str, str]] = []
     taken: list[tuple[int, int]] = []
+    starts = _token_starts(q)
     for wording, official in lex.variants:
         pos = low.find(wording)
         if pos < 0 or official in q:
             continue
+        if has_cjk(wording) and pos not in starts:
+            continue  # "少了" inside "多少了": a wording starts where a word starts
         if wording.isascii() and re.search(r"[a-z0-9]", low[pos - 1:pos] + low[pos + len(wording):pos + len(wording) + 1]):
             continue  # "ai" inside "said"
         if any(a < pos + len(wording) and pos < b for a, b in taken):
@@ -113,6 +116,27 @@ def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
         taken.append((pos, pos + len(wording)))
         found.append((q[pos:pos + len(wording)], official))
     return found
+
+
+def _with_short_forms(term: str, lex: Lexicon) -> str:
+    """A term with the contractions reports also write for it ("研发经费投入强度|研发投入强度")."""
+    if "&" in term:
+        return term
+    pieces = term.split("|")
+    extra = [f for p in pieces for f in lex.short_forms(p) if f not in pieces]
+    return "|".join(dict.fromkeys(pieces + extra))
+
+
+def _token_starts(q: str) -> set[int]:
+    """Offsets in `q` where a token of the tokenizer begins."""
+    starts, pos, low = set(), 0, q.lower()
+    for tok in tokenize(q):
+        at = low.find(tok, pos)
+        if at < 0:
+            continue
+        starts.add(at)
+        pos = at + len(tok)
+    return starts
 
 
 def _only_question_words(tok: str, lex: Lexicon) -> bool:
@@ -159,6 +183,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     place_forms = {p for r in regions for p in (r, r.lower())}
     terms: list[str] = []
     for tok in tokenize(q):
+        if tok in lex.question_words:
+            continue  # before trimming: "现在" trimmed to "现" would look like a subject term
         tok = re.sub(r"^哪[一二三四五六七八九十两几]?|(?<=.)[要的了是在作]$", "", tok) if len(tok) > 1 else tok
         if not tok:
             continue
@@ -180,15 +206,19 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         if not any(wording.lower() in t.split("|") for t in terms) and official not in terms:
             if not (wording.isascii() and english):
                 terms.append(f"{wording}|{official}")
+    terms = [_with_short_forms(t, lex) for t in terms]
     for q_ in quoted:
         if q_ not in terms:
             terms.insert(0, q_)
     extra = [o for _, o in wordings if o not in q]
     search_text = " ".join([q] + extra)
+    unit_class = expected_unit_class(" ".join([q] + extra)) if not (wants_growth or wants_rate) else ""
+    if english and qtype in ("text", "entity") and re.match(r"\s*what(?:'s| was| is| were| are| will be)\b", low) \
+            and (unit_class or wants_growth or wants_rate or expected_unit_class(" ".join([q] + extra))):
+        qtype = "number"  # "What was Guangdong's R&D intensity?": an indicator's value
     return QuestionInfo(
         text=question, qtype=qtype, terms=tuple(terms), search_text=search_text, regions=regions,
         years=years, wants_target=wants_target, wants_actual=wants_actual, wants_growth=wants_growth,
         wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
-        english=english, relative_year=relative,
-        unit_class=expected_unit_class(" ".join([q] + extra)) if not (wants_growth or wants_rate) else "",
+        english=english, relative_year=relative, unit_class=unit_class,
     )
