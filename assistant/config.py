@@ -51,6 +51,7 @@ class Settings:
     # retrieval
     retriever: str = "hybrid"  # "hybrid" | "bm25" | "dense"
     k: int = 8  # passages handed to the reader
+    scope_k: int = field(default_factory=lambda: _env_int("GWR_SCOPE_K", 16))  # …and of the reports a question names
     candidates: int = 40  # per searcher, before fusion
     rrf_k: int = 60
     dense_weight: float = 1.0

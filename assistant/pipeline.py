@@ -125,7 +125,7 @@ class Assistant:
         else:
             hits = self.retrieve(query, k, None, retriever)
             if scope.reports:  # the named reports' own passages must be among the candidates
-                extra = self.retrieve(query, k, scope.reports, retriever)
+                extra = self.retrieve(query, max(k, self.settings.scope_k), scope.reports, retriever)
                 seen = {h.chunk.id for h in hits}
                 hits = hits + [h for h in extra if h.chunk.id not in seen]
         if info.qtype in ("name", "date", "meeting", "place") and _ABOUT_REPORT.search(resolved):

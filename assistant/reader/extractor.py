@@ -341,10 +341,19 @@ class Reader:
                                                    for t in names)):
                 exact = in_question or any(t == title for t in names)
                 if q in ("glossary", "list", "text", "entity", "place") or exact and q != "number":
+                    for sp in S.slot_fill(info.text, norm, d.start, d.end, info.slot_head or ""):
+                        out.append(Candidate(chunk, chunk.start, chunk.end, sp.start, sp.end, "definition",
+                                             sent_score + (0.65 if exact else 0.4), max(cov, 0.9 if exact else 0.6),
+                                             feats + (("glossary_entry", 0.65 if exact else 0.4), ("attached", 1.0))))
                     out.append(Candidate(chunk, chunk.start, chunk.end, d.start, d.end, d.kind,
                                          sent_score + (0.6 if exact else 0.35), max(cov, 0.9 if exact else 0.6),
                                          feats + (("glossary_entry", 0.6 if exact else 0.35), ("attached", 1.0))))
                     return out
+        slots: list[S.Span] = []
+        if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
+            slots = S.slot_fill(info.text, norm, s, e, info.slot_head)
+            if info.slot_head:  # "哪个市场…": the slot ends in the asked noun
+                slots = [sp for sp in slots if norm[sp.start:sp.end].endswith(info.slot_head)]
         about = q in ("name", "date", "meeting", "place")
         meta_cov = max(cov, 0.6) if about and re.search(r"报告|report|会议|session|congress|新闻|媒体|记者", info.text,
                                                           re.I) else cov
@@ -388,6 +397,8 @@ class Reader:
                 add(span, 0.2, meta_cov)
             if out:
                 return out
+        for span in slots:
+            add(span, 0.2, kind="slot")
         if q in ("list", "glossary"):
             for span in S.enumerations(norm, s, e):
                 add(self._trim_prefix(info, norm, span), 0.05 + self._lead_in(info, norm, span.start))

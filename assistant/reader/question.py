@@ -10,6 +10,7 @@ from typing import Sequence
 
 from ..knowledge import Lexicon, expected_unit_class, lexicon, translate_english
 from ..text import has_cjk, tokenize
+from .spans import WH_WORD
 
 # ----------------------------------------------------------------- vocabulary
 # Wordings, English terms and question words come from the data files (assistant/knowledge.py);
@@ -45,6 +46,7 @@ class QuestionInfo:
     english: bool = False
     unit_class: str = ""  # the unit class the asked indicator's amount comes in ("粮食产量" → weight)
     relative_year: str = ""  # "this" (今年), "last" (去年/过去一年), "next" (明年): relative to the report asked about
+    slot_head: str | None = None  # the noun a wh-word asks for ("哪个市场" → "市场"; "" none; None: no wh-word)
 
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?:年|\b)")
@@ -220,5 +222,20 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         text=question, qtype=qtype, terms=tuple(terms), search_text=search_text, regions=regions,
         years=years, wants_target=wants_target, wants_actual=wants_actual, wants_growth=wants_growth,
         wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
-        english=english, relative_year=relative, unit_class=unit_class,
+        english=english, relative_year=relative, unit_class=unit_class, slot_head=_slot_head(question),
     )
+
+
+def _slot_head(question: str) -> str | None:
+    """The noun right after the question's wh-word ("哪个市场改造…" → "市场"), "" when none, None without one."""
+    m = WH_WORD.search(question)
+    if not m:
+        return None
+    right = re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
+    if not right or not re.match(r"[\u4e00-\u9fff]", right):
+        return ""
+    if len(right) <= 4:
+        return right
+    toks = tokenize(right)
+    return toks[0] if toks and len(toks[0]) >= 2 and right.startswith(toks[0]) else ""
+

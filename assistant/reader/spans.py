@@ -445,7 +445,9 @@ def numbers(norm: str, start: int, end: int) -> list[Span]:
     out = [sp for sp in out if sp.unit or not any(d.start <= sp.start and sp.end <= d.end for d in when)]
     # a bare number inside a quotation is a name ("“3815”战略"), not a figure
     quotes = [(a, b) for a, b in protected(norm, start, end) if norm[a] in _OPEN_CLOSE]
-    out = [sp for sp in out if sp.unit or not any(a < sp.start and sp.end < b for a, b in quotes)]
+    # a figure inside a short quotation is a name ("“3815”战略", "“三个一批”"), not a figure
+    out = [sp for sp in out if not any(a < sp.start and sp.end < b and (not sp.unit or b - a <= 14)
+                                       for a, b in quotes)]
     tally = tallies(norm, start, end)
     out = _drop_inside(out, tally) + tally
     # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
@@ -769,3 +771,66 @@ def definition(norm: str, start: int, end: int) -> Span | None:
     while e > s and norm[e - 1] in "。 \n":
         e -= 1
     return Span(s, e, "definition") if e > s else None
+
+
+WH_WORD = re.compile(r"哪[一二三四五六七八九十两几]?[个些家位类种条项座所件批款部]?|什么样的?|什么")  # a wh-slot
+_SLOT_GLUE = "了是为成由被把将在对的:,"  # function characters between the question's words and the slot
+
+
+def slot_fill(question: str, norm: str, start: int, end: int, head: str = "") -> list[Span]:
+    """The words of a sentence that fill a question's wh-slot ("…《某镇志》入选了什么？").
+
+    The question's words right before the wh-word are found in the sentence and the slot
+    is what follows them up to the clause end ("…入选|“第六批…工程”"); or its words right
+    after are found and the slot is the noun phrase before them ("哪个市场|改造而成" →
+    "…的|兴苑市场|改造成…"). `head` is the noun after the wh-word ("市场"): a slot keeps
+    it at its end and is cut just after it.
+    """
+    m = WH_WORD.search(question)
+    if not m:
+        return []
+    left = question[:m.start()].rstrip(_SLOT_GLUE + "要将")
+    right = re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
+    sent = norm[start:end]
+    out: list[Span] = []
+    # 1. the question's words before the slot → the slot follows them
+    for k in range(min(len(left), 12), 1, -1):
+        piece = left[-k:]
+        pos = sent.find(piece)
+        if pos < 0:
+            continue
+        a = start + pos + k
+        while a < end and norm[a] in _SLOT_GLUE + "到":
+            a += 1
+        _, b = clause_bounds(norm, start, end, a)
+        if head:
+            h = norm.find(head, a, b)
+            if h >= 0:
+                b = h + len(head)
+        for x, y in protected(norm, a, end):  # never cut a quotation or a title
+            if x < b < y:
+                b = y
+        if 2 <= b - a <= 40:
+            out.append(Span(a, b, "slot"))
+        break
+    # 2. the question's words after the slot → the slot is the noun phrase before them
+    tail = right[len(head):] if head and right.startswith(head) else right
+    for k in range(min(len(tail), 10), 1, -1):
+        piece = tail[:k]
+        pos = sent.find(piece, 1)
+        if pos < 0:
+            continue
+        b = start + pos
+        if head and not norm.startswith(head, b - len(head)):
+            h = norm.rfind(head, start, b)
+            if h < 0 or CLAUSE_SPLIT.search(norm, h, b):
+                break
+            b = h + len(head)
+        a, _ = clause_bounds(norm, start, end, max(start, b - 1))
+        cut = max((norm.rfind(c, a, b - len(head) - 1) for c in "的将把由在对是为"), default=-1)
+        if cut >= a:
+            a = cut + 1
+        if 2 <= b - a <= 30 and b - a > len(head):
+            out.append(Span(a, b, "slot"))
+        break
+    return out

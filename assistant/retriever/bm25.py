@@ -36,8 +36,35 @@ class BM25Searcher:
         self.bm25 = bm25
         self._vocab = set(getattr(bm25, "vocab_dict", {}) or {})
 
+    def tokens(self, query: str) -> list[str]:
+        """The query's tokens as the index knows them.
+
+        A word the index never saw whole ("魔搭社区" once it is a known term, but the passages
+        were tokenized before) is split by longest match into pieces the index has ("魔", "搭",
+        "社区"): dropping it would lose the question's most specific word.
+        """
+        out: list[str] = []
+        for tok in tokenize(query):
+            whole = tok in self._vocab
+            if whole:
+                out.append(tok)
+                if len(tok) < 3 or not tok[0] >= "\u4e00":
+                    continue
+                # a compound the passages may have split ("纪念|活动"): its pieces count too
+            i = 0
+            while i < len(tok):
+                for size in range(min(6, len(tok) - i - (0 if not whole or i else 1)), 0, -1):
+                    if tok[i:i + size] in self._vocab:
+                        if size > 1 or not whole:
+                            out.append(tok[i:i + size])
+                        i += size
+                        break
+                else:
+                    i += 1
+        return out
+
     def scores(self, query: str) -> np.ndarray:
-        tokens = [t for t in tokenize(query) if t in self._vocab]
+        tokens = self.tokens(query)
         if not tokens:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
