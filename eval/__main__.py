@@ -173,8 +173,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate
 
     out = args.out or DATA_DIR / "calibration.json"
+    qas = args.qa or [Path("eval/qa_general.jsonl")]
+    if len(qas) not in (1, len(args.run)):
+        print("error: give one --qa for all runs or one per run", file=sys.stderr)
+        return 2
+    pairs = [(run / "predictions.jsonl", qas[i] if len(qas) > 1 else qas[0]) for i, run in enumerate(args.run)]
     try:
-        doc = calibrate(args.run / "predictions.jsonl", args.qa, out, args.split)
+        doc = calibrate(pairs, out, args.split)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -234,8 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_p.add_argument("-v", "--verbose", action="store_true")
     run_p.set_defaults(func=cmd_run)
     cal_p = sub.add_parser("calibrate", help="fit the answer policy's confidence on a run (dev split only)")
-    cal_p.add_argument("run", type=Path, help="the --out directory of a run made with GWR_MIN_CONFIDENCE=0")
-    cal_p.add_argument("--qa", type=Path, default=Path("eval/qa_general.jsonl"))
+    cal_p.add_argument("run", type=Path, nargs="+",
+                       help="--out directories of runs made with GWR_MIN_CONFIDENCE=0 (their examples are pooled)")
+    cal_p.add_argument("--qa", type=Path, action="append", default=None,
+                       help="the QA file of the runs, or one per run (default eval/qa_general.jsonl)")
     cal_p.add_argument("--split", default="dev")
     cal_p.add_argument("--out", type=Path, default=None, help="default: assistant/data/calibration.json")
     cal_p.add_argument("-v", "--verbose", action="store_true")

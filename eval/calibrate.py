@@ -21,16 +21,20 @@ import numpy as np
 from .metrics import is_correct
 
 # few, well-understood features: a QA set of a few hundred questions cannot support more without overfitting
-FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span")
+FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span", "attached")
 
 
 def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, Any]],
              split: str | None = "dev") -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) from answered rows of the split: y = 1 when the answer is correct."""
+    """(X, y) from answered rows of the split: y = 1 when the answer is correct.
+
+    A QA line without a `split` field (a set with no test part, such as `eval/qa.jsonl`) counts;
+    a line of another split (the test split) never does.
+    """
     xs, ys = [], []
     for row in rows:
         g = gold.get(row["id"])
-        if g is None or (split and g.get("split") != split) or row.get("abstained") or not row.get("features"):
+        if g is None or (split and g.get("split", split) != split) or row.get("abstained") or not row.get("features"):
             continue
         feats = row["features"]
         xs.append([float(feats.get(f, 0.0)) for f in FEATURES])
@@ -73,21 +77,28 @@ def best_threshold(probs: np.ndarray, y: np.ndarray, wrong_cost: float = WRONG_C
     return round(best_t, 3)
 
 
-def calibrate(predictions: Path, qa: Path, out: Path, split: str = "dev") -> dict[str, Any]:
-    rows = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    gold = {}
-    for line in qa.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            obj = json.loads(line)
-            gold[str(obj["id"])] = obj
-    x, y = examples(rows, gold, split)
+def calibrate(runs: Sequence[tuple[Path, Path]], out: Path, split: str = "dev") -> dict[str, Any]:
+    """Fit on the pooled examples of (predictions.jsonl, QA file) pairs and write the calibration file."""
+    xs, ys = [], []
+    for predictions, qa in runs:
+        rows = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
+        gold = {}
+        for line in qa.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                obj = json.loads(line)
+                gold[str(obj["id"])] = obj
+        x_run, y_run = examples(rows, gold, split)
+        xs.append(x_run)
+        ys.append(y_run)
+    x, y = np.concatenate(xs), np.concatenate(ys)
     if len(y) < 20 or y.min() == y.max():
         raise ValueError(f"too few or one-sided examples to fit ({len(y)} answered questions of split {split!r})")
     weights = fit_logistic(x, y)
     z = weights.get("bias", 0.0) + x @ np.asarray([weights.get(f, 0.0) for f in FEATURES])
     probs = 1.0 / (1.0 + np.exp(-z))
     threshold = best_threshold(probs, y)
-    doc = {"weights": weights, "min_confidence": threshold, "fit_on": f"{qa.name} split={split}",
+    doc = {"weights": weights, "min_confidence": threshold,
+           "fit_on": ", ".join(f"{qa.name} split={split}" for _, qa in runs),
            "examples": int(len(y)), "correct": int(y.sum()),
            "kept_at_threshold": int((probs >= threshold).sum()),
            "correct_kept": int(y[probs >= threshold].sum())}

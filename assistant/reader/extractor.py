@@ -8,11 +8,14 @@ glossary definition, a name, date, place or meeting).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
+from ..knowledge import lexicon
 from ..text import normalize, sentence_spans
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
@@ -23,7 +26,19 @@ _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|
 _FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
 _ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
                         r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
-_TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
+# stock or flow: "总共/现有多少" asks the total, "新增多少" the year's addition
+_ASKS_TOTAL = re.compile(r"总共|一共|总计|合计|共计|总数|总量|总规模|总里程|总长|总面积|共有|现有|保有量|存量|规模有多大")
+_ASKS_NEW = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加了?多少")
+_NEW_BEFORE = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加")
+_TOTAL_BEFORE = re.compile(r"总|累计|共计|合计|保有量|存量|全部")
+# direction: "下降了多少" is not answered by a growth, nor "增长了多少" by a fall
+_ASKS_DOWN = re.compile(r"下降|减少|降低|下滑|回落|缩小|降了|少了")
+_ASKS_UP = re.compile(r"增长|增加|提高|提升|上涨|涨了|多了|扩大|growth|grow|increase|rise")
+_UP_BEFORE = re.compile(r"(增长|增加|提高|提升|上涨|扩大|增)[了到至为达]?$")
+_DOWN_BEFORE = re.compile(r"(下降|减少|降低|下滑|回落|缩小|压减|降)[了到至为达]?$")
+_ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|ratio")
+_ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|refer to|stand for|mean")
+_TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,23 @@ class Reading:
     reason: str = ""
 
 
+@lru_cache(maxsize=32768)
+def _norm_text(text: str) -> str:
+    """normalize() of a passage, computed once (every question reads the same passages again)."""
+    return normalize(text)
+
+
+@lru_cache(maxsize=32768)
+def _norm_path(section_path: tuple[str, ...]) -> str:
+    return normalize(" ".join(section_path))
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    """Question words that are no anchor for a wh-slot ("预期目标"); verbs that introduce one ("包括") are."""
+    return frozenset(w for w in lexicon().question_words if w not in ("包括", "包含", "指", "指的是"))
+
+
 def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -> set[int]:
     """The years a passage (or one sentence of it) speaks about.
 
@@ -56,9 +88,9 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
     none, the last year named before it in the passage ("2025年,…。实现地区生产总值…");
     今年/去年 and the 十五五 period count relative to the report's year.
     """
-    path = normalize(" ".join(chunk.section_path))
+    path = _norm_path(chunk.section_path)
     years = {int(y) for y in re.findall(r"(20\d\d)年", path)}
-    text = normalize(chunk.text)
+    text = _norm_text(chunk.text)
     if sent_start is not None and chunk.start <= sent_start <= chunk.end:
         rel = sent_start - chunk.start
         end = text.find("。", rel)
@@ -95,6 +127,13 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
     return years
 
 
+# paragraph openings that start a period of the report: the five years reviewed, one year, the plan ahead
+_PARA_LEAD = re.compile(r"^[\s—\-]*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]\s*)?")
+_PERIOD_MARKS = (
+    ("next", re.compile(r"“?十五五”?|今后五年|未来五年|20\d\d年(?:重点)?工作(?:安排|任务)|20\d\d年.{0,6}(?:目标|任务)")),
+    ("five", re.compile(r"过去的?五年|五年来|这五年|五年间|“?十四五”?(?:时期|以来|期间)|回顾.{0,4}五年")),
+    ("year", re.compile(r"20\d\d年|今年|去年|过去一年|一年来|这一年")),
+)
 _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
 
 
@@ -112,7 +151,7 @@ def _mark_years(mark: str, report: Report) -> set[int]:
 
 
 def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
-    path = normalize(" ".join(chunk.section_path))
+    path = _norm_path(chunk.section_path)
     if re.search(r"重点工作|目标|十五五|任务", path):
         return True
     if re.search(r"回顾|五年来|一年来", path):
@@ -132,6 +171,31 @@ class Reader:
         self.reports = reports
         self.idf = idf
         self._norm: dict[str, str] = {}
+        self._marks: dict[str, tuple[list[int], list[str]]] = {}
+
+    def _periods(self, report: Report) -> tuple[list[int], list[str]]:
+        """Where the report's paragraphs open a period: (offsets, "five" | "year" | "next"), in order."""
+        cached = self._marks.get(report.meta.id)
+        if cached is None:
+            offsets, kinds = [], []
+            norm = self._normalized(report)
+            pos = 0
+            for para in norm.split("\n"):
+                head = _PARA_LEAD.sub("", para[:40])[:16]  # "刚刚过去的2025年，…" opens one year
+                for kind, pattern in _PERIOD_MARKS:
+                    if pattern.search(head):
+                        offsets.append(pos)
+                        kinds.append(kind)
+                        break
+                pos += len(para) + 1
+            cached = self._marks[report.meta.id] = (offsets, kinds)
+        return cached
+
+    def in_five_year_review(self, report: Report, pos: int) -> bool:
+        """Whether `pos` lies in a part of the report that reviews five years ("过去五年…", "“十四五”时期…")."""
+        offsets, kinds = self._periods(report)
+        i = bisect.bisect_right(offsets, pos) - 1
+        return i >= 0 and kinds[i] == "five"
 
     def _normalized(self, report: Report) -> str:
         """The report's normalized text (same length, same offsets), computed once."""
@@ -198,8 +262,8 @@ class Reader:
             chunk = hit.chunk
             report = self.reports[chunk.report_id]
             norm_text = self._normalized(report)
-            path_text = normalize(" ".join(chunk.section_path))
-            ctx_cov = self._coverage(weights, path_text + " " + normalize(chunk.text))
+            path_text = _norm_path(chunk.section_path)
+            ctx_cov = self._coverage(weights, path_text + " " + _norm_text(chunk.text))
             prior = 1.0 - (hit.rank - 1) / n_hits
             ctx_bonus = self._context_bonus(info, chunk, report, preferred, avoided)
             for s, e in sentence_spans(report.text, chunk.start, chunk.end):
@@ -244,6 +308,8 @@ class Reader:
         """Spans of the kind the question asks for come first; generic clauses last."""
         if kind == "clause":
             return 3
+        if kind == "slot" and qtype in ("place", "name"):
+            return 2  # the place and name finders know those better
         if kind == "entity" and qtype != "entity":
             return 2
         return 1
@@ -341,7 +407,15 @@ class Reader:
                                                    for t in names)):
                 exact = in_question or any(t == title for t in names)
                 if q in ("glossary", "list", "text", "entity", "place") or exact and q != "number":
-                    for sp in S.slot_fill(info.text, norm, d.start, d.end, info.slot_head or ""):
+                    first = norm.find("。", d.start, d.end)
+                    if _ASKS_MEANING.search(info.text) and d.start + 8 <= first < d.end - 8:
+                        # "…是指什么": the defining sentence, not the elaboration after it
+                        out.append(Candidate(chunk, chunk.start, chunk.end, d.start, first, "definition",
+                                             sent_score + (0.62 if exact else 0.37), max(cov, 0.9 if exact else 0.6),
+                                             feats + (("glossary_entry", 0.62 if exact else 0.37), ("attached", 1.0))))
+                    slots_in = () if _ASKS_MEANING.search(info.text) else \
+                        S.slot_fill(info.text, norm, d.start, d.end, info.slot_head or "", _generic_words())
+                    for sp in slots_in:
                         out.append(Candidate(chunk, chunk.start, chunk.end, sp.start, sp.end, "definition",
                                              sent_score + (0.65 if exact else 0.4), max(cov, 0.9 if exact else 0.6),
                                              feats + (("glossary_entry", 0.65 if exact else 0.4), ("attached", 1.0))))
@@ -351,15 +425,20 @@ class Reader:
                     return out
         slots: list[S.Span] = []
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
-            slots = S.slot_fill(info.text, norm, s, e, info.slot_head)
+            slots = S.slot_fill(info.text, norm, s, e, info.slot_head, _generic_words())
             if info.slot_head:  # "哪个市场…": the slot ends in the asked noun
                 slots = [sp for sp in slots if norm[sp.start:sp.end].endswith(info.slot_head)]
         about = q in ("name", "date", "meeting", "place")
         meta_cov = max(cov, 0.6) if about and re.search(r"报告|report|会议|session|congress|新闻|媒体|记者", info.text,
                                                           re.I) else cov
         if q == "number":
+            if _ASKS_RATIO.search(info.text):
+                for span in S.ratios(norm, s, e):  # "三次产业结构比为22.7:30.3:47"
+                    add(span, 0.3, cov)
+            five_review = not info.five_year and (info.years or info.relative_year) and \
+                not re.search(r"20\d\d年", norm[s:e]) and self.in_five_year_review(report, s)
             for span in S.numbers(norm, s, e):
-                extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors)
+                extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors, five_review)
                 add(span, extra, cov if attached else min(cov, 0.2))
             if _TWO_VALUES.search(info.text):
                 # "分别是多少" / "A和B各是多少": both figures, as one span
@@ -367,7 +446,7 @@ class Reader:
                     first = next((x for x in S.numbers(norm, span.start, span.end)), None)
                     if first is None:
                         continue
-                    extra, attached = self._number_bonus(info, weights, norm, first, s, e, anchors)
+                    extra, attached = self._number_bonus(info, weights, norm, first, s, e, anchors, five_review)
                     add(span, extra + 0.12, cov if attached else min(cov, 0.2))
             return out
         if q == "date":
@@ -398,7 +477,7 @@ class Reader:
             if out:
                 return out
         for span in slots:
-            add(span, 0.2, kind="slot")
+            add(span, 0.15 + min(0.25, 0.04 * span.value) if span.value else 0.2, kind="slot")
         if q in ("list", "glossary"):
             for span in S.enumerations(norm, s, e):
                 add(self._trim_prefix(info, norm, span), 0.05 + self._lead_in(info, norm, span.start))
@@ -449,7 +528,7 @@ class Reader:
         return "count" if unit else ""
 
     def _number_bonus(self, info: QuestionInfo, weights: dict[str, float], norm: str, span: S.Span, s: int, e: int,
-                      anchors: list[tuple[int, int, float]]) -> tuple[float, bool]:
+                      anchors: list[tuple[int, int, float]], five_review: bool = False) -> tuple[float, bool]:
         """Type-specific evidence for a number span; and whether it is attached to the question's subject."""
         before = norm[max(s, span.start - 6):span.start]
         value = norm[span.start:span.end]
@@ -485,11 +564,31 @@ class Reader:
                 bonus -= 0.05
         if not span.unit:
             bonus -= 0.15
-        five = bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start]))
+        # a five-year total or average (or any figure of the five-year review) does not answer one year
+        five = five_review or bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start]))
         if five and not info.five_year:
             bonus -= 0.3 if (info.years or info.relative_year) else 0.08
         elif five and info.five_year:
             bonus += 0.08
+        # the clause's own words before the figure: a total or an addition, a rise or a fall
+        clause_start, _ = S.clause_bounds(norm, s, e, span.start)
+        lead = norm[clause_start:span.start]
+        aspect_fits = False
+        if _ASKS_TOTAL.search(info.text) and not _ASKS_NEW.search(info.text):
+            if _NEW_BEFORE.search(lead) and not _TOTAL_BEFORE.search(lead):
+                bonus -= 0.3
+            elif _TOTAL_BEFORE.search(lead):
+                bonus += 0.1
+                aspect_fits = True
+        elif _ASKS_NEW.search(info.text) and not _ASKS_TOTAL.search(info.text):
+            if _TOTAL_BEFORE.search(lead) and not _NEW_BEFORE.search(lead):
+                bonus -= 0.2
+            elif _NEW_BEFORE.search(lead):
+                aspect_fits = True
+        down, up = bool(_ASKS_DOWN.search(info.text)), bool(_ASKS_UP.search(info.text))
+        wrong_direction = down != up and bool((_UP_BEFORE if down else _DOWN_BEFORE).search(before))
+        if wrong_direction:
+            bonus -= 0.3
         # "A、B及C分别达x、y、z": keep the value aligned with the item the question names
         resp = S.respectively(norm, s, e, span.start)
         if resp:
@@ -508,7 +607,11 @@ class Reader:
             b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
             for a, b, w in anchors
         ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
+        if not attached and aspect_fits and any(b <= span.start for a, b, w in anchors if w >= 0.5 * top):
+            attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if five and (info.years or info.relative_year) and not info.five_year:
+            attached = False
+        if wrong_direction:
             attached = False
         if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
             attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year

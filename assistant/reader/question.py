@@ -84,7 +84,7 @@ def _qtype(q: str) -> str:
                  r"growth target|what (?:was|is|were|are|will be) .*(gdp|revenue|sales|investment|target|rate|income|"
                  r"output|growth|volume|value|amount|number|total|share|percentage|production|population|area|spending|"
                  r"expenditure|jobs|capacity|concentration|bonds?|deficit|prices?)\b|"
-                 r"what scale|增长了?多少|增速|增幅", low):
+                 r"what scale|增长了?多少|增速|增幅|什么水平|多高水平", low):
         return "number"
     if re.search(r"哪些|哪几|包括|包含|有什么|什么样|哪类|哪种|which|what are", low):
         return "list"
@@ -231,11 +231,13 @@ def _slot_head(question: str) -> str | None:
     m = WH_WORD.search(question)
     if not m:
         return None
+    if m.group(0) in ("哪里", "哪儿"):
+        return ""
     right = re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
     if not right or not re.match(r"[\u4e00-\u9fff]", right):
         return ""
     if len(right) <= 4:
         return right
     toks = tokenize(right)
-    return toks[0] if toks and len(toks[0]) >= 2 and right.startswith(toks[0]) else ""
+    return toks[0] if toks and right.startswith(toks[0]) else ""
 

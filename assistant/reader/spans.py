@@ -773,22 +773,35 @@ def definition(norm: str, start: int, end: int) -> Span | None:
     return Span(s, e, "definition") if e > s else None
 
 
-WH_WORD = re.compile(r"哪[一二三四五六七八九十两几]?[个些家位类种条项座所件批款部]?|什么样的?|什么")  # a wh-slot
+WH_WORD = re.compile(r"哪里|哪儿|哪[一二三四五六七八九十两几]?[个些家位类种条项座所件批款部]?|什么样的?|什么")  # a wh-slot
 _SLOT_GLUE = "了是为成由被把将在对的:,"  # function characters between the question's words and the slot
 
 
-def slot_fill(question: str, norm: str, start: int, end: int, head: str = "") -> list[Span]:
+def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
+              generic: frozenset[str] = frozenset()) -> list[Span]:
     """The words of a sentence that fill a question's wh-slot ("…《某镇志》入选了什么？").
 
     The question's words right before the wh-word are found in the sentence and the slot
     is what follows them up to the clause end ("…入选|“第六批…工程”"); or its words right
     after are found and the slot is the noun phrase before them ("哪个市场|改造而成" →
     "…的|兴苑市场|改造成…"). `head` is the noun after the wh-word ("市场"): a slot keeps
-    it at its end and is cut just after it.
+    it at its end and is cut just after it. Words in `generic` ("目标", "预期") are no anchor:
+    "…的预期目标是什么" must not take whatever follows "预期目标" in a list of targets.
     """
+
+    def anchor(piece: str) -> bool:
+        if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]{2,}", piece):
+            return False  # "”建" is no anchor: punctuation says nothing about where the slot is
+        rest = piece
+        for word in sorted(generic, key=len, reverse=True):
+            if len(word) >= 2:
+                rest = rest.replace(word, "")
+        return len(rest) >= 2
+
     m = WH_WORD.search(question)
     if not m:
         return []
+    plural = bool(re.match(r"哪(些|几|[两二三四五六七八九十])", m.group(0)))  # "哪两个交易所": all of them
     left = question[:m.start()].rstrip(_SLOT_GLUE + "要将")
     right = re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
     sent = norm[start:end]
@@ -799,19 +812,26 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "") ->
         pos = sent.find(piece)
         if pos < 0:
             continue
+        if not anchor(piece):
+            if re.search(r"[^\u4e00-\u9fffA-Za-z0-9]", piece):
+                continue  # a shorter piece without the punctuation may still anchor
+            break
         a = start + pos + k
         while a < end and norm[a] in _SLOT_GLUE + "到":
             a += 1
         _, b = clause_bounds(norm, start, end, a)
-        if head:
+        if b < end and norm[b] == ":" and b - a <= 4:  # "…目标|建议为：|…": the slot is after the colon
+            a = b + 1
+            _, b = clause_bounds(norm, start, end, a)
+        if head and not plural:  # "哪两个交易所": all of them, to the clause end
             h = norm.find(head, a, b)
             if h >= 0:
                 b = h + len(head)
         for x, y in protected(norm, a, end):  # never cut a quotation or a title
             if x < b < y:
                 b = y
-        if 2 <= b - a <= 40:
-            out.append(Span(a, b, "slot"))
+        if 2 <= b - a <= 40 and not CLAUSE_SPLIT.match(norm[a]) and norm[a] not in "、)）》”":
+            out.append(Span(a, b, "slot", value=float(k)))
         break
     # 2. the question's words after the slot → the slot is the noun phrase before them
     tail = right[len(head):] if head and right.startswith(head) else right
@@ -820,7 +840,20 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "") ->
         pos = sent.find(piece, 1)
         if pos < 0:
             continue
+        if not anchor(piece):
+            if re.search(r"[^\u4e00-\u9fffA-Za-z0-9]", piece):
+                continue  # a shorter piece without the punctuation may still anchor
+            break
         b = start + pos
+        # the rest of the question right after: the slot sits between ("在哪里|布局建设|X|产业园")
+        rest = tail[k:]
+        for r in range(min(len(rest), 10), 1, -1):
+            gap_end = norm.find(rest[:r], b + k, min(end, b + k + 12))
+            if gap_end > b + k and not CLAUSE_SPLIT.search(norm, b + k, gap_end) and not head:
+                out.append(Span(b + k, gap_end, "slot", value=float(k + r)))
+                break
+        if CLAUSE_SPLIT.match(norm[b - 1]):
+            break  # the words start a clause: nothing of this clause comes before them
         if head and not norm.startswith(head, b - len(head)):
             h = norm.rfind(head, start, b)
             if h < 0 or CLAUSE_SPLIT.search(norm, h, b):
@@ -831,6 +864,14 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "") ->
         if cut >= a:
             a = cut + 1
         if 2 <= b - a <= 30 and b - a > len(head):
-            out.append(Span(a, b, "slot"))
+            out.append(Span(a, b, "slot", value=float(k + len(head))))
         break
     return out
+
+
+_RATIO = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?::\d+(?:\.\d+)?){1,4}(?![\d.:])")
+
+
+def ratios(norm: str, start: int, end: int) -> list[Span]:
+    """Ratios written with colons ("22.7:30.3:47"; the normalized text has ASCII colons)."""
+    return [Span(m.start(), m.end(), "ratio") for m in _RATIO.finditer(norm, start, end)]

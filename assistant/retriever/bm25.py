@@ -5,7 +5,7 @@ from typing import Any, Collection, Sequence
 
 import numpy as np
 
-from ..text import tokenize
+from ..text import has_cjk, tokenize
 from ..types import Chunk, Hit
 from .query import Query
 
@@ -45,18 +45,16 @@ class BM25Searcher:
         """
         out: list[str] = []
         for tok in tokenize(query):
-            whole = tok in self._vocab
-            if whole:
+            if tok in self._vocab:
                 out.append(tok)
-                if len(tok) < 3 or not tok[0] >= "\u4e00":
-                    continue
-                # a compound the passages may have split ("纪念|活动"): its pieces count too
+                continue
+            if not has_cjk(tok):
+                continue  # a Latin word is matched whole or not at all
             i = 0
             while i < len(tok):
-                for size in range(min(6, len(tok) - i - (0 if not whole or i else 1)), 0, -1):
+                for size in range(min(6, len(tok) - i), 0, -1):
                     if tok[i:i + size] in self._vocab:
-                        if size > 1 or not whole:
-                            out.append(tok[i:i + size])
+                        out.append(tok[i:i + size])
                         i += size
                         break
                 else:

@@ -1,0 +1,129 @@
+"""How the reader uses a sentence's structure, on made-up sentences in the style of reports.
+
+Which words fill a question's wh-slot, which figure is a total and which an addition, a rise
+or a fall, which part of a report reviews five years, ratios, figures inside quoted names, and
+lexical search for a word the index never saw whole. None of these sentences is from a real
+report; every expected span is a verbatim slice.
+"""
+from __future__ import annotations
+
+import pytest
+
+from assistant.reader import analyze
+from assistant.reader import spans as S
+from assistant.reader.extractor import Reader
+from assistant.text import normalize
+from assistant.types import Chunk, Hit, Report, ReportMeta
+
+
+def slots(question: str, sentence: str) -> list[str]:
+    norm = normalize(sentence)
+    info = analyze(question)
+    return [sentence[sp.start:sp.end] for sp in S.slot_fill(info.text, norm, 0, len(norm), info.slot_head or "",
+                                                          frozenset({"预期", "目标", "预期目标"}))]
+
+
+@pytest.mark.parametrize(
+    "question, sentence, expected",
+    [
+        # the words before the wh-word, then the slot up to the clause end
+        ("《某县志》入选了什么？", "历时五年编成的《某县志》，入选“全国名志工程”，全省仅此一部。", "“全国名志工程”"),
+        # 哪个X: the noun phrase that ends in X, before the question's next words
+        ("文化街是由哪个市场改造而成的？", "将建于90年代的东关市场改造成为集餐饮购物于一体的文化街。", "东关市场"),
+        # 什么样的X: after the question's verb, cut just after X
+        ("某平台要打造成什么样的社区？", "支持某平台打造成国内领先开源社区，带动生态企业集聚。", "国内领先开源社区"),
+        # plural: every item, to the clause end
+        ("去年新设立了哪两个中心？", "设立东部数据中心和西部算力中心。", "东部数据中心和西部算力中心"),
+        # the slot between two pieces of the question ("在哪里|布局建设|…|产业园")
+        ("要在哪里布局建设食品加工产业园？", "完善冷链物流体系，布局建设北坡食品加工产业园，培育龙头企业。", "北坡"),
+        # a short verb phrase with a colon: the slot is after the colon
+        ("“双百”工程包括哪些项目？", "“双百”工程包括：百个村道改造、百座桥梁加固。", "百个村道改造、百座桥梁加固"),
+    ],
+)
+def test_slot_fill(question, sentence, expected):
+    assert expected in slots(question, sentence)
+
+
+def test_generic_question_words_are_no_anchor():
+    # "预期目标" is what is asked, not where: it must not pick the first target of a list
+    assert slots("某区城乡居民收入的预期目标是什么？",
+                 "主要预期目标建议为：地区生产总值增长6%以上，城乡居民收入与经济同步增长。") == []
+
+
+def test_punctuation_is_no_anchor():
+    assert slots("全球首座“某某实验堆”建在哪里？", "产业“四地”建设稳步推进。") == []
+
+
+def test_ratios():
+    text = normalize("三次产业结构比调整为12.5：40.1：47.4，结构持续优化。")
+    assert [text[sp.start:sp.end] for sp in S.ratios(text, 0, len(text))] == ["12.5:40.1:47.4"]
+
+
+def test_a_figure_inside_a_short_quotation_is_a_name():
+    text = normalize("实施“三个一批”项目84个，推进“两个确立”宣传教育。")
+    found = [text[sp.start:sp.end] for sp in S.numbers(text, 0, len(text))]
+    assert "84个" in found
+    assert not any(f.startswith(("三个", "两个")) for f in found)
+
+
+# ----------------------------------------------------------------- reading a made-up report
+
+REPORT_TEXT = """某市2026年政府工作报告
+一、“十四五”时期和2025年工作回顾
+过去五年，全市经济稳步发展。
+民生持续改善。城镇新增就业60万人，城乡居民收入年均增长6%。
+刚刚过去的2025年，全市上下攻坚克难。
+就业形势稳定。城镇新增就业12.5万人，城镇调查失业率5.1%。
+交通更加便捷。开通2条地铁新线、新增运营里程25公里，总里程达410公里。
+经济平稳运行。地区生产总值增长5.2%，一般公共预算收入下降1.3%。
+"""
+
+
+def _reader_and_hits() -> tuple[Reader, Report, list[Hit]]:
+    meta = ReportMeta(id="city-2026", title="某市2026年政府工作报告", region="某市", year=2026, date=None, source=None,
+                      path="city-2026.txt", level="city", reviewed_year=2025, target_year=2026)
+    report = Report(meta=meta, text=REPORT_TEXT)
+    hits = []
+    pos = 0
+    for n, para in enumerate(REPORT_TEXT.split("\n")):
+        if para and n >= 2:
+            chunk = Chunk(id=f"city-2026#{n}", report_id=meta.id, section_path=("一、“十四五”时期和2025年工作回顾",),
+                          text=para, start=pos, end=pos + len(para))
+            hits.append(Hit(chunk, 1.0, len(hits) + 1, "test"))
+        pos += len(para) + 1
+    return Reader({meta.id: report}, lambda term: 1.0), report, hits
+
+
+def _answer(question: str) -> str:
+    reader, report, hits = _reader_and_hits()
+    best = reader.read(analyze(question, ["某市"]), hits).best
+    return "" if best is None else report.text[best.start:best.end]
+
+
+def test_five_year_review_is_known_from_the_paragraph_that_opens_it():
+    reader, report, _ = _reader_and_hits()
+    assert reader.in_five_year_review(report, REPORT_TEXT.index("城镇新增就业60万人"))
+    assert not reader.in_five_year_review(report, REPORT_TEXT.index("城镇新增就业12.5万人"))
+
+
+def test_a_question_about_one_year_is_not_answered_by_the_five_year_total():
+    assert _answer("某市2025年城镇新增就业多少人？") == "12.5万人"
+
+
+def test_a_total_is_not_answered_by_the_addition():
+    assert _answer("某市地铁现在总共有多少公里？") == "410公里"
+    assert _answer("某市地铁新增运营里程多少公里？") == "25公里"
+
+
+def test_a_fall_is_not_answered_by_a_rise():
+    assert _answer("某市2025年一般公共预算收入下降了多少？") == "1.3%"
+    reader, report, hits = _reader_and_hits()
+    best = reader.read(analyze("某市2025年地区生产总值下降了多少？", ["某市"]), hits).best
+    assert best is None or dict(best.features).get("attached") == 0.0
+
+
+def test_bm25_splits_a_word_the_index_never_saw_whole(assistant):
+    vocab = assistant.bm25._vocab
+    tokens = assistant.bm25.tokens("“东川某某新词”是什么")
+    assert tokens and all(t in vocab for t in tokens)
+    assert assistant.bm25.tokens("Dongchuan's GDP") == [t for t in ("gdp",) if t in vocab]
