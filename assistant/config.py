@@ -51,6 +51,9 @@ class Settings:
     # retrieval
     retriever: str = "hybrid"  # "hybrid" | "bm25" | "dense"
     k: int = 8  # passages handed to the reader
+    # a question word no report uses is no reason to abstain when the sentence's embedding is this close
+    # (the reader's "semantic" feature: 0.3 × (cosine − 0.75) / 0.25)
+    paraphrase_semantic: float = 0.15
     scope_k: int = field(default_factory=lambda: _env_int("GWR_SCOPE_K", 16))  # …and of the reports a question names
     candidates: int = 40  # per searcher, before fusion
     rrf_k: int = 60

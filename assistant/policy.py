@@ -89,9 +89,17 @@ class AnswerPolicy:
             return Decision(False, 0.0, reason or NOT_FOUND)
         conf = confidence(self.features(best), self.weights)
         report = self.reports[best.chunk.report_id]
-        if best.kind not in _FRAME_KINDS:
+        # a heavy question word no report uses: the reports do not speak of it, unless the sentence
+        # says the same in other words (its embedding is close: "发大水" for a flood)
+        feats = dict(best.features)
+        paraphrase = feats.get("semantic", 0.0) >= self.settings.paraphrase_semantic and \
+            feats.get("sentence_coverage", 0.0) > 0  # …and shares some of the question's words
+        if not paraphrase and (best.kind not in _FRAME_KINDS or best.chunk.kind == "front"):
             context = normalize(best.chunk.section + " " + best.chunk.text)
-            missing = self.stats.missing(info, context, self.settings.missing_term_share)
+            # the opening lines answer who/when/where of the report, never of a thing the reports do not name
+            share = self.settings.missing_term_share / 2 if best.chunk.kind == "front" else \
+                self.settings.missing_term_share
+            missing = self.stats.missing(info, context, share)
             if missing:
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{missing[0]}”）")
         if best.coverage < self.settings.abstain_threshold:

@@ -127,3 +127,8 @@ def test_bm25_splits_a_word_the_index_never_saw_whole(assistant):
     tokens = assistant.bm25.tokens("“东川某某新词”是什么")
     assert tokens and all(t in vocab for t in tokens)
     assert assistant.bm25.tokens("Dongchuan's GDP") == [t for t in ("gdp",) if t in vocab]
+
+
+def test_a_list_right_before_the_count_words_fills_a_plural_slot():
+    assert slots("某县瞄准的三条新赛道是哪三条？", "瞄准智能网联汽车、智能机器人、低空经济三条新赛道，两家企业即将投产。") == \
+        ["智能网联汽车、智能机器人、低空经济"]

@@ -27,7 +27,7 @@ _FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
 _ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
                         r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
 # stock or flow: "总共/现有多少" asks the total, "新增多少" the year's addition
-_ASKS_TOTAL = re.compile(r"总共|一共|总计|合计|共计|总数|总量|总规模|总里程|总长|总面积|共有|现有|保有量|存量|规模有多大")
+_ASKS_TOTAL = re.compile(r"累计|总共|一共|总计|合计|共计|总数|总量|总规模|总里程|总长|总面积|共有|现有|保有量|存量|规模有多大")
 _ASKS_NEW = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加了?多少")
 _NEW_BEFORE = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加")
 _TOTAL_BEFORE = re.compile(r"总|累计|共计|合计|保有量|存量|全部")

@@ -816,6 +816,19 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
             if re.search(r"[^\u4e00-\u9fffA-Za-z0-9]", piece):
                 continue  # a shorter piece without the punctuation may still anchor
             break
+        if plural:
+            # "瞄准A、B、C三条新赛道" for "…三条新赛道是哪三条": the list sits right before the words
+            lead_end = start + pos
+            lead = re.sub(r"(?:\[\d{1,3}\])?[一二三四五六七八九十两\d]{0,3}[大条个项类种座所家批]?$", "",
+                          norm[start:lead_end])
+            c0, _ = clause_bounds(norm, start, end, max(start, start + len(lead) - 1))
+            items = norm[c0:start + len(lead)]
+            if items.count("、") >= 1 and len(items) <= 60:
+                k0 = 0
+                while k0 < min(4, len(items) - 2) and items[:k0 + 1] in question:
+                    k0 += 1  # a verb the question already says ("瞄准")
+                out.append(Span(c0 + (k0 if k0 >= 2 else 0), start + len(lead), "slot", value=float(k)))
+                break
         a = start + pos + k
         while a < end and norm[a] in _SLOT_GLUE + "到":
             a += 1
