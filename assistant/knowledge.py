@@ -29,7 +29,7 @@ class Lexicon:
         return _variant_map(self).get(word)
 
     def short_forms(self, official: str) -> tuple[str, ...]:
-        """Wordings of an official term that are its contractions ("研发投入强度" of "研发经费投入强度").
+        """Wordings of an official term that contract or expand it ("研发投入强度" of "研发经费投入强度").
 
         Reports write these forms too, so a passage that uses one matches the term in full.
         """
@@ -88,8 +88,11 @@ def _variant_map(lex: Lexicon) -> dict[str, str]:
 
 
 def _is_contraction(short: str, full: str) -> bool:
-    """`short` keeps `full`'s characters in order and most of its length ("规上工业增加值")."""
-    if len(short) < 4 or len(short) >= len(full) or not re.fullmatch(r"[\u4e00-\u9fff]+", short):
+    """One keeps the other's characters in order and most of its length: "规上工业增加值" of
+    "规模以上工业增加值", and the other way round "粮食总产量" of "粮食产量" (reports write both)."""
+    if len(short) > len(full):
+        short, full = full, short
+    if len(short) < 4 or len(short) == len(full) or not re.fullmatch(r"[\u4e00-\u9fff]+", short + full):
         return False
     chars = iter(full)
     return all(c in chars for c in short) and len(short) >= len(full) // 2

@@ -97,9 +97,9 @@ class AnswerPolicy:
         if not paraphrase and (best.kind not in _FRAME_KINDS or best.chunk.kind == "front"):
             context = normalize(best.chunk.section + " " + best.chunk.text)
             # the opening lines answer who/when/where of the report, never of a thing the reports do not name
-            share = self.settings.missing_term_share / 2 if best.chunk.kind == "front" else \
-                self.settings.missing_term_share
-            missing = self.stats.missing(info, context, share)
+            front = best.chunk.kind == "front" and not info.english  # (translated words are guesses)
+            share = self.settings.missing_term_share / 2 if front else self.settings.missing_term_share
+            missing = self.stats.missing(info, context, share, in_context_only=front)
             if missing:
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{missing[0]}”）")
         if best.coverage < self.settings.abstain_threshold:

@@ -560,6 +560,7 @@ class Reader:
                 bonus += 0.15
             elif span.unit and want_class not in ("count", "") and self._unit_class(span.unit) != want_class:
                 bonus -= 0.35
+                class_mismatch = self._unit_class(span.unit) not in ("count", "", "percent")  # "多少亿元" ≠ "亿斤"
             elif span.unit:
                 bonus -= 0.05
         if not span.unit:
@@ -607,6 +608,14 @@ class Reader:
             b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
             for a, b, w in anchors
         ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
+        if not attached and (info.wants_growth or info.wants_rate) and (is_pct or span.unit == "倍") and growth_before:
+            # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
+            for a, b, w in anchors:
+                gap = norm[b:span.start]
+                if w >= 0.5 * top and b <= span.start and len(gap) <= 30 and len(re.findall(r"[,;:。]", gap)) <= 1 \
+                        and not re.search(r"\d+(?:\.\d+)?%", gap) and len(lead) <= 8:  # "，同比增长" names no other subject
+                    attached = True
+                    break
         if not attached and aspect_fits and any(b <= span.start for a, b, w in anchors if w >= 0.5 * top):
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if five and (info.years or info.relative_year) and not info.five_year:

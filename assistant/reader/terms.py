@@ -59,6 +59,8 @@ class TermStats:
 
         terms: list[str] = []
         for term in info.terms:
+            if "|" in term and self.df(term) == 0:
+                term = term.split("|")[0]  # no form occurs: refine the first (the official term)
             if "|" in term or len(term) < 3 or self.df(term) > 0 or not any("\u4e00" <= c <= "\u9fff" for c in term):
                 terms.append(term)
                 continue
@@ -74,11 +76,12 @@ class TermStats:
                 terms.append(term)
         return dataclasses.replace(info, terms=tuple(dict.fromkeys(terms)))
 
-    def missing(self, info: QuestionInfo, context: str, share: float) -> list[str]:
+    def missing(self, info: QuestionInfo, context: str, share: float, in_context_only: bool = False) -> list[str]:
         """Heavy question terms found in no passage, nor any two characters of them in `context`.
 
         "财政赤字", "出口额" name things the reports never mention: answering them with some
-        other number would be wrong.
+        other number would be wrong. With `in_context_only`, a term counts as missing when
+        `context` lacks it, whatever other passages say.
         """
         weights = {t: self.idf(t) for t in info.terms}
         total = sum(weights.values())
@@ -87,7 +90,7 @@ class TermStats:
             if not total or w / total < share or len(t) < 2 or "&" in t:
                 continue
             forms = t.split("|")
-            if self.df(t) == 0 and not any(f[i:i + 2] in context for f in forms for i in range(len(f) - 1)):
+            if (in_context_only or self.df(t) == 0) and not any(f[i:i + 2] in context for f in forms for i in range(len(f) - 1)):
                 out.append(forms[0])
         return out
 
