@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
@@ -94,12 +95,14 @@ class AnswerPolicy:
         feats = dict(best.features)
         paraphrase = feats.get("semantic", 0.0) >= self.settings.paraphrase_semantic and \
             feats.get("sentence_coverage", 0.0) > 0  # …and shares some of the question's words
-        if not paraphrase and (best.kind not in _FRAME_KINDS or best.chunk.kind == "front"):
+        if best.kind not in _FRAME_KINDS or best.chunk.kind == "front":
             context = normalize(best.chunk.section + " " + best.chunk.text)
             # the opening lines answer who/when/where of the report, never of a thing the reports do not name
             front = best.chunk.kind == "front" and not info.english  # (translated words are guesses)
             share = self.settings.missing_term_share / 2 if front else self.settings.missing_term_share
             missing = self.stats.missing(info, context, share, in_context_only=front)
+            if paraphrase:  # other words may say the same; a code ("PM10", "C929") has no paraphrase
+                missing = [t for t in missing if re.search(r"[A-Za-z0-9]", t)]
             if missing:
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{missing[0]}”）")
         if best.coverage < self.settings.abstain_threshold:

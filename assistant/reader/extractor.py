@@ -38,6 +38,7 @@ _UP_BEFORE = re.compile(r"(增长|增加|提高|提升|上涨|扩大|增)[了到
 _DOWN_BEFORE = re.compile(r"(下降|减少|降低|下滑|回落|缩小|压减|降)[了到至为达]?$")
 _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|ratio")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|refer to|stand for|mean")
+_THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
@@ -560,7 +561,9 @@ class Reader:
                 bonus += 0.15
             elif span.unit and want_class not in ("count", "") and self._unit_class(span.unit) != want_class:
                 bonus -= 0.35
-                class_mismatch = self._unit_class(span.unit) not in ("count", "", "percent")  # "多少亿元" ≠ "亿斤"
+                have_class = self._unit_class(span.unit)
+                # "多少亿元" is not "亿斤", nor "一次"; a count answers "多少个"
+                class_mismatch = have_class not in ("", "percent") and (have_class != "count" or want_class != "count")
             elif span.unit:
                 bonus -= 0.05
         if not span.unit:
@@ -586,6 +589,8 @@ class Reader:
                 bonus -= 0.2
             elif _NEW_BEFORE.search(lead):
                 aspect_fits = True
+        if _THRESHOLD_BEFORE.search(before) and re.match(r"[^。;]{0,4}[,、](?:达到|达|为|是)\d", norm[span.end:s + (e - s)]):
+            bonus -= 0.15  # "突破4000亿元、达到4211亿元": the exact figure follows the threshold
         down, up = bool(_ASKS_DOWN.search(info.text)), bool(_ASKS_UP.search(info.text))
         wrong_direction = down != up and bool((_UP_BEFORE if down else _DOWN_BEFORE).search(before))
         if wrong_direction:
