@@ -123,16 +123,19 @@ def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = N
     return _UNIT_AFTER_ASK.sub(r"\1", result)
 
 
-def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFinder | None = None) -> str:
+def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFinder | None = None,
+            years_of: Callable[[str, bool], set[int]] | None = None) -> str:
     """A standalone question for `question` given earlier questions (oldest first).
 
     `find_places` finds the place names of a text (the corpus's place finder), so
-    "那四川呢？" replaces the earlier question's place.
+    "那四川呢？" replaces the earlier question's place; `years_of` says which years a
+    place's reports review (or, with True, set targets for), so the earlier question's
+    year is kept when they speak of it.
     """
     q = clean_question(question)
     if not history or not is_follow_up(q, history[-1]):
         return q
-    prev = resolve(history[-1], history[:-1], find_places).rstrip("?？")
+    prev = resolve(history[-1], history[:-1], find_places, years_of).rstrip("?？")
     core = re.sub(r"^(那么?|那个|还有|另外|以及)", "", q)
     core = re.sub(r"呢[?？]?$|[?？]$", "", core).strip(" ,，的")
     result = prev
@@ -144,7 +147,11 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
             result = re.sub(re.escape(old[0]) + _REGION_SUFFIX, new_regions[0], result, count=1)
         else:
             result = new_regions[0] + result
-        if not _PERIOD.search(core) and old and old[0] != new_regions[0]:
+        inherited = re.search(r"(20\d\d)年", result)
+        targets = bool(re.search(r"目标|预期|计划|力争", result + core))
+        covered = inherited is not None and years_of is not None and \
+            int(inherited.group(1)) in years_of(new_regions[0], targets)
+        if not _PERIOD.search(core) and old and old[0] != new_regions[0] and not covered:
             # another region's report covers other years: keep the indicator, drop the inherited year
             result = re.sub(r"20\d\d年的?", "", result, count=1)
         for r in new_regions:
@@ -174,7 +181,9 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
         # a different question about the same thing: "在哪次会议上？", "是哪天？"
         stem = _PREV_ASK.sub("", result).strip(" ,，的")
         return stem + core + "？"
-    subject = [t for t in tokenize(core) if t not in lexicon().question_words and not _PERIOD.fullmatch(t)]
+    # a one-character word ("建" of "计划建多少") is no subject of its own
+    subject = [t for t in tokenize(core) if t not in lexicon().question_words and not _PERIOD.fullmatch(t)
+               and len(t) >= 2]
     intent_only = not subject or all(any(t in w for w in _INTENT_WORDS) for t in subject)
     if intent_only:
         if "目标" in core and "目标" not in result:
@@ -182,8 +191,15 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
         if re.search(r"增长|增速|增幅", core) and not re.search(r"增长|增速|增幅", result):
             result = re.sub(r"(是多少|完成多少|多少)$", "增长了多少", result)
         return result + "？"
+    intent = "目标" if core.endswith("目标") and len(core) > 2 else ""
+    core = core[:-len(intent)] if intent else core
     phrase = lexicon().official(core.lower()) or core
-    return _replace_subject(result, phrase, find_places) + "？"
+    result = _replace_subject(result, phrase, find_places)
+    if intent:  # "城镇新增就业目标呢？" after "…地区生产总值增长目标是多少": the new subject's own target
+        result = re.sub(r"(增长|增速|增幅)(?=目标)", "", result)
+        if "目标" not in result:
+            result = re.sub(r"(是多少|多少)", "目标是多少", result, count=1) if "多少" in result else result + "目标"
+    return result + "？"
 
 
 __all__ = ["is_follow_up", "resolve"]

@@ -101,7 +101,7 @@ class Assistant:
     def query_vector(self, question: str, history: Sequence[str] | None = None, retriever: str | None = None):
         """The embedding `ask` would compute for a question (comparisons reuse it for every report)."""
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
-        info = self.analyze(resolve(question, history, self.scopes.find_places))
+        info = self.analyze(resolve(question, history, self.scopes.find_places, self.scopes.years_of))
         return self.make_query(info, retriever).vector
 
     def retrieve(self, info: QuestionInfo | Query, k: int, reports: Collection[str] | None = None,
@@ -115,7 +115,7 @@ class Assistant:
         """Resolve, analyse, scope and retrieve: everything before reading (the evaluation reuses it)."""
         raw = question
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
-        resolved = resolve(raw, history, self.scopes.find_places)
+        resolved = resolve(raw, history, self.scopes.find_places, self.scopes.years_of)
         info = self.analyze(resolved)
         scope = self.scopes.resolve(info, report)
         query = self.make_query(info, retriever, vector)

@@ -62,6 +62,19 @@ class ScopeResolver:
         """Place names (as written) the question mentions as whole names: regions, not 全国 or 各省."""
         return [p.name for p in self._unquoted(question) if p.kind == "region"]
 
+    def years_of(self, place: str, targets: bool = False) -> set[int]:
+        """The years the reports of a place (as written in a question) review, or set targets for."""
+        from .years import reviewed_year, target_year
+
+        years: set[int] = set()
+        for p in self.places(place):
+            for rid in getattr(p, "report_ids", ()) or ():
+                meta = self.reports[rid].meta
+                year = target_year(meta) if targets else reviewed_year(meta)
+                if year:
+                    years.add(year)
+        return years
+
     def national_reports(self) -> list[str]:
         return [rid for rid, r in self.reports.items() if level_of(r.meta) == "national" or r.meta.region == "全国"]
 

@@ -132,3 +132,27 @@ def test_bm25_splits_a_word_the_index_never_saw_whole(assistant):
 def test_a_list_right_before_the_count_words_fills_a_plural_slot():
     assert slots("某县瞄准的三条新赛道是哪三条？", "瞄准智能网联汽车、智能机器人、低空经济三条新赛道，两家企业即将投产。") == \
         ["智能网联汽车、智能机器人、低空经济"]
+
+
+# ----------------------------------------------------------------- follow-ups
+
+def _years(place: str, targets: bool = False) -> set[int]:
+    """A made-up corpus: every province has a 2026 report (reviews 2025, targets 2026)."""
+    return {2026} if targets else {2025}
+
+
+@pytest.mark.parametrize(
+    "history, question, resolved",
+    [
+        # another place whose reports speak of the same year keeps the year
+        (["上海市2025年城镇新增就业多少人？"], "那江苏呢？", "江苏2025年城镇新增就业多少人？"),
+        # a new subject with its own target replaces the old subject and its growth intent
+        (["贵州省2026年地区生产总值增长目标是多少？"], "城镇新增就业目标呢？", "贵州省2026年城镇新增就业目标是多少？"),
+        # a one-character verb is no new subject: the old subject stays
+        (["某区2023年建成高标准农田多少亩？"], "2024年计划建多少？", "某区2024年高标准农田目标是多少亩？"),
+    ],
+)
+def test_follow_ups_keep_what_they_do_not_replace(history, question, resolved):
+    from assistant.dialogue import resolve
+
+    assert resolve(question, history, None, _years) == resolved
