@@ -12,6 +12,7 @@ Each step is its own component with typed inputs and outputs:
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -125,7 +126,13 @@ class Assistant:
         else:
             hits = self.retrieve(query, k, None, retriever)
             if scope.reports:  # the named reports' own passages must be among the candidates
-                extra = self.retrieve(query, max(k, self.settings.scope_k), scope.reports, retriever)
+                # within the place's own reports its name tells passages apart no more: it is left out of
+                # the lexical query, where it would favour passages that happen to repeat it
+                words = query.words
+                for place in sorted(info.regions, key=len, reverse=True):
+                    words = words.replace(place, " ")
+                scoped = dataclasses.replace(query, lexical=words) if words.strip() else query
+                extra = self.retrieve(scoped, max(k, self.settings.scope_k), scope.reports, retriever)
                 seen = {h.chunk.id for h in hits}
                 hits = hits + [h for h in extra if h.chunk.id not in seen]
         if info.qtype in ("name", "date", "meeting", "place") and _ABOUT_REPORT.search(resolved):

@@ -54,7 +54,7 @@ from .embedding_cache import CachedEncoder, EmbeddingCache
 from .encoders import Encoder, load_encoder
 from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report, text_key
 from .sections import OUTLINE_VERSION
-from .text import sentence_spans, tokenize
+from .text import sentence_spans, tokenize, tokenizer_signature
 from .types import Chunk, Report, ReportMeta
 
 logger = logging.getLogger(__name__)
@@ -179,6 +179,7 @@ def build_signature(settings: Settings, encoder_name: str) -> dict[str, Any]:
         "max_passages_per_report": settings.max_passages_per_report,
         "sentence_vectors": settings.sentence_vectors,
         "encoder": encoder_name,
+        "tokenizer": tokenizer_signature(),
     }
 
 

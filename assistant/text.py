@@ -121,7 +121,7 @@ def _ensure_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
     from .knowledge import lexicon
 
-    for word in lexicon().domain_words + ("十四五", "十五五", "名词解释"):
+    for word in lexicon().domain_words + _FIXED_WORDS:
         jieba.add_word(word, freq=200000)
     for word in _EXTRA_WORDS:
         jieba.add_word(word, freq=100000)
@@ -129,6 +129,21 @@ def _ensure_jieba() -> None:
 
 
 _EXTRA_WORDS: set[str] = set()
+_FIXED_WORDS = ("十四五", "十五五", "名词解释")
+
+
+def tokenizer_signature() -> str:
+    """What the passages' tokens depend on besides their text: jieba and the words added to it from
+    the data files. An index tokenized with another dictionary matches questions badly ("城镇新增就业"
+    one word in the question, three in the passage), so a change here makes the index stale."""
+    import hashlib
+
+    import jieba
+
+    from .knowledge import lexicon
+
+    words = "\n".join(sorted(lexicon().domain_words + _FIXED_WORDS))
+    return hashlib.sha1(f"{getattr(jieba, '__version__', '')}\n{words}".encode("utf-8")).hexdigest()[:16]
 
 
 def add_words(words: Iterable[str]) -> None:
