@@ -156,3 +156,25 @@ def test_follow_ups_keep_what_they_do_not_replace(history, question, resolved):
     from assistant.dialogue import resolve
 
     assert resolve(question, history, None, _years) == resolved
+
+
+REPORT_YEAR_FIRST = """某省2026年政府工作报告
+一、2025年和“十四五”时期工作回顾
+过去的一年，极不寻常。全省地区生产总值达到5.2万亿元、增长5%，人均地区生产总值达到8.1万元。
+“十四五”时期是奋进的五年。地区生产总值五年跨过两个万亿级台阶。
+"""
+
+
+def test_the_first_period_named_in_an_opening_wins_and_per_capita_is_another_indicator():
+    meta = ReportMeta(id="prov-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="prov-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    report = Report(meta=meta, text=REPORT_YEAR_FIRST)
+    reader = Reader({meta.id: report}, lambda term: 1.0)
+    assert not reader.in_five_year_review(report, REPORT_YEAR_FIRST.index("5.2万亿元"))
+    assert reader.in_five_year_review(report, REPORT_YEAR_FIRST.index("五年跨过"))
+    start = REPORT_YEAR_FIRST.index("过去的一年")
+    end = REPORT_YEAR_FIRST.index("\n", start)
+    chunk = Chunk(id="prov-2026#1", report_id=meta.id, section_path=("一、2025年和“十四五”时期工作回顾",),
+                  text=REPORT_YEAR_FIRST[start:end], start=start, end=end)
+    best = reader.read(analyze("某省2025年地区生产总值是多少？", ["某省"]), [Hit(chunk, 1.0, 1, "test")]).best
+    assert best is not None and REPORT_YEAR_FIRST[best.start:best.end] == "5.2万亿元"

@@ -133,7 +133,7 @@ _PARA_LEAD = re.compile(r"^[\s—\-]*(?:[(（]?[一二三四五六七八九十\d
 _PERIOD_MARKS = (
     ("next", re.compile(r"“?十五五”?|今后五年|未来五年|20\d\d年(?:重点)?工作(?:安排|任务)|20\d\d年.{0,6}(?:目标|任务)")),
     ("five", re.compile(r"过去的?五年|五年来|这五年|五年间|“?十四五”?(?:时期|以来|期间)|回顾.{0,4}五年")),
-    ("year", re.compile(r"20\d\d年|今年|去年|过去一年|一年来|这一年")),
+    ("year", re.compile(r"20\d\d年|今年|去年|过去的?一年|一年来|这一年")),
 )
 _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
 
@@ -183,11 +183,10 @@ class Reader:
             pos = 0
             for para in norm.split("\n"):
                 head = _PARA_LEAD.sub("", para[:40])[:16]  # "刚刚过去的2025年，…" opens one year
-                for kind, pattern in _PERIOD_MARKS:
-                    if pattern.search(head):
-                        offsets.append(pos)
-                        kinds.append(kind)
-                        break
+                found = [(m.start(), kind) for kind, pattern in _PERIOD_MARKS for m in [pattern.search(head)] if m]
+                if found:  # the first mark of the opening ("2025年和“十四五”时期…": the year comes first)
+                    offsets.append(pos)
+                    kinds.append(min(found)[1])
                 pos += len(para) + 1
             cached = self._marks[report.meta.id] = (offsets, kinds)
         return cached
@@ -574,6 +573,12 @@ class Reader:
             bonus -= 0.3 if (info.years or info.relative_year) else 0.08
         elif five and info.five_year:
             bonus += 0.08
+        # "人均地区生产总值10万元" does not answer "地区生产总值是多少"
+        if "人均" not in info.text and "per capita" not in info.text.lower() and any(
+                norm[max(s, a - 2):a] == "人均" for a, b, w in anchors if b <= span.start and span.start - b <= 12):
+            nearest = max((x for x in anchors if x[1] <= span.start), key=lambda x: x[1], default=None)
+            if nearest is not None and norm[max(s, nearest[0] - 2):nearest[0]] == "人均":
+                bonus -= 0.3
         # the clause's own words before the figure: a total or an addition, a rise or a fall
         clause_start, _ = S.clause_bounds(norm, s, e, span.start)
         lead = norm[clause_start:span.start]
