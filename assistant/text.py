@@ -25,6 +25,10 @@ def _norm_char(ch: str) -> str:
     return n if len(n) == 1 else ch
 
 
+# lower-cases ASCII letters only: the length (and so every offset) stays the same
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def normalize(text: str) -> str:
     """Length-preserving normalization: full-width → half-width, compatibility forms folded.
 

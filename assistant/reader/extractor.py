@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from ..knowledge import lexicon
-from ..text import normalize, sentence_spans
+from ..text import ASCII_LOWER, normalize, sentence_spans
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
@@ -239,6 +239,7 @@ class Reader:
         total = sum(weights.values())
         if total <= 0:
             return 0.0
+        text = text.translate(ASCII_LOWER)  # question terms are lower-cased: "cop15" is "COP15"
         return sum(w * self._match(t, text) for t, w in weights.items()) / total
 
     # ------------------------------------------------------------ main
@@ -355,7 +356,7 @@ class Reader:
         out = []
         for term, w in weights.items():
             pattern = "|".join(re.escape(t) for t in re.split(r"[|&]", term))
-            for m in re.finditer(pattern, norm[s:e]):
+            for m in re.finditer(pattern, norm[s:e].translate(ASCII_LOWER)):
                 out.append((s + m.start(), s + m.end(), w))
         return out
 

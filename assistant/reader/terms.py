@@ -11,7 +11,7 @@ import math
 import threading
 from typing import Sequence
 
-from ..text import normalize
+from ..text import ASCII_LOWER, normalize
 from ..types import Chunk
 from .question import QuestionInfo
 
@@ -20,7 +20,7 @@ class TermStats:
     """Document frequencies over the indexed chunks ("a|b": either, "a&b": both), cached."""
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
-        self._texts = [normalize(" ".join(c.section_path) + " " + c.text) for c in chunks]
+        self._texts = [normalize(" ".join(c.section_path) + " " + c.text).translate(ASCII_LOWER) for c in chunks]
         self._cache: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -85,6 +85,7 @@ class TermStats:
         """
         weights = {t: self.idf(t) for t in info.terms}
         total = sum(weights.values())
+        context = context.translate(ASCII_LOWER)  # question terms are lower-cased
         out = []
         for t, w in weights.items():
             if not total or w / total < share or len(t) < 2 or "&" in t:
