@@ -209,6 +209,9 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
             if not (wording.isascii() and english):
                 terms.append(f"{wording}|{official}")
     terms = [_with_short_forms(t, lex) for t in terms]
+    # a term that is one of another term's forms adds nothing but weight on one wording ("细颗粒物" beside
+    # "pm2.5|细颗粒物"): a passage that writes the other form would look like it misses a word
+    terms = [t for t in terms if "|" in t or not any(t != o and t in o.split("|") for o in terms)]
     for q_ in quoted:
         if q_ not in terms:
             terms.insert(0, q_)
