@@ -52,7 +52,7 @@ class QuestionInfo:
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?:年|\b)")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 _UNIT_HINT = re.compile(r"多少(万|亿)?(人次|人|户|亩|公顷|公里|平方米|个|家|所|项|座|套|盏|吨|元|千瓦|兆瓦|条|名|批|次|宗|件|张|床|处)")
-_UNIT_HINT_AFTER = re.compile(r"(几|多少)(个|家|所|项|座|条|户|人|名|次|批|万)")
+_UNIT_HINT_AFTER = re.compile(r"(几|多少)(个|家|所|项|座|条|户|人|名|次|批|万|年|岁|天)")
 
 
 def _translate_english(text: str, lex: Lexicon) -> tuple[str, bool]:
