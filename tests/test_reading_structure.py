@@ -178,3 +178,40 @@ def test_the_first_period_named_in_an_opening_wins_and_per_capita_is_another_ind
                   text=REPORT_YEAR_FIRST[start:end], start=start, end=end)
     best = reader.read(analyze("某省2025年地区生产总值是多少？", ["某省"]), [Hit(chunk, 1.0, 1, "test")]).best
     assert best is not None and REPORT_YEAR_FIRST[best.start:best.end] == "5.2万亿元"
+
+
+REPORT_LEVELS = """某省2026年政府工作报告
+一、2025年工作回顾
+过去一年，全省上下攻坚克难。
+民生持续改善。人均预期寿命较2020年提高1.2岁、达到80.5岁，城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%，城镇调查失业率4.7%。
+经济平稳运行。工业增加值占地区生产总值比重提高到25.5%，地区生产总值增长4.9%。
+创新能力提升。全社会研发投入强度提升至2.6%，技术合同成交额突破5000亿元。
+"""
+
+
+def _answer_in(text: str, question: str) -> str:
+    meta = ReportMeta(id="levels-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="levels-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    report = Report(meta=meta, text=text)
+    hits, pos = [], 0
+    for n, para in enumerate(text.split("\n")):
+        if para and n >= 2:
+            chunk = Chunk(id=f"levels-2026#{n}", report_id=meta.id, section_path=("一、2025年工作回顾",),
+                          text=para, start=pos, end=pos + len(para))
+            hits.append(Hit(chunk, 1.0, len(hits) + 1, "test"))
+        pos += len(para) + 1
+    best = Reader({meta.id: report}, lambda term: 1.0).read(analyze(question, ["某省"]), hits).best
+    return "" if best is None else text[best.start:best.end]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("某省人均预期寿命是多少岁？", "80.5岁"),  # the level, not the change "提高1.2岁"
+        ("某省2025年城镇调查失业率是多少？", "4.7%"),  # not a value of a 分别 list that names other things
+        ("某省2025年地区生产总值增长多少？", "4.9%"),  # not the industry's share "占地区生产总值比重"
+        ("某省2025年研发投入强度是多少？", "2.6%"),  # an indicator measured in percent
+    ],
+)
+def test_the_figure_of_the_indicator_asked(question, expected):
+    assert _answer_in(REPORT_LEVELS, question) == expected

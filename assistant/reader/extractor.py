@@ -38,6 +38,7 @@ _UP_BEFORE = re.compile(r"(增长|增加|提高|提升|上涨|扩大|增)[了到
 _DOWN_BEFORE = re.compile(r"(下降|减少|降低|下滑|回落|缩小|压减|降)[了到至为达]?$")
 _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|ratio")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|refer to|stand for|mean")
+_CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
@@ -536,7 +537,14 @@ class Reader:
         bonus = 0.0
         is_pct = span.kind == "percent"
         growth_before = bool(_GROWTH_BEFORE.search(before))
-        if info.wants_growth or info.wants_rate:
+        wants_rate = info.wants_rate or info.unit_class == "percent"  # "研发投入强度" is a percentage
+        if not info.wants_growth and not wants_rate and not is_pct:
+            if _CHANGE_BEFORE.search(before):
+                bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
+            if re.search(r"[从由]$", norm[max(s, span.start - 2):span.start]) and \
+                    re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大)?(到|至)", norm[span.end:span.end + 4]):
+                bonus -= 0.2  # "从82.4岁提高到83.9岁": the earlier level
+        if info.wants_growth or wants_rate:
             bonus += 0.15 if is_pct else (-0.05 if info.unit_hint else -0.15)
             if growth_before and info.wants_growth:
                 bonus += 0.08
@@ -574,11 +582,14 @@ class Reader:
             bonus -= 0.3 if (info.years or info.relative_year) else 0.08
         elif five and info.five_year:
             bonus += 0.08
-        # "人均地区生产总值10万元" does not answer "地区生产总值是多少"
-        if "人均" not in info.text and "per capita" not in info.text.lower() and any(
-                norm[max(s, a - 2):a] == "人均" for a, b, w in anchors if b <= span.start and span.start - b <= 12):
-            nearest = max((x for x in anchors if x[1] <= span.start), key=lambda x: x[1], default=None)
-            if nearest is not None and norm[max(s, nearest[0] - 2):nearest[0]] == "人均":
+        # "人均地区生产总值10万元" does not answer "地区生产总值是多少", nor "工业增加值占地区生产总值比重25.5%"
+        nearest = max((x for x in anchors if x[1] <= span.start and span.start - x[1] <= 12), key=lambda x: x[1],
+                      default=None)
+        if nearest is not None:
+            lead_in = norm[max(s, nearest[0] - 2):nearest[0]]
+            if lead_in == "人均" and "人均" not in info.text and "per capita" not in info.text.lower():
+                bonus -= 0.3
+            elif lead_in.endswith("占") and not re.search(r"占|比重|share|proportion", info.text, re.I):
                 bonus -= 0.3
         # the clause's own words before the figure: a total or an addition, a rise or a fall
         clause_start, _ = S.clause_bounds(norm, s, e, span.start)
@@ -603,6 +614,10 @@ class Reader:
             bonus -= 0.3
         # "A、B及C分别达x、y、z": keep the value aligned with the item the question names
         resp = S.respectively(norm, s, e, span.start)
+        if resp and not any(resp[0][0][0] <= a and b <= resp[1][0][0] for a, b, w in anchors):
+            # "城镇居民、农村居民收入分别增长4.5%、5.7%" is no answer about a subject it does not name
+            resp = None
+            bonus -= 0.15
         if resp:
             items, values = resp
             digit = span.start
@@ -619,7 +634,7 @@ class Reader:
             b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
             for a, b, w in anchors
         ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
-        if not attached and (info.wants_growth or info.wants_rate) and (is_pct or span.unit == "倍") and growth_before:
+        if not attached and (info.wants_growth or wants_rate) and (is_pct or span.unit == "倍") and growth_before:
             # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
             for a, b, w in anchors:
                 gap = norm[b:span.start]
@@ -635,9 +650,9 @@ class Reader:
             attached = False
         if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
             attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year
-        if is_pct and not (info.wants_growth or info.wants_rate or info.wants_target and not info.unit_hint):
+        if is_pct and not (info.wants_growth or wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"
-        if (info.wants_growth or info.wants_rate) and not info.unit_hint and not is_pct and span.unit != "倍" \
+        if (info.wants_growth or wants_rate) and not info.unit_hint and not is_pct and span.unit != "倍" \
                 and span.unit_class not in ("percent", "percentage_point", "ratio"):
             attached = False  # "增长了多少" is answered by a rate, not by an amount
         if not attached:

@@ -174,7 +174,9 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     next_plan = any(w in low for w in _NEXT_PLAN)
     m = _UNIT_HINT.search(q) or _UNIT_HINT_AFTER.search(q)
     unit_hint = m.group(m.lastindex) if m else ""
-    if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate:
+    indicator_class = expected_unit_class(" ".join([q] + [o for _, o in wordings]))
+    if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate \
+            and indicator_class != "percent":  # not the "投入" of "研发投入强度", a percentage
         unit_hint = "元" if not wants_growth else ""
     if not unit_hint and not wants_growth and not wants_rate and re.search(
             r"多少(个)?(游客|人|城里人|居民|学生|干部|群众|员工|护理员|老人|教师|医生|名)|多少人|"
