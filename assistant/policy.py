@@ -60,6 +60,21 @@ def confidence(features: Mapping[str, float], weights: Mapping[str, float] | Non
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+def _absent_code(info: QuestionInfo, best: Candidate) -> str:
+    """A code the question names ("PM10", "5G", "C919") that the answer's passage does not contain.
+
+    Codes are exact names: "PM2.5" is no answer about "PM10", and no paraphrase stands for one.
+    """
+    context = normalize(best.chunk.section + " " + best.chunk.text).lower()
+    for term in info.terms:
+        if "|" in term or "&" in term or not re.fullmatch(r"[a-z0-9.+\-]*[a-z][a-z0-9.+\-]*\d[a-z0-9.+\-]*|"
+                                                         r"[a-z0-9.+\-]*\d[a-z0-9.+\-]*[a-z][a-z0-9.+\-]*", term):
+            continue
+        if term not in context:
+            return term.upper()
+    return ""
+
+
 class AnswerPolicy:
     """Owns the abstention rules; pure given the reports, the term statistics and the settings."""
 
@@ -105,6 +120,9 @@ class AnswerPolicy:
                 missing = [t for t in missing if re.search(r"[A-Za-z0-9]", t)]
             if missing:
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{missing[0]}”）")
+        code = _absent_code(info, best)
+        if code:
+            return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{code}”）")
         if best.coverage < self.settings.abstain_threshold:
             return Decision(False, conf, f"{NOT_FOUND}（问题的关键词在报告中匹配不足）")
         years = asked_years(info, report.meta)

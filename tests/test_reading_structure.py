@@ -215,3 +215,23 @@ def _answer_in(text: str, question: str) -> str:
 )
 def test_the_figure_of_the_indicator_asked(question, expected):
     assert _answer_in(REPORT_LEVELS, question) == expected
+
+
+def test_a_growth_wording_is_no_subject_term():
+    assert not any("增长" in t for t in analyze("某省2025年居民消费价格涨了多少？").terms)
+
+
+def test_a_code_the_passage_does_not_name_is_absent():
+    from assistant.policy import _absent_code
+
+    text = "某省2026年政府工作报告\n一、2025年工作回顾\n过去一年，攻坚克难。\n蓝天保卫战全面推进。PM2.5浓度同比下降21.15%，优良天数261天。\n"
+    meta = ReportMeta(id="air-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="air-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    start = text.index("蓝天")
+    chunk = Chunk(id="air-2026#3", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:-1],
+                  start=start, end=len(text) - 1)
+    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
+    for question, absent in (("某省2025年PM10浓度下降了多少？", "PM10"), ("某省2025年PM2.5浓度下降了多少？", "")):
+        info = analyze(question, ["某省"])
+        best = reader.read(info, [Hit(chunk, 1.0, 1, "test")]).best
+        assert best is not None and _absent_code(info, best) == absent

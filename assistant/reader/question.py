@@ -206,6 +206,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         if t not in terms:
             terms.append(t)
     for wording, official in wordings:
+        if official in lex.question_words or wording.lower() in lex.question_words:
+            continue  # "涨了" → 增长 says what is asked (a growth), not what about
         # a wording jieba split apart ("城里人收入") still maps to its official term
         if not any(wording.lower() in t.split("|") for t in terms) and official not in terms:
             if not (wording.isascii() and english):
