@@ -235,3 +235,15 @@ def test_a_code_the_passage_does_not_name_is_absent():
         info = analyze(question, ["某省"])
         best = reader.read(info, [Hit(chunk, 1.0, 1, "test")]).best
         assert best is not None and _absent_code(info, best) == absent
+
+
+def test_a_rank_question_is_not_answered_by_an_amount():
+    meta = ReportMeta(id="levels-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="levels-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    text = "某省2026年政府工作报告\n一、2025年工作回顾\n经济平稳运行。全省地区生产总值5.2万亿元、增长4.9%，总量居全国第8位。\n"
+    start = text.index("经济")
+    chunk = Chunk(id="levels-2026#2", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:-1],
+                  start=start, end=len(text) - 1)
+    best = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0).read(
+        analyze("某省2025年地区生产总值排名第几？", ["某省"]), [Hit(chunk, 1.0, 1, "test")]).best
+    assert best is not None and text[best.start:best.end] == "第8位"

@@ -38,6 +38,7 @@ _UP_BEFORE = re.compile(r"(增长|增加|提高|提升|上涨|扩大|增)[了到
 _DOWN_BEFORE = re.compile(r"(下降|减少|降低|下滑|回落|缩小|压减|降)[了到至为达]?$")
 _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|ratio")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|refer to|stand for|mean")
+_ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|rank", re.I)
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
@@ -355,10 +356,27 @@ class Reader:
     # ------------------------------------------------------------ spans
     def _anchors(self, weights: dict[str, float], norm: str, s: int, e: int) -> list[tuple[int, int, float]]:
         out = []
+        sent = norm[s:e].translate(ASCII_LOWER)
         for term, w in weights.items():
-            pattern = "|".join(re.escape(t) for t in re.split(r"[|&]", term))
-            for m in re.finditer(pattern, norm[s:e].translate(ASCII_LOWER)):
+            forms = re.split(r"[|&]", term)
+            pattern = "|".join(re.escape(t) for t in forms)
+            found = False
+            for m in re.finditer(pattern, sent):
                 out.append((s + m.start(), s + m.end(), w))
+                found = True
+            if found or "&" in term:
+                continue
+            # a subject written once for two figures: "粮食播种面积1530万亩、总产量125亿斤" for "粮食总产量"
+            for form in forms:
+                for k in range(len(form) - 2, 1, -1):
+                    head, tail = form[:-k], form[-k:]
+                    at = sent.find(head) if len(head) >= 2 else -1
+                    if at < 0:
+                        continue
+                    pos = sent.find(tail, at + len(head))
+                    if pos >= 0 and not re.search(r"[。;]", sent[at:pos]):
+                        out.append((s + pos, s + pos + k, 0.8 * w))
+                        break
         return out
 
     @staticmethod
@@ -390,14 +408,15 @@ class Reader:
         anchors = self._anchors(weights, norm, s, e)
         out: list[Candidate] = []
 
-        def add(span: S.Span, extra: float, coverage: float = cov, kind: str | None = None) -> None:
+        def add(span: S.Span, extra: float, coverage: float = cov, kind: str | None = None,
+                attached: bool | None = None) -> None:
             if span.end <= span.start:
                 return
             prox = self._proximity(anchors, span.start, span.end, norm)
             out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
                                  sent_score + 0.25 * prox + extra, coverage,
                                  feats + (("proximity", 0.25 * prox), ("span", extra),
-                                          ("attached", float(coverage >= cov)))))
+                                          ("attached", float(coverage >= cov if attached is None else attached)))))
 
         q = info.qtype
         if chunk.kind == "glossary":
@@ -441,7 +460,7 @@ class Reader:
                 not re.search(r"20\d\d年", norm[s:e]) and self.in_five_year_review(report, s)
             for span in S.numbers(norm, s, e):
                 extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors, five_review)
-                add(span, extra, cov if attached else min(cov, 0.2))
+                add(span, extra, cov if attached else min(cov, 0.2), attached=attached)
             if _TWO_VALUES.search(info.text):
                 # "分别是多少" / "A和B各是多少": both figures, as one span
                 for span in S.value_pairs(norm, s, e):
@@ -449,7 +468,7 @@ class Reader:
                     if first is None:
                         continue
                     extra, attached = self._number_bonus(info, weights, norm, first, s, e, anchors, five_review)
-                    add(span, extra + 0.12, cov if attached else min(cov, 0.2))
+                    add(span, extra + 0.12, cov if attached else min(cov, 0.2), attached=attached)
             return out
         if q == "date":
             for span in S.dates(norm, s, e):
@@ -538,6 +557,8 @@ class Reader:
         is_pct = span.kind == "percent"
         growth_before = bool(_GROWTH_BEFORE.search(before))
         wants_rate = info.wants_rate or info.unit_class == "percent"  # "研发投入强度" is a percentage
+        asks_rank = bool(_ASKS_RANK.search(info.text))
+        is_rank = bool(re.match(r"第|首|前", value)) or span.unit.endswith(("位", "名"))
         if not info.wants_growth and not wants_rate and not is_pct:
             if _CHANGE_BEFORE.search(before):
                 bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
@@ -555,7 +576,7 @@ class Reader:
         elif is_pct:
             bonus -= 0.12 if info.unit_hint else 0.25
         class_mismatch = False
-        if not info.unit_hint and info.unit_class and span.unit:
+        if not info.unit_hint and info.unit_class and span.unit and not asks_rank:
             # the asked indicator's usual unit: "粮食产量" is a weight, not an area
             have = span.unit_class or self._unit_class(span.unit)
             if have == info.unit_class or have.split("_")[0] == info.unit_class.split("_")[0]:
@@ -591,6 +612,8 @@ class Reader:
                 bonus -= 0.3
             elif lead_in.endswith("占") and not re.search(r"占|比重|share|proportion", info.text, re.I):
                 bonus -= 0.3
+        if asks_rank:  # "排名第几": a rank ("第3位"), never an amount
+            bonus += 0.2 if is_rank else -0.4
         # the clause's own words before the figure: a total or an addition, a rise or a fall
         clause_start, _ = S.clause_bounds(norm, s, e, span.start)
         lead = norm[clause_start:span.start]
@@ -626,7 +649,9 @@ class Reader:
             idx = next(i for i, (a, b) in enumerate(values) if a <= digit < b)
             scores = [self._item_match(info.text, norm, items, i) for i in range(len(items))]
             best = max(scores)
-            if best >= 2 and scores.count(best) == 1:
+            # "交通、水利、能源领域投资分别达到多少": every item, asked together
+            asks_all = bool(_TWO_VALUES.search(info.text)) and sum(1 for sc in scores if sc >= 2) >= 2
+            if best >= 2 and scores.count(best) == 1 and not asks_all:
                 bonus += 0.25 if scores[idx] == best else -0.3
         # attached: a subject term precedes the number within its clause (or the 分别 structure)
         top = max(weights.values()) if weights else 0.0
@@ -646,7 +671,7 @@ class Reader:
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if five and (info.years or info.relative_year) and not info.five_year:
             attached = False
-        if wrong_direction:
+        if wrong_direction or asks_rank and not is_rank:
             attached = False
         if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
             attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year
