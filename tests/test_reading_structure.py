@@ -247,3 +247,37 @@ def test_a_rank_question_is_not_answered_by_an_amount():
     best = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0).read(
         analyze("某省2025年地区生产总值排名第几？", ["某省"]), [Hit(chunk, 1.0, 1, "test")]).best
     assert best is not None and text[best.start:best.end] == "第8位"
+
+
+def test_neighbouring_words_the_reports_write_as_one_name_become_one_term():
+    from assistant.reader.terms import TermStats
+
+    texts = ["东方航天港海上发射卫星137颗。", "东方明珠焕新。", "航天产业壮大。", "东方甄选带货。", "港口吞吐量增长。"]
+    chunks = [Chunk(id=f"t#{i}", report_id="t", section_path=(), text=t, start=0, end=len(t)) for i, t in enumerate(texts)]
+    info = analyze("东方航天港海上发射了多少颗卫星？")
+    refined = TermStats(chunks).refine(info)
+    assert "东方航天港" in refined.terms and "东方" not in refined.terms
+
+
+def test_fusion_keeps_each_searchers_best_passage():
+    from assistant.retriever.hybrid import reciprocal_rank_fusion
+
+    def run(ids):
+        return [Hit(Chunk(id=i, report_id="r", section_path=(), text=i, start=0, end=1), 1.0, n, "x")
+                for n, i in enumerate(ids, start=1)]
+    lexical = run(["rare", "a", "b", "c", "d"])
+    dense = run(["a", "b", "c", "d", "e"])  # the rare name's passage is not among the dense hits at all
+    fused = [h.chunk.id for h in reciprocal_rank_fusion([lexical, dense], 4)]
+    assert "rare" in fused and len(fused) == 4
+
+
+def test_a_counted_noun_the_question_names_stays_in_the_answer():
+    text = "某市2026年政府工作报告\n一、2025年工作回顾\n开放水平提升。“千里轻舟”货运班轮开通13条航线，中欧班列开行1.2万列。\n"
+    meta = ReportMeta(id="cq-2026", title="某市2026年政府工作报告", region="某市", year=2026, date=None, source=None,
+                      path="cq-2026.txt", level="city", reviewed_year=2025, target_year=2026)
+    start = text.index("开放")
+    chunk = Chunk(id="cq-2026#2", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:-1],
+                  start=start, end=len(text) - 1)
+    best = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0).read(
+        analyze("“千里轻舟”货运班轮开通了多少条航线？"), [Hit(chunk, 1.0, 1, "test")]).best
+    assert best is not None and text[best.start:best.end] == "13条航线"

@@ -38,6 +38,7 @@ _UP_BEFORE = re.compile(r"(增长|增加|提高|提升|上涨|扩大|增)[了到
 _DOWN_BEFORE = re.compile(r"(下降|减少|降低|下滑|回落|缩小|压减|降)[了到至为达]?$")
 _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|ratio")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|refer to|stand for|mean")
+_COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|rank", re.I)
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
@@ -458,8 +459,13 @@ class Reader:
                     add(span, 0.3, cov)
             five_review = not info.five_year and (info.years or info.relative_year) and \
                 not re.search(r"20\d\d年", norm[s:e]) and self.in_five_year_review(report, s)
+            counted = _COUNTED_NOUN.search(info.text)  # "多少条航线": the answer reads "13条航线"
             for span in S.numbers(norm, s, e):
                 extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors, five_review)
+                if counted and span.unit.endswith(counted.group(1)) and \
+                        norm.startswith(counted.group(2), span.end) and span.end + len(counted.group(2)) <= e:
+                    span = S.Span(span.start, span.end + len(counted.group(2)), span.kind, span.unit, span.value,
+                                  span.value_high, span.unit_class, span.qualifier)
                 add(span, extra, cov if attached else min(cov, 0.2), attached=attached)
             if _TWO_VALUES.search(info.text):
                 # "分别是多少" / "A和B各是多少": both figures, as one span
@@ -562,7 +568,7 @@ class Reader:
         if not info.wants_growth and not wants_rate and not is_pct:
             if _CHANGE_BEFORE.search(before):
                 bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
-            if re.search(r"[从由]$", norm[max(s, span.start - 2):span.start]) and \
+            if re.search(r"[从由][^,;。]{0,8}$", norm[max(s, span.start - 10):span.start]) and \
                     re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大)?(到|至)", norm[span.end:span.end + 4]):
                 bonus -= 0.2  # "从82.4岁提高到83.9岁": the earlier level
         if info.wants_growth or wants_rate:

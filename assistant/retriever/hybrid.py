@@ -18,7 +18,14 @@ def reciprocal_rank_fusion(runs: Sequence[Sequence[Hit]], k: int, rrf_k: int = 6
             cid = hit.chunk.id
             scores[cid] = scores.get(cid, 0.0) + w / (rrf_k + hit.rank)
             first.setdefault(cid, hit)
-    order = sorted(scores, key=lambda c: -scores[c])[:k]
+    ranked = sorted(scores, key=lambda c: -scores[c])
+    order = ranked[:k]
+    # each searcher's best passage stays in: a rare name only the lexical run finds (or a paraphrase only
+    # the dense run finds) must not be fused away by passages both rank middling
+    for run in runs:
+        if run and k > len(runs) and run[0].chunk.id not in order:
+            order = order[:-1] if len(order) >= k else order
+            order.append(run[0].chunk.id)
     return [Hit(first[c].chunk, scores[c], rank, "hybrid") for rank, c in enumerate(order, start=1)]
 
 
