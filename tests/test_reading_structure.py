@@ -79,19 +79,24 @@ REPORT_TEXT = """某市2026年政府工作报告
 """
 
 
-def _reader_and_hits() -> tuple[Reader, Report, list[Hit]]:
-    meta = ReportMeta(id="city-2026", title="某市2026年政府工作报告", region="某市", year=2026, date=None, source=None,
-                      path="city-2026.txt", level="city", reviewed_year=2025, target_year=2026)
-    report = Report(meta=meta, text=REPORT_TEXT)
-    hits = []
-    pos = 0
-    for n, para in enumerate(REPORT_TEXT.split("\n")):
+def _paragraphs(text: str, region: str, section: str) -> tuple[Reader, Report, list[Hit]]:
+    """A made-up 2026 report of `region`: every paragraph after the heading lines is a retrieved passage."""
+    meta = ReportMeta(id="made-up-2026", title=f"{region}2026年政府工作报告", region=region, year=2026, date=None,
+                      source=None, path="made-up-2026.txt", level="city" if region.endswith("市") else "province",
+                      reviewed_year=2025, target_year=2026)
+    report = Report(meta=meta, text=text)
+    hits, pos = [], 0
+    for n, para in enumerate(text.split("\n")):
         if para and n >= 2:
-            chunk = Chunk(id=f"city-2026#{n}", report_id=meta.id, section_path=("一、“十四五”时期和2025年工作回顾",),
-                          text=para, start=pos, end=pos + len(para))
+            chunk = Chunk(id=f"made-up-2026#{n}", report_id=meta.id, section_path=(section,), text=para, start=pos,
+                          end=pos + len(para))
             hits.append(Hit(chunk, 1.0, len(hits) + 1, "test"))
         pos += len(para) + 1
     return Reader({meta.id: report}, lambda term: 1.0), report, hits
+
+
+def _reader_and_hits() -> tuple[Reader, Report, list[Hit]]:
+    return _paragraphs(REPORT_TEXT, "某市", "一、“十四五”时期和2025年工作回顾")
 
 
 def _answer(question: str) -> str:
@@ -190,17 +195,8 @@ REPORT_LEVELS = """某省2026年政府工作报告
 
 
 def _answer_in(text: str, question: str) -> str:
-    meta = ReportMeta(id="levels-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
-                      path="levels-2026.txt", level="province", reviewed_year=2025, target_year=2026)
-    report = Report(meta=meta, text=text)
-    hits, pos = [], 0
-    for n, para in enumerate(text.split("\n")):
-        if para and n >= 2:
-            chunk = Chunk(id=f"levels-2026#{n}", report_id=meta.id, section_path=("一、2025年工作回顾",),
-                          text=para, start=pos, end=pos + len(para))
-            hits.append(Hit(chunk, 1.0, len(hits) + 1, "test"))
-        pos += len(para) + 1
-    best = Reader({meta.id: report}, lambda term: 1.0).read(analyze(question, ["某省"]), hits).best
+    reader, report, hits = _paragraphs(text, "某省", "一、2025年工作回顾")
+    best = reader.read(analyze(question, ["某省"]), hits).best
     return "" if best is None else text[best.start:best.end]
 
 
@@ -225,29 +221,28 @@ def test_a_code_the_passage_does_not_name_is_absent():
     from assistant.policy import _absent_code
 
     text = "某省2026年政府工作报告\n一、2025年工作回顾\n过去一年，攻坚克难。\n蓝天保卫战全面推进。PM2.5浓度同比下降21.15%，优良天数261天。\n"
-    meta = ReportMeta(id="air-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
-                      path="air-2026.txt", level="province", reviewed_year=2025, target_year=2026)
-    start = text.index("蓝天")
-    chunk = Chunk(id="air-2026#3", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:-1],
-                  start=start, end=len(text) - 1)
-    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
     for question, absent in (("某省2025年PM10浓度下降了多少？", "PM10"), ("某省2025年PM2.5浓度下降了多少？", "")):
         info = analyze(question, ["某省"])
-        best = reader.read(info, [Hit(chunk, 1.0, 1, "test")]).best
+        best = _read_one(text, "蓝天", question)
         assert best is not None and _absent_code(info, best) == absent
 
 
-def test_a_rank_question_is_not_answered_by_an_amount():
-    meta = ReportMeta(id="levels-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
-                      path="levels-2026.txt", level="province", reviewed_year=2025, target_year=2026)
-    text = "某省2026年政府工作报告\n一、2025年工作回顾\n经济平稳运行。全省地区生产总值5.2万亿元、增长4.9%，总量居全国第8位。\n"
-    start = text.index("经济")
-    chunk = Chunk(id="levels-2026#2", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:-1],
-                  start=start, end=len(text) - 1)
-    best = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0).read(
-        analyze("某省2025年地区生产总值排名第几？", ["某省"]), [Hit(chunk, 1.0, 1, "test")]).best
-    assert best is not None and text[best.start:best.end] == "第8位"
+def _read_one(text: str, first_words: str, question: str, places: tuple[str, ...] = ("某省",)):
+    """(best candidate, report text) of a made-up report read from the line starting at `first_words`."""
+    meta = ReportMeta(id="one-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="one-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    start = text.index(first_words)
+    end = text.index("\n", start)
+    chunk = Chunk(id="one-2026#1", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:end],
+                  start=start, end=end)
+    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
+    return reader.read(analyze(question, list(places)), [Hit(chunk, 1.0, 1, "test")]).best
 
+
+def test_a_rank_question_is_not_answered_by_an_amount():
+    text = "某省2026年政府工作报告\n一、2025年工作回顾\n经济平稳运行。全省地区生产总值5.2万亿元、增长4.9%，总量居全国第8位。\n"
+    best = _read_one(text, "经济", "某省2025年地区生产总值排名第几？")
+    assert best is not None and text[best.start:best.end] == "第8位"
 
 def test_neighbouring_words_the_reports_write_as_one_name_become_one_term():
     from assistant.reader.terms import TermStats
@@ -273,11 +268,5 @@ def test_fusion_keeps_each_searchers_best_passage():
 
 def test_a_counted_noun_the_question_names_stays_in_the_answer():
     text = "某市2026年政府工作报告\n一、2025年工作回顾\n开放水平提升。“千里轻舟”货运班轮开通13条航线，中欧班列开行1.2万列。\n"
-    meta = ReportMeta(id="cq-2026", title="某市2026年政府工作报告", region="某市", year=2026, date=None, source=None,
-                      path="cq-2026.txt", level="city", reviewed_year=2025, target_year=2026)
-    start = text.index("开放")
-    chunk = Chunk(id="cq-2026#2", report_id=meta.id, section_path=("一、2025年工作回顾",), text=text[start:-1],
-                  start=start, end=len(text) - 1)
-    best = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0).read(
-        analyze("“千里轻舟”货运班轮开通了多少条航线？"), [Hit(chunk, 1.0, 1, "test")]).best
+    best = _read_one(text, "开放", "“千里轻舟”货运班轮开通了多少条航线？", ())
     assert best is not None and text[best.start:best.end] == "13条航线"

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from ..text import normalize
 
@@ -777,6 +778,23 @@ WH_WORD = re.compile(r"哪里|哪儿|哪[一二三四五六七八九十两几]?[
 _SLOT_GLUE = "了是为成由被把将在对的:,"  # function characters between the question's words and the slot
 
 
+def _first_anchor(pieces: list[str], sent: str, anchor: Callable[[str], bool], after: int) -> list[tuple[int, int]]:
+    """[(length, position)] of the longest of `pieces` found in `sent` that can anchor a slot, or [].
+
+    A piece found but no anchor ends the search, unless it holds punctuation: a shorter piece
+    without it may still anchor.
+    """
+    for piece in pieces:
+        pos = sent.find(piece, after)
+        if pos < 0:
+            continue
+        if anchor(piece):
+            return [(len(piece), pos)]
+        if not re.search(r"[^\u4e00-\u9fffA-Za-z0-9]", piece):
+            return []
+    return []
+
+
 def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
               generic: frozenset[str] = frozenset()) -> list[Span]:
     """The words of a sentence that fill a question's wh-slot ("…《某镇志》入选了什么？").
@@ -807,15 +825,7 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
     sent = norm[start:end]
     out: list[Span] = []
     # 1. the question's words before the slot → the slot follows them
-    for k in range(min(len(left), 12), 1, -1):
-        piece = left[-k:]
-        pos = sent.find(piece)
-        if pos < 0:
-            continue
-        if not anchor(piece):
-            if re.search(r"[^\u4e00-\u9fffA-Za-z0-9]", piece):
-                continue  # a shorter piece without the punctuation may still anchor
-            break
+    for k, pos in _first_anchor([left[-k:] for k in range(min(len(left), 12), 1, -1)], sent, anchor, 0):
         if plural:
             # "瞄准A、B、C三条新赛道" for "…三条新赛道是哪三条": the list sits right before the words
             lead_end = start + pos
@@ -848,15 +858,7 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
         break
     # 2. the question's words after the slot → the slot is the noun phrase before them
     tail = right[len(head):] if head and right.startswith(head) else right
-    for k in range(min(len(tail), 10), 1, -1):
-        piece = tail[:k]
-        pos = sent.find(piece, 1)
-        if pos < 0:
-            continue
-        if not anchor(piece):
-            if re.search(r"[^\u4e00-\u9fffA-Za-z0-9]", piece):
-                continue  # a shorter piece without the punctuation may still anchor
-            break
+    for k, pos in _first_anchor([tail[:k] for k in range(min(len(tail), 10), 1, -1)], sent, anchor, 1):
         b = start + pos
         # the rest of the question right after: the slot sits between ("在哪里|布局建设|X|产业园")
         rest = tail[k:]
