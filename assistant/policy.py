@@ -20,7 +20,7 @@ from .reader.extractor import Candidate, context_years
 from .reader.question import QuestionInfo
 from .reader.terms import TermStats
 from .scope import Scope, asked_years
-from .text import normalize
+from .text import ASCII_LOWER, normalize
 from .types import Report
 
 NOT_FOUND = "报告中未找到相关答案"
@@ -60,12 +60,12 @@ def confidence(features: Mapping[str, float], weights: Mapping[str, float] | Non
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def _absent_code(info: QuestionInfo, best: Candidate) -> str:
-    """A code the question names ("PM10", "5G", "C919") that the answer's passage does not contain.
+def _absent_code(info: QuestionInfo, context: str) -> str:
+    """A code the question names ("PM10", "5G", "C919") that `context` (the answer's passage) does not contain.
 
     Codes are exact names: "PM2.5" is no answer about "PM10", and no paraphrase stands for one.
     """
-    context = normalize(best.chunk.section + " " + best.chunk.text).lower()
+    context = context.translate(ASCII_LOWER)
     for term in info.terms:
         if "|" in term or "&" in term or not re.fullmatch(r"[a-z0-9.+\-]*[a-z][a-z0-9.+\-]*\d[a-z0-9.+\-]*|"
                                                          r"[a-z0-9.+\-]*\d[a-z0-9.+\-]*[a-z][a-z0-9.+\-]*", term):
@@ -110,8 +110,8 @@ class AnswerPolicy:
         feats = dict(best.features)
         paraphrase = feats.get("semantic", 0.0) >= self.settings.paraphrase_semantic and \
             feats.get("sentence_coverage", 0.0) > 0  # …and shares some of the question's words
+        context = normalize(best.chunk.section + " " + best.chunk.text)
         if best.kind not in _FRAME_KINDS or best.chunk.kind == "front":
-            context = normalize(best.chunk.section + " " + best.chunk.text)
             # the opening lines answer who/when/where of the report, never of a thing the reports do not name
             front = best.chunk.kind == "front" and not info.english  # (translated words are guesses)
             share = self.settings.missing_term_share / 2 if front else self.settings.missing_term_share
@@ -120,7 +120,7 @@ class AnswerPolicy:
                 missing = [t for t in missing if re.search(r"[A-Za-z0-9]", t)]
             if missing:
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{missing[0]}”）")
-        code = _absent_code(info, best)
+        code = _absent_code(info, context)
         if code:
             return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{code}”）")
         if best.coverage < self.settings.abstain_threshold:

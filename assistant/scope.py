@@ -64,8 +64,6 @@ class ScopeResolver:
 
     def years_of(self, place: str, targets: bool = False) -> set[int]:
         """The years the reports of a place (as written in a question) review, or set targets for."""
-        from .years import reviewed_year, target_year
-
         years: set[int] = set()
         for p in self.places(place):
             for rid in getattr(p, "report_ids", ()) or ():

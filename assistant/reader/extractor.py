@@ -9,9 +9,9 @@ glossary definition, a name, date, place or meeting).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
@@ -45,7 +45,7 @@ _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Candidate:
     chunk: Chunk
     sent_start: int
@@ -61,7 +61,7 @@ class Candidate:
         return ", ".join(f"{k}={v:+.3f}" for k, v in self.features)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Reading:
     best: Candidate | None
     coverage: float
@@ -429,21 +429,20 @@ class Reader:
                                                    for t in names)):
                 exact = in_question or any(t == title for t in names)
                 if q in ("glossary", "list", "text", "entity", "place") or exact and q != "number":
-                    first = norm.find("。", d.start, d.end)
-                    if _ASKS_MEANING.search(info.text) and d.start + 8 <= first < d.end - 8:
-                        # "…是指什么": the defining sentence, not the elaboration after it
-                        out.append(Candidate(chunk, chunk.start, chunk.end, d.start, first, "definition",
-                                             sent_score + (0.62 if exact else 0.37), max(cov, 0.9 if exact else 0.6),
-                                             feats + (("glossary_entry", 0.62 if exact else 0.37), ("attached", 1.0))))
-                    slots_in = () if _ASKS_MEANING.search(info.text) else \
-                        S.slot_fill(info.text, norm, d.start, d.end, info.slot_head or "", _generic_words())
-                    for sp in slots_in:
-                        out.append(Candidate(chunk, chunk.start, chunk.end, sp.start, sp.end, "definition",
-                                             sent_score + (0.65 if exact else 0.4), max(cov, 0.9 if exact else 0.6),
-                                             feats + (("glossary_entry", 0.65 if exact else 0.4), ("attached", 1.0))))
-                    out.append(Candidate(chunk, chunk.start, chunk.end, d.start, d.end, d.kind,
-                                         sent_score + (0.6 if exact else 0.35), max(cov, 0.9 if exact else 0.6),
-                                         feats + (("glossary_entry", 0.6 if exact else 0.35), ("attached", 1.0))))
+                    def entry(start: int, end: int, kind: str, bonus: float) -> None:
+                        bonus += 0.6 if exact else 0.35
+                        out.append(Candidate(chunk, chunk.start, chunk.end, start, end, kind, sent_score + bonus,
+                                             max(cov, 0.9 if exact else 0.6),
+                                             feats + (("glossary_entry", bonus), ("attached", 1.0))))
+
+                    if _ASKS_MEANING.search(info.text):
+                        first = norm.find("。", d.start, d.end)
+                        if d.start + 8 <= first < d.end - 8:
+                            entry(d.start, first, "definition", 0.02)  # "…是指什么": the defining sentence
+                    else:
+                        for sp in S.slot_fill(info.text, norm, d.start, d.end, info.slot_head or "", _generic_words()):
+                            entry(sp.start, sp.end, "definition", 0.05)  # "“六横”包括哪些工程": what follows 包括
+                    entry(d.start, d.end, d.kind, 0.0)
                     return out
         slots: list[S.Span] = []
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
@@ -464,8 +463,7 @@ class Reader:
                 extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors, five_review)
                 if counted and span.unit.endswith(counted.group(1)) and \
                         norm.startswith(counted.group(2), span.end) and span.end + len(counted.group(2)) <= e:
-                    span = S.Span(span.start, span.end + len(counted.group(2)), span.kind, span.unit, span.value,
-                                  span.value_high, span.unit_class, span.qualifier)
+                    span = dataclasses.replace(span, end=span.end + len(counted.group(2)))
                 add(span, extra, cov if attached else min(cov, 0.2), attached=attached)
             if _TWO_VALUES.search(info.text):
                 # "分别是多少" / "A和B各是多少": both figures, as one span
@@ -594,9 +592,9 @@ class Reader:
             want_class = self._unit_class(info.unit_hint)
             if info.unit_hint in span.unit or info.unit_hint in value:
                 bonus += 0.15
-            elif span.unit and want_class not in ("count", "") and self._unit_class(span.unit) != want_class:
+            elif span.unit and want_class not in ("count", "") and (have_class := self._unit_class(span.unit)) \
+                    != want_class:
                 bonus -= 0.35
-                have_class = self._unit_class(span.unit)
                 # "多少亿元" is not "亿斤", nor "一次"; a count answers "多少个"
                 class_mismatch = have_class not in ("", "percent") and (have_class != "count" or want_class != "count")
             elif span.unit:

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from ..knowledge import Lexicon, expected_unit_class, lexicon, translate_english
 from ..text import has_cjk, tokenize
-from .spans import WH_WORD
+from .spans import wh_sides
 
 # ----------------------------------------------------------------- vocabulary
 # Wordings, English terms and question words come from the data files (assistant/knowledge.py);
@@ -174,7 +174,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     next_plan = any(w in low for w in _NEXT_PLAN)
     m = _UNIT_HINT.search(q) or _UNIT_HINT_AFTER.search(q)
     unit_hint = m.group(m.lastindex) if m else ""
-    indicator_class = expected_unit_class(" ".join([q] + [o for _, o in wordings]))
+    extra = [o for _, o in wordings if o not in q]  # official terms the question words differently
+    indicator_class = expected_unit_class(" ".join([q] + extra))
     if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate \
             and indicator_class != "percent":  # not the "投入" of "研发投入强度", a percentage
         unit_hint = "元" if not wants_growth else ""
@@ -219,11 +220,10 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     for q_ in quoted:
         if q_ not in terms:
             terms.insert(0, q_)
-    extra = [o for _, o in wordings if o not in q]
     search_text = " ".join([q] + extra)
-    unit_class = expected_unit_class(" ".join([q] + extra)) if not (wants_growth or wants_rate) else ""
+    unit_class = indicator_class if not (wants_growth or wants_rate) else ""
     if english and qtype in ("text", "entity") and re.match(r"\s*what(?:'s| was| is| were| are| will be)\b", low) \
-            and (unit_class or wants_growth or wants_rate or expected_unit_class(" ".join([q] + extra))):
+            and (indicator_class or wants_growth or wants_rate):
         qtype = "number"  # "What was Guangdong's R&D intensity?": an indicator's value
     return QuestionInfo(
         text=question, qtype=qtype, terms=tuple(terms), search_text=search_text, regions=regions,
@@ -235,12 +235,12 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
 
 def _slot_head(question: str) -> str | None:
     """The noun right after the question's wh-word ("哪个市场改造…" → "市场"), "" when none, None without one."""
-    m = WH_WORD.search(question)
-    if not m:
+    sides = wh_sides(question)
+    if sides is None:
         return None
-    if m.group(0) in ("哪里", "哪儿"):
+    wh, _, right = sides
+    if wh in ("哪里", "哪儿"):
         return ""
-    right = re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
     if not right or not re.match(r"[\u4e00-\u9fff]", right):
         return ""
     if len(right) <= 4:

@@ -778,6 +778,14 @@ WH_WORD = re.compile(r"哪里|哪儿|哪[一二三四五六七八九十两几]?[
 _SLOT_GLUE = "了是为成由被把将在对的:,"  # function characters between the question's words and the slot
 
 
+def wh_sides(question: str) -> tuple[str, str, str] | None:
+    """(wh-word, the words before it, the words after it less the closing particles), or None."""
+    m = WH_WORD.search(question)
+    if not m:
+        return None
+    return m.group(0), question[:m.start()], re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
+
+
 def _first_anchor(pieces: list[str], sent: str, anchor: Callable[[str], bool], after: int) -> list[tuple[int, int]]:
     """[(length, position)] of the longest of `pieces` found in `sent` that can anchor a slot, or [].
 
@@ -816,12 +824,12 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
                 rest = rest.replace(word, "")
         return len(rest) >= 2
 
-    m = WH_WORD.search(question)
-    if not m:
+    sides = wh_sides(question)
+    if sides is None:
         return []
-    plural = bool(re.match(r"哪(些|几|[两二三四五六七八九十])", m.group(0)))  # "哪两个交易所": all of them
-    left = question[:m.start()].rstrip(_SLOT_GLUE + "要将")
-    right = re.sub(r"[?？。!！\s]+$|[的呢吗]+$", "", question[m.end():]).lstrip("的")
+    wh, left, right = sides
+    plural = bool(re.match(r"哪(些|几|[两二三四五六七八九十])", wh))  # "哪两个交易所": all of them
+    left = left.rstrip(_SLOT_GLUE + "要将")
     sent = norm[start:end]
     out: list[Span] = []
     # 1. the question's words before the slot → the slot follows them
