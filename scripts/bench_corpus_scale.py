@@ -6,8 +6,7 @@
     python scripts/bench_corpus_scale.py --json out.json
 
 "2" is the bundled corpus/; "33" adds the 31 provincial reports from
-../shared/corpus-extra/provinces-2026 (benchmark material only; the assistant never
-reads ../shared). Each corpus is copied to var/bench-scale/<n>/corpus and indexed
+dev-reports/provinces-2026 (development material; the app indexes corpus/ only). Each corpus is copied to var/bench-scale/<n>/corpus and indexed
 into var/bench-scale/<n>/index (gitignored). Build time is wall-clock for a build
 from nothing (the encoder is loaded beforehand and timed separately); latency is
 Assistant.ask over the answerable questions of eval/qa.jsonl plus a few province
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.config import Settings  # noqa: E402
 
-PROVINCES = ROOT.parent / "shared" / "corpus-extra" / "provinces-2026"
+PROVINCES = ROOT / "dev-reports" / "provinces-2026"
 PROVINCE_QUESTIONS = [
     "云南省“十四五”时期地区生产总值突破多少？", "广东省地区生产总值总量连续多少年居全国首位？", "宁夏全国文明村镇达到多少个？",
     "贵州省2025年城镇新增就业多少人？", "西藏2025年重点项目完成投资多少？", "西藏投入多少亿元办好民生项目？",

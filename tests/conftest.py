@@ -9,7 +9,7 @@ import pytest
 from assistant.config import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
-SHARED = PROJECT_ROOT.parent / "shared"
+DEV_REPORTS = PROJECT_ROOT / "dev-reports"  # development reports of every level (dev-reports/README.md)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -37,7 +37,10 @@ def reports():
     return {r.meta.id: r for r in load_corpus(CORPUS)}
 
 
-ALL_REPORT_FOLDERS = (CORPUS, SHARED / "corpus-extra" / "provinces-2026", SHARED / "corpus-extra" / "more-levels")
+PROVINCES = DEV_REPORTS / "provinces-2026"
+MORE_LEVELS = DEV_REPORTS / "more-levels"
+COUNTIES = DEV_REPORTS / "counties"
+ALL_REPORT_FOLDERS = (CORPUS, PROVINCES, MORE_LEVELS)
 
 
 def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:
@@ -50,6 +53,8 @@ def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     wanted: dict[str, Path] = {}
     for folder in folders:
+        if folder != CORPUS:
+            dev_reports(folder)
         require(folder.is_dir(), f"report folder missing: {folder}")
         for p in folder.iterdir():
             if p.is_file() and p.name != "reports.csv" and not p.name.startswith("."):
@@ -66,7 +71,7 @@ def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:
 
 @pytest.fixture(scope="session")
 def assistant_all():
-    """One index of every report we have (bundled, 31 provinces, 7 other levels), kept in var/ (gitignored).
+    """One index of the bundled reports, the 31 provinces and the 7 reports of other levels, kept in var/ (gitignored).
 
     Embeds ~4,800 passages on first use (10–20 minutes on 2 cores); reruns reuse it when current.
     """
@@ -78,6 +83,37 @@ def assistant_all():
     if cache:
         settings = settings.with_(embedding_cache_path=Path(cache).expanduser())
     return Assistant(settings, progress=False)
+
+
+def dev_reports(folder: Path) -> Path:
+    """A folder of development reports, checked whole against `dev-reports/SHA256SUMS`.
+
+    The reports are part of the repository, so a missing or altered file is a broken checkout:
+    the test fails (locally and in CI) and names the file, never skips.
+    """
+    import hashlib
+
+    sums = DEV_REPORTS / "SHA256SUMS"
+    if not sums.is_file():
+        pytest.fail(f"development report checksums missing: {sums.relative_to(PROJECT_ROOT)}")
+    problems = []
+    listed = 0
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = (DEV_REPORTS / name).resolve()
+        if path.parent != folder.resolve():
+            continue
+        listed += 1
+        rel = path.relative_to(PROJECT_ROOT)
+        if not path.is_file():
+            problems.append(f"missing: {rel}")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(f"damaged (checksum differs): {rel}")
+    if not listed:
+        problems.append(f"no development reports listed for {folder}")
+    if problems:
+        pytest.fail("development reports: " + "; ".join(problems) + " (restore them with git checkout -- dev-reports)")
+    return folder
 
 
 def require(condition: bool, reason: str) -> None:

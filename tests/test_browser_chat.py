@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
-from conftest import SHARED, require
+from conftest import PROVINCES, dev_reports
 from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
 from web_helpers import (ANSWERS, READY, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, UI_TEXT_PROBLEMS_JS, ask_in_browser,
                          free_port, serve_app)
@@ -327,8 +327,7 @@ def test_examples_for_other_reports_name_those_reports(tmp_path: Path) -> None:
 
     from assistant.ingest import load_corpus
 
-    provinces = SHARED / "corpus-extra" / "provinces-2026"
-    require(provinces.is_dir(), f"{provinces} is missing")
+    provinces = dev_reports(PROVINCES)
     for f in sorted(p for p in provinces.iterdir() if p.suffix == ".txt")[:3]:
         shutil.copy(f, tmp_path / f.name)
     metas = [r.meta.to_dict() for r in load_corpus(tmp_path)]

@@ -189,12 +189,11 @@ def test_cli_compare_writes_csv(settings, tmp_path: Path, capsys) -> None:
 
 
 def test_compare_qa_set_is_verbatim_and_complete() -> None:
-    from conftest import SHARED, require
+    from conftest import PROVINCES, dev_reports
 
     from eval.compare import load_compare_qa
 
-    provinces = SHARED / "corpus-extra" / "provinces-2026"
-    require(provinces.is_dir(), f"the provincial reports are missing: {provinces}")
+    provinces = dev_reports(PROVINCES)
     items = load_compare_qa(QA_COMPARE)
     assert len(items) >= 8
     ids = sorted(p.stem for p in provinces.glob("*.txt"))

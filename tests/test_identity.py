@@ -17,10 +17,7 @@ from assistant.ingest import discover, load_report
 from assistant.ingest.metadata import infer_metadata, override
 from assistant.ingest.readers import extract_report
 from assistant.types import ReportMeta
-from tests.conftest import CORPUS, SHARED, require
-
-PROVINCES = SHARED / "corpus-extra" / "provinces-2026"
-MORE_LEVELS = SHARED / "corpus-extra" / "more-levels"
+from tests.conftest import CORPUS, COUNTIES, MORE_LEVELS, PROVINCES, dev_reports
 LEVELS = {"state-council": "national", "province": "province", "prefecture-city": "city", "district": "county",
           "county": "county", "county-level-city": "county"}
 # the two bundled reports have sidecars but no catalog
@@ -37,17 +34,19 @@ def _most_specific(region: str) -> str:
 
 
 def _catalog() -> dict[Path, tuple[str, str, int]]:
-    require(PROVINCES.is_dir() and MORE_LEVELS.is_dir() and (SHARED / "corpus").is_dir(),
-            f"development reports in {SHARED}")
+    dev_reports(PROVINCES), dev_reports(MORE_LEVELS), dev_reports(COUNTIES)
     truth: dict[Path, tuple[str, str, int]] = {}
     for name, expected in BUNDLED.items():
-        truth[SHARED / "corpus" / name] = expected
+        truth[CORPUS / name] = expected
     with open(PROVINCES / "reports.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             truth[PROVINCES / row["file"]] = ("province", row["province"], int(row["year"]))
     with open(MORE_LEVELS / "reports.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             truth[MORE_LEVELS / row["file"]] = (LEVELS[row["level"]], _most_specific(row["region"]), int(row["year"]))
+    with open(COUNTIES / "reports.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            truth[COUNTIES / row["file"]] = (LEVELS[row["level"]], _most_specific(row["region"]), int(row["year"]))
     return truth
 
 
@@ -70,9 +69,9 @@ def _identity(meta: ReportMeta) -> tuple[str, str, int | None]:
 
 
 def test_every_report_is_in_the_catalog(catalog: dict[Path, tuple[str, str, int]]) -> None:
-    on_disk = {f.path for d in (SHARED / "corpus", PROVINCES, MORE_LEVELS) for f in discover(d)}
+    on_disk = {f.path for d in (CORPUS, PROVINCES, MORE_LEVELS, COUNTIES) for f in discover(d)}
     assert on_disk == set(catalog)
-    assert len(catalog) >= 40
+    assert len(catalog) >= 52
     assert {lv for lv, _, _ in catalog.values()} == {"national", "province", "city", "county"}
 
 
@@ -186,3 +185,18 @@ def test_report_list_shows_identity(assistant) -> None:  # type: ignore[no-untyp
     assert {k: items["东川区"][k] for k in ("level", "year", "reviewed_year", "target_year", "english")} == {
         "level": "county", "year": 2026, "reviewed_year": 2025, "target_year": 2026, "english": "Dongchuan District"}
     assert items["昆明市"]["level"] == "city" and items["昆明市"]["aliases"] == ["昆明"]
+
+
+def test_development_reports_are_listed_and_intact() -> None:
+    """Every development report is in its folder's catalog and in SHA256SUMS, and every listed file is intact."""
+    from tests.conftest import DEV_REPORTS
+
+    for folder in (PROVINCES, MORE_LEVELS, COUNTIES):
+        dev_reports(folder)
+        with open(folder / "reports.csv", encoding="utf-8") as f:
+            catalogued = {row["file"] for row in csv.DictReader(f)}
+        assert catalogued == {p.name for p in folder.glob("*.txt")}, folder.name
+    listed = {line.split("  ", 1)[1] for line in (DEV_REPORTS / "SHA256SUMS").read_text(encoding="utf-8").splitlines()}
+    on_disk = {f"./{p.relative_to(DEV_REPORTS).as_posix()}" for p in DEV_REPORTS.rglob("*")
+               if p.is_file() and p.parent != DEV_REPORTS}
+    assert listed == on_disk

@@ -11,9 +11,7 @@ from assistant.ingest.metadata import infer_metadata
 from assistant.ingest.readers import extract_report
 from assistant.places import Place, find_places, gazetteer, reports_for
 from assistant.types import ReportMeta
-from tests.conftest import CORPUS, SHARED, require
-
-MORE_LEVELS = SHARED / "corpus-extra" / "more-levels"
+from tests.conftest import CORPUS, MORE_LEVELS, dev_reports
 
 
 def regions(question: str, reports: tuple[ReportMeta, ...] = ()) -> list[str]:
@@ -124,7 +122,7 @@ def test_offsets_point_at_the_name() -> None:
 
 @pytest.fixture(scope="module")
 def corpus_metas() -> tuple[ReportMeta, ...]:
-    require(MORE_LEVELS.is_dir(), f"development reports in {MORE_LEVELS}")
+    dev_reports(MORE_LEVELS)
     metas = []
     for d in (CORPUS, MORE_LEVELS):
         for f in discover(d):

@@ -1,6 +1,6 @@
 """The 31 provincial 2026 reports, as scraped from official sites, ingest cleanly.
 
-They are real-world material kept beside the project (../shared, never read at run
+They are real-world material kept in dev-reports/ (development data, never read at run
 time): web boilerplate around the text, varied outlines, metadata in many
 spellings. Fast tests check every report's metadata against reports.csv, that no
 page furniture survives as text or chunks, and that cleaning never edits the
@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import SHARED, require
+from conftest import PROVINCES, dev_reports
 
 from assistant.chunking import chunk_report
 from assistant.config import PROJECT_ROOT
@@ -23,7 +23,6 @@ from assistant.ingest import load_corpus
 from assistant.sections import parse_outline
 from assistant.types import Report
 
-PROVINCES = SHARED / "corpus-extra" / "provinces-2026"
 CORPUS = PROJECT_ROOT / "corpus"
 
 # Whole lines that are page furniture, never report text.
@@ -42,7 +41,7 @@ def _body_lines(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def catalog() -> dict[str, dict[str, str]]:
-    require(PROVINCES.is_dir(), f"the provincial reports are missing: {PROVINCES}")
+    dev_reports(PROVINCES)
     with open(PROVINCES / "reports.csv", encoding="utf-8") as f:
         return {row["file"]: row for row in csv.DictReader(f)}
 
@@ -99,7 +98,7 @@ def test_no_page_furniture_in_text_or_chunks(provinces: dict[str, Report]) -> No
 
 def test_boilerplate_pattern_catches_the_raw_pages() -> None:
     """The check above is meaningful: the same pattern finds furniture in the scraped files."""
-    require(PROVINCES.is_dir(), f"the provincial reports are missing: {PROVINCES}")
+    dev_reports(PROVINCES)
     hits = 0
     for path in sorted(PROVINCES.glob("*.txt")):
         lines = _body_lines(path.read_text(encoding="utf-8"))
