@@ -13,7 +13,8 @@ from .sections import Block, parse_outline
 from .text import normalize, sentence_spans
 from .types import Chunk, Report
 
-CHUNKER_VERSION = "section-v1"
+CHUNKER_VERSION = "section-v2"
+MAX_WHOLE = 4  # a glossary entry or the opening lines stay one passage up to this many times max_chars
 _SUBLEAD_MAX = 12
 _MIN_GROUP = 60
 _DIGIT = re.compile(r"\d")
@@ -48,6 +49,26 @@ def _segments(text: str, block: Block) -> list[tuple[list[tuple[int, int]], str 
     return merged
 
 
+_CLAUSE_END = re.compile(r"[,，、:：]")
+
+
+def _bounded(text: str, sents: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
+    """The sentences with any longer than max_chars cut into pieces at clause marks (or, failing those, at
+    max_chars): a text without sentence ends (a scrape, a table dump) still makes passages of bounded size."""
+    out: list[tuple[int, int]] = []
+    for s, e in sents:
+        while e - s > max_chars:
+            cut = s + max_chars
+            marks = [m.end() for m in _CLAUSE_END.finditer(text, s + max_chars // 2, s + max_chars)]
+            if marks:
+                cut = marks[-1]
+            out.append((s, cut))
+            s = cut
+        if e > s:
+            out.append((s, e))
+    return out
+
+
 def _windows(sents: list[tuple[int, int]], max_chars: int, overlap: int) -> list[tuple[int, int]]:
     """Pack consecutive sentences into windows of at most max_chars (a longer sentence stands alone)."""
     out: list[tuple[int, int]] = []
@@ -67,13 +88,14 @@ def section_chunks(report: Report, max_chars: int = 320, overlap: int = 1) -> li
     text = report.text
     chunks: list[Chunk] = []
     for block in parse_outline(text).blocks:
-        if block.kind in ("glossary", "front") or block.end - block.start <= max_chars:
+        size = block.end - block.start
+        if size <= max_chars or block.kind in ("glossary", "front") and size <= MAX_WHOLE * max_chars:
             pieces = [(block.start, block.end, block.path)]
         else:
             pieces = []
             for sents, topic in _segments(text, block):
                 path = block.path + ((topic,) if topic else ())
-                for s, e in _windows(sents, max_chars, overlap):
+                for s, e in _windows(_bounded(text, sents, 2 * max_chars), max_chars, overlap):
                     pieces.append((s, e, path))
         for s, e, path in pieces:
             chunks.append(

@@ -249,10 +249,12 @@ class Assistant:
         report = self.reports[hit_chunk.report_id]
         if span:
             s, e = span
+            # a descriptive answer (a list of measures) may run on past its passage: cite all of it
+            ps, pe = min(s, hit_chunk.start), max(e, hit_chunk.end)
             return Citation(report=report.meta.id, title=report.meta.title, section=hit_chunk.section,
-                            text=hit_chunk.text, start=s - hit_chunk.start, end=e - hit_chunk.start,
+                            text=report.text[ps:pe], start=s - ps, end=e - ps,
                             report_start=s, report_end=e, chunk_id=hit_chunk.id,
-                            passage_start=hit_chunk.start, passage_end=hit_chunk.end)
+                            passage_start=ps, passage_end=pe)
         return Citation(report=report.meta.id, title=report.meta.title, section=hit_chunk.section,
                         text=hit_chunk.text, start=-1, end=-1, report_start=-1, report_end=-1,
                         chunk_id=hit_chunk.id, passage_start=hit_chunk.start, passage_end=hit_chunk.end)

@@ -22,7 +22,7 @@ from .text import normalize, sentence_spans, strip_spans
 from .types import Section
 
 #: Bump when a change alters the outline (and so the chunks) of some report.
-OUTLINE_VERSION = "outline-v2"
+OUTLINE_VERSION = "outline-v3"
 
 _CN = "一二三四五六七八九十百"
 L1 = re.compile(r"^[" + _CN + r"]+[、.]\s*\S")
@@ -36,6 +36,7 @@ _INTRO = re.compile(r"以下|如下|下列|方面工作|几个方面|各位代�
 MAX_HEADING = 60  # a numbered line longer than this is a paragraph, not a heading
 MAX_LEAD = 30  # a paragraph's first sentence up to this length names its topic
 FRONT = "报告开头"
+MAX_FRONT = 400  # the opening lines before the first heading; past this, a heading-less text is paragraphs
 GLOSSARY = "名词解释"
 
 
@@ -158,14 +159,17 @@ def parse_outline(text: str) -> Outline:
             sections.append(Section(level=2, title=l2, start=s, end=e))
             continue
         parents = tuple(p for p in (l1, l2) if p)
-        if not parents:
-            # everything before the first heading: title lines, meeting, speaker, opening
-            if blocks and blocks[-1].kind == "front":
+        front_open = not blocks or blocks[-1].kind == "front"
+        if not parents and front_open and (blocks[-1].end if blocks else s) - (blocks[-1].start if blocks else s) \
+                + (e - s) <= MAX_FRONT:
+            # before the first heading: title lines, meeting, speaker, opening
+            if blocks:
                 prev = blocks.pop()
                 blocks.append(Block(prev.start, e, prev.path, "front"))
             else:
                 blocks.append(Block(s, e, (FRONT,), "front"))
             continue
+        # a document without headings (a notice, a news item) goes on in paragraphs of its own
         if (pending is None and not in_glossary and _standalone_lead(line) and nxt and not _is_heading(nxt)
                 and len(nxt) > len(line) and not _standalone_lead(nxt)
                 and lead_sentence(text, lines[i][0], lines[i][1]) is None):

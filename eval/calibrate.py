@@ -38,7 +38,7 @@ def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, 
             continue
         feats = row["features"]
         xs.append([float(feats.get(f, 0.0)) for f in FEATURES])
-        ys.append(1.0 if g["answers"] and is_correct(row["answer"], g["answers"]) else 0.0)
+        ys.append(1.0 if g["answers"] and is_correct(row["answer"], g["answers"], g.get("type", "")) else 0.0)
     return np.asarray(xs, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(ys, dtype=np.float64)
 
 

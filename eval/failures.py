@@ -34,7 +34,7 @@ def category(row: Mapping[str, Any]) -> str | None:
     retrieved = row.get("hit_rank") is not None
     if row["abstained"]:
         return "abstained_gold_retrieved" if retrieved else "abstained_not_retrieved"
-    if is_correct(row["answer"], golds):
+    if is_correct(row["answer"], golds, row.get("type", "")):
         return None
     if contains_gold(row["answer"], golds):
         return "too_long"

@@ -110,11 +110,58 @@ def exact_match(answer: str, golds: Sequence[str]) -> float:
     return float(any(a == strip_punct(g) for g in golds))
 
 
-def is_correct(answer: str, golds: Sequence[str]) -> bool:
+#: A descriptive answer (a whole clause or list) is correct when its ROUGE-L (β = 1.2) against a gold reaches this.
+DESCRIPTIVE_MIN_ROUGE = 0.5
+
+
+def _rouge_chars(text: str) -> str:
+    """The characters ROUGE-L compares: NFKC, lower-case, punctuation and white space removed."""
+    return strip_punct(text)
+
+
+def lcs_length(a: str, b: str) -> int:
+    """Length of the longest common (not necessarily contiguous) subsequence of two strings."""
+    if not a or not b:
+        return 0
+    if len(a) < len(b):
+        a, b = b, a
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b, start=1):
+            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
+
+
+def rouge_l(answer: str, golds: Sequence[str], beta: float = 1.0) -> float:
+    """Character ROUGE-L F-measure (LCS over characters, punctuation and spaces removed), best over golds.
+
+    F = (1 + β²)·P·R / (R + β²·P); β > 1 weighs recall (the whole clause) above precision. With no
+    golds, 1.0 for an empty answer (a correct abstention); an empty answer to a question with golds is 0.
+    """
+    if not golds:
+        return float(not answer.strip())
+    pred = _rouge_chars(answer)
+    best = 0.0
+    for gold in golds:
+        ref = _rouge_chars(gold)
+        lcs = lcs_length(pred, ref)
+        if lcs:
+            p, r = lcs / len(pred), lcs / len(ref)
+            best = max(best, (1 + beta ** 2) * p * r / (r + beta ** 2 * p))
+    return best
+
+
+def is_correct(answer: str, golds: Sequence[str], qtype: str = "") -> bool:
     """A gold inside an answer of at most max(40, 3×len(gold)) characters (NFKC).
 
-    The length cap stops a whole paragraph from counting as a correct answer.
+    The length cap stops a whole paragraph from counting as a correct answer. A descriptive
+    answer (`qtype` "descriptive": how, which measures, what policy) is a whole clause or list
+    whose exact bounds matter less than its extent: it is correct at ROUGE-L ≥ DESCRIPTIVE_MIN_ROUGE.
     """
+    if qtype == "descriptive":
+        return bool(golds) and bool(answer.strip()) and rouge_l(answer, golds, 1.2) >= DESCRIPTIVE_MIN_ROUGE
     a = nfkc(answer).strip()
     for gold in golds:
         g = nfkc(gold).strip()
@@ -123,16 +170,25 @@ def is_correct(answer: str, golds: Sequence[str]) -> bool:
     return False
 
 
-def contains_gold(text: str, golds: Sequence[str]) -> bool:
-    """Whether a passage contains a gold answer verbatim (after NFKC on both sides)."""
+def contains_gold(text: str, golds: Sequence[str], qtype: str = "") -> bool:
+    """Whether a passage contains a gold answer verbatim (after NFKC on both sides).
+
+    A descriptive gold (a clause or list of up to a few hundred characters) may run over two
+    passages: a passage holding most of it (LCS ≥ half the gold's characters, in order) counts.
+    """
     t = nfkc(text)
-    return any(nfkc(g) and nfkc(g) in t for g in golds)
+    if any(nfkc(g) and nfkc(g) in t for g in golds):
+        return True
+    if qtype == "descriptive":
+        chars = _rouge_chars(text)
+        return any(lcs_length(chars, _rouge_chars(g)) >= 0.5 * len(_rouge_chars(g)) > 0 for g in golds)
+    return False
 
 
-def first_hit_rank(texts: Sequence[str], golds: Sequence[str]) -> int | None:
+def first_hit_rank(texts: Sequence[str], golds: Sequence[str], qtype: str = "") -> int | None:
     """1-based rank of the first passage containing a gold answer, None if none does."""
     for rank, text in enumerate(texts, start=1):
-        if contains_gold(text, golds):
+        if contains_gold(text, golds, qtype):
             return rank
     return None
 
@@ -177,7 +233,7 @@ def _mean(values: list[float]) -> float | None:
 def item_correct(row: Mapping) -> bool:
     """Per-item correctness: a right answer to an answerable question, or an abstention on an unanswerable one."""
     if row["answers"]:
-        return not row["abstained"] and is_correct(row["answer"], row["answers"])
+        return not row["abstained"] and is_correct(row["answer"], row["answers"], row.get("type", ""))
     return bool(row["abstained"])
 
 
@@ -191,8 +247,9 @@ def summarize(rows: Sequence[Mapping]) -> dict:
     answerable = [r for r in rows if r["answers"]]
     unanswerable = [r for r in rows if not r["answers"]]
     answered_ok = [r for r in answerable if not r["abstained"]]
-    correct = [r for r in answered_ok if is_correct(r["answer"], r["answers"])]
-    cited = [r for r in answered_ok if r["citations"] and contains_gold(r["citations"][0]["text"], r["answers"])]
+    correct = [r for r in answered_ok if is_correct(r["answer"], r["answers"], r.get("type", ""))]
+    cited = [r for r in answered_ok
+             if r["citations"] and contains_gold(r["citations"][0]["text"], r["answers"], r.get("type", ""))]
     abst_tp = sum(1 for r in unanswerable if r["abstained"])
     abst_pred = sum(1 for r in rows if r["abstained"])
     a_p, a_r, a_f = prf(abst_tp, abst_pred, len(unanswerable))
@@ -221,6 +278,11 @@ def summarize(rows: Sequence[Mapping]) -> dict:
         "latency_ms_p95": percentile(lat, 0.95),
         "latency_ms_mean": _mean(lat),
     }
+    descriptive = [r for r in answerable if r.get("type") == "descriptive"]
+    if descriptive:  # whole-clause answers: character ROUGE-L (an abstention scores 0)
+        for beta, key in ((1.0, "rouge_l"), (1.2, "rouge_l_b1.2")):
+            out[key] = _mean([rouge_l(r["answer"] if not r["abstained"] else "", r["answers"], beta)
+                              for r in descriptive])
     if ranks:
         for k in HIT_KS:
             out[f"hit@{k}"] = hit_at(ranks, k)

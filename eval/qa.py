@@ -21,9 +21,9 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 KNOWN_TYPES = ("number", "list", "glossary", "name", "date", "place", "target", "paraphrase", "english",
-               "multiturn", "wrong_premise", "unanswerable", "noplace", "other")
+               "multiturn", "wrong_premise", "unanswerable", "noplace", "descriptive", "other")
 SPLITS = ("dev", "test")
-LEVELS = ("national", "province", "city", "county")
+LEVELS = ("national", "province", "city", "county", "notice")  # notice: a policy document that is no report
 
 
 class QAFormatError(ValueError):

@@ -70,7 +70,7 @@ def retrieved(assistant: Any, item: QAItem, retriever: str, k: int = RETRIEVE_K)
     hits = list(assistant.prepare(item.question, list(item.history), retriever=retriever, k=k).hits)[:k]
     return [{"rank": i, "chunk_id": h.chunk.id, "report": h.chunk.report_id,
              "section": h.chunk.section, "score": round(float(h.score), 5),
-             "contains_gold": contains_gold(h.chunk.text, item.answers),
+             "contains_gold": contains_gold(h.chunk.text, item.answers, item.type),
              "snippet": snippet(h.chunk.text, item.answers), "text": h.chunk.text}
             for i, h in enumerate(hits, start=1)]
 
@@ -172,7 +172,7 @@ def evaluate_item(assistant: Any, spec: SystemSpec, item: QAItem) -> tuple[dict[
         joined["retrieval_error"] = f"{type(exc).__name__}: {exc}"
     joined["retrieved"] = top
     if item.answers:
-        joined["hit_rank"] = first_hit_rank([t["text"] for t in top], item.answers)
+        joined["hit_rank"] = first_hit_rank([t["text"] for t in top], item.answers, item.type)
     return row, joined
 
 

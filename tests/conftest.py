@@ -40,7 +40,8 @@ def reports():
 PROVINCES = DEV_REPORTS / "provinces-2026"
 MORE_LEVELS = DEV_REPORTS / "more-levels"
 COUNTIES = DEV_REPORTS / "counties"
-ALL_REPORT_FOLDERS = (CORPUS, PROVINCES, MORE_LEVELS)
+NOTICES = DEV_REPORTS / "notices"  # policy documents that are no work reports (notices, news items)
+ALL_REPORT_FOLDERS = (CORPUS, PROVINCES, MORE_LEVELS, COUNTIES, NOTICES)
 
 
 def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:
@@ -71,7 +72,8 @@ def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:
 
 @pytest.fixture(scope="session")
 def assistant_all():
-    """One index of the bundled reports, the 31 provinces and the 7 reports of other levels, kept in var/ (gitignored).
+    """One index of every development document: the bundled reports, the 31 provinces, the 7 reports of other
+    levels, the 12 county reports and the 10 policy notices, kept in var/ (gitignored).
 
     Embeds ~4,800 passages on first use (10–20 minutes on 2 cores); reruns reuse it when current.
     """

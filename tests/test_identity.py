@@ -191,7 +191,9 @@ def test_development_reports_are_listed_and_intact() -> None:
     """Every development report is in its folder's catalog and in SHA256SUMS, and every listed file is intact."""
     from tests.conftest import DEV_REPORTS
 
-    for folder in (PROVINCES, MORE_LEVELS, COUNTIES):
+    from tests.conftest import NOTICES
+
+    for folder in (PROVINCES, MORE_LEVELS, COUNTIES, NOTICES):
         dev_reports(folder)
         with open(folder / "reports.csv", encoding="utf-8") as f:
             catalogued = {row["file"] for row in csv.DictReader(f)}

@@ -84,6 +84,8 @@ def infer_metadata(text: str, rel_path: str, hints: Mapping[str, str | None] | N
     head = _arabic_dates(normalize(text[:3000]))
     lines = [ln.strip() for ln in head.split("\n") if ln.strip()]
     first = lines[:30]
+    if not _is_work_report(head, first):
+        return _document_metadata(text, first, rel_path, hints)
     headers = {m.group(1): m.group(2).strip() for ln in first[:12] if (m := _HEADER.match(ln))}
     title_line = headers.get("标题") or headers.get("题目") or next(
         (ln for ln in first[:20] if "政府工作报告" in ln and len(ln) <= 40 and not ln.startswith("相关")), "")
@@ -195,6 +197,58 @@ def infer_metadata(text: str, rel_path: str, hints: Mapping[str, str | None] | N
         path=rel_path, level=info.level if info else (level_hint or ""), aliases=info.aliases if info else (),
         parents=info.parents if info else (), english=info.english if info else "",
         reviewed_year=reviewed_year, target_year=target_year, plan_years=plan_years,
+    )
+
+
+def _is_work_report(head: str, first: list[str]) -> bool:
+    """Whether a text is a government work report (or a news summary of one), not another policy document."""
+    joined = "".join(first)
+    return bool("政府工作报告" in joined or "各位代表" in head or _MEETING_REGION.search(joined)
+                or _NATIONAL_MEETING.search(joined) or "工作报告" in head[:600] or "开幕" in head[:200])
+
+
+_ISSUER = re.compile(r"^(?:>\s*)?(?:发布机关|发文机关|发文单位|发布单位|发布机构|发文字号)\s*[:：]\s*(.+)$")
+_ISO_DATE = re.compile(r"(20\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
+_NATIONAL_ISSUER = re.compile(r"^(?:国务院|中共中央|全国人大|(?:国家|中国)?[\u4e00-\u9fff]{1,12}(?:部|委员会|委|总局|署))")
+_TITLE_MARKUP = re.compile(r"^[#>*\s]+|[*\s]+$")
+
+
+def _document_metadata(text: str, first: list[str], rel_path: str, hints: Mapping[str, str | None]) -> ReportMeta:
+    """Identity of a policy document that is no work report (a notice, a measure, a news item).
+
+    Its title is its first line (markup such as "# " dropped), its date the first full date of its
+    opening lines (or the page's publication date) or, failing those, the signature date at its end; its region the issuer's (a ministry
+    or the State Council is national) or the one its title names.
+    """
+    title = next((t for ln in first[:5] if (t := _TITLE_MARKUP.sub("", ln)) and 4 <= len(t) <= 80
+                  and not _ISSUER.match(ln) and not re.match(r"来源|原文|存档|http", t)), "")
+    title = str(hints.get("title") or title or Path(rel_path).stem)
+    tail = [ln.strip() for ln in _arabic_dates(normalize(text[-600:])).split("\n") if ln.strip()]
+    date = None
+    for where in ("\n".join(first[:15]), str(hints.get("published") or ""), "\n".join(tail[-8:])):
+        m = _FULL_DATE.search(where) or _ISO_DATE.search(where)
+        if m:
+            date = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            break
+    issuer = next((m.group(1).strip() for ln in first[:12] if (m := _ISSUER.match(ln))), "")
+    national = bool(issuer and _NATIONAL_ISSUER.match(issuer) and not _GOV_REGION.search(issuer)) or \
+        bool(re.match(r"(?:国务院|[\u4e00-\u9fff]{2,10}部)(?:办公厅)?关于", title))
+    region = ""
+    if not national:
+        for source in (issuer, title):
+            places = [p for p in find_places(source) if p.kind == "region"] if source else []
+            if places:
+                region = places[0].region
+                break
+    info = region_info(NATIONAL if national else region, []) if (national or region) else None
+    year = int(date[:4]) if date else (int(y) if (y := _first_year(title)) else _from_file_name(Path(rel_path).stem)[1])
+    m = _SOURCE.search("\n".join(first[:12]))
+    return ReportMeta(
+        id=_report_id(rel_path), title=title, region=info.region if info else "", year=year, date=date,
+        source=hints.get("source") or issuer or (m.group(1) if m else None), path=rel_path,
+        level=info.level if info else "", aliases=info.aliases if info else (),
+        parents=info.parents if info else (), english=info.english if info else "",
+        reviewed_year=year - 1 if year else None, target_year=year, plan_years=(),
     )
 
 

@@ -20,6 +20,7 @@ from ..text import ASCII_LOWER, normalize, sentence_spans
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
+from .descriptive import answer_span
 from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
@@ -444,6 +445,12 @@ class Reader:
                             entry(sp.start, sp.end, "definition", 0.05)  # "“六横”包括哪些工程": what follows 包括
                     entry(d.start, d.end, d.kind, 0.0)
                     return out
+        if q == "descriptive":  # the whole answering clause or list, from the sentence on
+            topics = frozenset(_norm_path((t,)) for t in chunk.section_path)
+            span = answer_span(norm, s, info.text, topics)
+            if span is not None:
+                add(span, 0.1, kind="descriptive")
+            return out
         slots: list[S.Span] = []
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
             slots = S.slot_fill(info.text, norm, s, e, info.slot_head, _generic_words())

@@ -10,6 +10,7 @@ from typing import Sequence
 
 from ..knowledge import Lexicon, expected_unit_class, lexicon, translate_english
 from ..text import has_cjk, tokenize
+from .descriptive import asks_description
 from .spans import wh_sides
 
 # ----------------------------------------------------------------- vocabulary
@@ -30,7 +31,7 @@ class QuestionInfo:
     """The parts of a question that retrieval and extraction use."""
 
     text: str  # cleaned question (simplified, NFKC)
-    qtype: str  # number | list | glossary | name | date | place | meeting | yesno | text
+    qtype: str  # number | list | glossary | name | date | place | meeting | descriptive | yesno | text
     terms: tuple[str, ...]  # subject terms, in order (synonyms expanded, English translated)
     search_text: str  # what the lexical searcher is given
     regions: tuple[str, ...] = ()  # place names mentioned ("东川", "昆明")
@@ -74,6 +75,8 @@ def _qtype(q: str) -> str:
         return "meeting"
     if re.search(r"哪天|哪一天|什么时候|何时|日期|几月几日|几号|什么日子|when|what date|on what date", low):
         return "date"
+    if asks_description(q):  # how / which measures / what policy: a whole clause or list answers
+        return "descriptive"
     if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么|哪家媒体|什么媒体|哪个媒体|记者", low):
         return "name"
     if re.search(r"哪里|哪儿|在哪|何地|什么地方|哪个地方|where", low):

@@ -1,0 +1,197 @@
+"""Descriptive answers: how, which measures, what policy — the whole answering clause, not a fragment.
+
+A question such as "如何稳就业？" or "对小微企业有哪些支持措施？" is answered by one to a few
+whole sentences, or by a numbered list of measures. Given the sentence the reader found, this
+module decides where the answer starts (after a heading, a paragraph's topic sentence, a
+policy-basis line or a lead-in that only restates the question) and where it ends (after the
+last item of a list it opens, never mid-clause, within a bound). Pure functions over the
+normalized text (same offsets as the report's own text).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from ..text import sentence_spans
+from .spans import Span
+
+# ------------------------------------------------------------------ question cues
+_HOW = re.compile(r"(?:如何|怎样|怎么|咋)(?!表述|说|称|定义|计算|算|样[?？]?$)")
+_MEASURE_NOUNS = (r"措施|举措|办法|政策|要求|服务|支持|帮助|保障|工作|任务|安排|行动|做法|条件|规定|优惠|补贴|"
+                  r"扶持|手段|途径|路径|思路|部署|重点|机制|制度|标准|流程|程序|步骤|责任|义务")
+_WHICH_MEASURES = re.compile(r"(?:哪些|什么|何种|哪几[项条方个类]?|哪[一二三四五六七八九十两]+[项条个方类])(?:具体|主要|重点|方面的?)?"
+                             rf"(?:{_MEASURE_NOUNS})")
+_MEASURES_ARE = re.compile(rf"(?:{_MEASURE_NOUNS})(?:主要|具体)?(?:是|有|包括)(?:什么|哪些)")
+_ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|are|was|were)\b(?! (?:many|much|long|old|far|often|big|large|high)\b)"
+                      r"|\bwhat (?:measures|steps|policies|support|services|requirements|actions|efforts|plans|conditions)\b"
+                      r"|\bwhich (?:measures|steps|policies|services)\b", re.I)
+
+
+def asks_description(question: str) -> bool:
+    """Whether a question asks how / which measures / what policy (a clause or list is the answer)."""
+    return bool(_HOW.search(question) or _WHICH_MEASURES.search(question) or _MEASURES_ARE.search(question)
+                or _ENGLISH.search(question))
+
+
+# ------------------------------------------------------------------ what is no answer
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十百]+[章节条部分])")
+_BASIS = re.compile(r"^\s*[【\[](?:政策|法律|文件)?(?:依据|来源|出处|链接|附件)[】\]]")
+_INTRO_END = re.compile(r"(?:如下|以下|下列|几个方面|几项|几点|措施|举措|工作|要求|内容|任务)?[:：]\s*$")
+_ITEM = re.compile(r"^\s*(?:\d{1,2}[.、．)]|[(]\d{1,2}[)]|[(][一二三四五六七八九十]{1,3}[)]|[①-⑳]|"
+                   r"[一二三四五六七八九十]{1,3}[是要、]|第[一二三四五六七八九十]{1,3}[,，、是]|首先|其次|再次|最后)")
+_ORDINAL = "一二三四五六七八九十"
+# a short topic sentence inside a paragraph ("工业转型聚势突破。"): it names what follows
+_TOPIC = re.compile(r"[^,;:\d]{4,12}。")
+
+
+def _item_index(sentence: str) -> int | None:
+    """The number of a list item a sentence opens ("二是…" → 2, "3." → 3, "(四)" → 4), None if none."""
+    m = _ITEM.match(sentence)
+    if not m:
+        return None
+    mark = m.group(0).strip()
+    digits = re.search(r"\d+", mark)
+    if digits:
+        return int(digits.group(0))
+    for ch in mark:
+        if ch in _ORDINAL:
+            return _ORDINAL.index(ch) + 1
+    return {"首先": 1, "其次": 2, "再次": 3, "最后": 9}.get(mark, None)
+
+
+def _core(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
+
+
+def restates(sentence: str, question: str) -> bool:
+    """A sentence that only says what the question says ("全力稳定就业。" for "如何稳定就业？")."""
+    core = _core(sentence)
+    if not core or len(core) > 24:
+        return False
+    q = set(_core(question))
+    return sum(ch in q for ch in core) >= 0.6 * len(core)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one sentence sits: its offsets, whether a line break precedes it, and whether it is a heading."""
+
+    start: int
+    end: int
+    new_line: bool
+    heading: bool
+
+
+def _layout(norm: str, start: int, end: int) -> list[Layout]:
+    out: list[Layout] = []
+    for s, e in sentence_spans(norm, start, end):
+        line_start = norm.rfind("\n", 0, s) + 1
+        new_line = not norm[line_start:s].strip()
+        line_end = norm.find("\n", e)
+        line_end = len(norm) if line_end < 0 else line_end
+        whole_line = new_line and not norm[e:line_end].strip()
+        text = norm[s:e]
+        heading = bool(_BASIS.match(text)) or whole_line and (
+            bool(_HEADING.match(text)) and (len(text) <= 25 or len(text) <= 60 and not text.endswith("。"))
+            or len(text) <= 30 and not re.search(r"[,;:。]$", text) and not _ITEM.match(text))
+        out.append(Layout(s, e, new_line, heading))
+    return out
+
+
+def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) -> bool:
+    """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
+    text = norm[lay.start:lay.end]
+    return (lay.heading or _is_topic(text, topics) or restates(text, question) or bool(_BASIS.match(text))
+            or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30)
+
+
+def _is_topic(text: str, topics: frozenset[str]) -> bool:
+    """A paragraph's topic sentence: a title of the section path, or a short sentence of its own."""
+    return text.rstrip("。.") in topics or (_TOPIC.fullmatch(text) is not None and not _ITEM.match(text))
+
+
+_ARTICLE = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[(][一二三四五六七八九十]{1,3}[)])\s*")
+
+
+def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = frozenset(),
+                relevant: Callable[[int, int], bool] | None = None, limit: int = 300,
+                window: int = 900) -> Span | None:
+    """The descriptive answer that the sentence starting at norm[s] belongs to, or None.
+
+    `topics`: the section path's titles (a paragraph's topic sentence "稳就业。" names the topic
+    and answers nothing); `relevant(start, end)`: whether a sentence is still about the question.
+    The span starts at the first sentence from `s` on that can open an answer (moving back to the
+    first item when `s` is a later item of a list in the same paragraph). It ends where its paragraph
+    ends when the paragraph is about the asked topic (its topic sentence was passed over); otherwise
+    after the last following sentence of the paragraph that is still relevant; and it goes on over the
+    next lines while they are the items of a list it opens or announces. At most `limit` characters,
+    cut at a sentence end (or, for one long sentence, at its last clause end).
+    """
+    sents = _layout(norm, max(0, s - window), min(len(norm), s + window))
+    idx = next((i for i, x in enumerate(sents) if x.start <= s < x.end or x.start >= s), None)
+    if idx is None:
+        return None
+    intro = whole_paragraph = False
+    # move forward past what only frames the answer: headings, topic sentences, lead-ins
+    while _no_answer(sents[idx], norm, question, topics):
+        intro = intro or bool(_INTRO_END.search(norm[sents[idx].start:sents[idx].end]))
+        whole_paragraph = True
+        if idx + 1 >= len(sents):
+            return None
+        idx += 1
+    before = sents[idx - 1] if idx > 0 else None
+    if before is not None and not sents[idx].new_line and _is_topic(norm[before.start:before.end], topics) and \
+            (relevant is None or relevant(before.start, before.end)):
+        whole_paragraph = True  # the paragraph's first sentence after a topic sentence about the question
+    if ":" in norm[sents[idx].start:sents[idx].end - 1]:
+        whole_paragraph = True  # "…列支:停工留薪期间的工资;…": the items it announces follow in its paragraph
+    number = _item_index(norm[sents[idx].start:sents[idx].end])
+    list_start = -1
+    if number and number > 1:  # a later item of a list in its paragraph: the answer is the whole list
+        j = idx
+        while j > 0 and not sents[j].new_line and sents[idx].end - sents[j - 1].start <= limit:
+            j -= 1
+            text = norm[sents[j].start:sents[j].end]
+            inside = re.search(r"[:,]\s*(一是|1[.、])", text)
+            if _item_index(text) == 1 or inside:
+                idx, number = j, 1
+                list_start = sents[j].start + inside.start(1) if inside and _item_index(text) != 1 else -1
+                break
+    first = sents[idx]
+    text0 = norm[first.start:first.end]
+    # a list the answer announces ("…如下:") or opens with its first item goes on over the next lines
+    listing = intro or number == 1 or bool(re.search(r"一是|第一[,，]|首先", text0)) or bool(_INTRO_END.search(text0))
+    expected = (number or 1) + 1
+    last, k = idx, idx + 1
+    while k < len(sents) and sents[k].end - first.start <= limit:
+        lay = sents[k]
+        text = norm[lay.start:lay.end]
+        n = _item_index(text)
+        next_item = n == expected or expected <= 10 and f"{_ORDINAL[expected - 1]}是" in text[:12]
+        if lay.new_line:
+            if not (listing and next_item):
+                break
+        elif not (whole_paragraph or next_item or relevant is None or relevant(lay.start, lay.end)):
+            break  # the paragraph turns to another topic
+        last = k
+        if next_item:
+            expected += 1
+        k += 1
+    start, end = max(first.start, list_start), sents[last].end
+    if end - start > limit:
+        end = _cut(norm, start, end, limit)
+    m = _ARTICLE.match(norm, start, end)
+    if m and not listing:  # "七、工伤职工的…": the article's number is no part of what it says
+        start = m.end()
+    return Span(start, end, "descriptive")
+
+
+def _cut(norm: str, start: int, end: int, limit: int) -> int:
+    """The last sentence or clause end within `limit` characters of `start` (never mid-clause)."""
+    bound = start + limit
+    for marks in ("。!?;", ","):
+        pos = max(norm.rfind(m, start, bound) for m in marks)
+        if pos > start + limit // 3:
+            return pos + 1
+    return min(end, bound)

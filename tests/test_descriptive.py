@@ -1,0 +1,150 @@
+"""Descriptive answers (how / which measures / what policy): the whole answering clause or list.
+
+The finder is tested on made-up documents in the shapes real ones take (a report paragraph
+with its topic sentence, a notice with numbered articles, a lead-in and its list, 一是…二是…),
+the metric on hand-computed cases, and heading-less documents on their passages and identity.
+"""
+from __future__ import annotations
+
+import pytest
+
+from assistant.chunking import section_chunks
+from assistant.ingest.metadata import infer_metadata
+from assistant.reader.descriptive import answer_span, asks_description
+from assistant.reader.question import analyze
+from assistant.text import normalize
+from assistant.types import Report
+from eval.metrics import is_correct, rouge_l
+
+
+@pytest.mark.parametrize("question", [
+    "东川区如何稳就业？", "河北省2024年将怎样优化营商环境？", "对小微企业有哪些支持措施？", "采取了哪些举措推进乡村振兴？",
+    "申请失业保险金需要满足什么条件？", "该通知对用人单位有什么要求？", "为老年人提供哪些服务？", "就业政策是什么？",
+    "How will Zhejiang support private enterprises?", "What measures did Hebei take to stabilise jobs?",
+])
+def test_descriptive_questions_are_recognised(question: str) -> None:
+    assert asks_description(question)
+    assert analyze(normalize(question)).qtype == "descriptive"
+
+
+@pytest.mark.parametrize("question", [
+    "东川区2025年地区生产总值是多少？", "哪些未来产业？", "两大产业集群是哪两个？", "昆明2025年居民收入目标怎么表述？",
+    "How many new urban jobs?", "How much did GDP grow?", "“六个东川”指什么？", "哪位院士出席？",
+])
+def test_short_answer_questions_stay_short(question: str) -> None:
+    assert not asks_description(question)
+    assert analyze(normalize(question)).qtype != "descriptive"
+
+
+def _span(doc: str, at: str, question: str, topics: tuple[str, ...] = (), relevant=None) -> str:
+    norm = normalize(doc)
+    span = answer_span(norm, norm.index(normalize(at)), normalize(question), frozenset(topics), relevant)
+    assert span is not None
+    return doc[span.start:span.end]
+
+
+REPORT = ("（三）稳就业保民生\n"
+          "千方百计稳就业。织密就业基层服务网络，新增就业服务站5个。深化产业就业协同，新增帮扶车间3家。"
+          "开展技能培训4000人次。\n"
+          "加强城市管理。设置城市服务驿站。探索实施“城市路长”负责制。\n")
+
+
+def test_a_paragraph_about_the_topic_is_answered_whole_after_its_topic_sentence() -> None:
+    # the reader found the topic sentence: the answer is the paragraph's body, not the topic sentence
+    assert _span(REPORT, "千方百计稳就业。", "如何稳就业？", ("稳就业保民生", "千方百计稳就业")) == \
+        "织密就业基层服务网络，新增就业服务站5个。深化产业就业协同，新增帮扶车间3家。开展技能培训4000人次。"
+    # a heading is never the answer either, and the answer does not run into the next paragraph
+    assert _span(REPORT, "（三）稳就业保民生", "如何稳就业保民生？").startswith("织密就业")
+
+
+def test_a_sentence_in_a_mixed_paragraph_goes_on_while_the_paragraph_stays_on_the_question() -> None:
+    doc = "做好城市工作。实施物业攻坚三年行动，破解物业收费难题。推进物业服务进小区。设置城市服务驿站。\n"
+    norm = normalize(doc)
+
+    def about_property(a: int, b: int) -> bool:
+        return "物业" in norm[a:b]
+
+    assert _span(doc, "实施物业", "怎么解决物业收费难？", relevant=about_property) == \
+        "实施物业攻坚三年行动，破解物业收费难题。推进物业服务进小区。"
+
+
+def test_a_list_announced_by_a_lead_in_keeps_every_item_and_nothing_after() -> None:
+    doc = ("各单位应做好以下防控措施：\n1.每日开展两次环境消杀；\n2.员工分散就餐；\n3.设置临时隔离点。\n"
+           "本通知自发布之日起施行。\n")
+    assert _span(doc, "各单位应做好", "企业应做好哪些防控措施？") == "1.每日开展两次环境消杀；\n2.员工分散就餐；\n3.设置临时隔离点。"
+
+
+def test_a_later_item_found_first_brings_back_the_whole_list() -> None:
+    doc = "重点抓好三项工作：一是稳定粮食生产；二是发展乡村产业；三是改善人居环境。另外，做好防汛工作。\n"
+    norm = normalize(doc)
+    got = _span(doc, "二是发展", "重点抓好哪些工作？", relevant=lambda a, b: "防汛" not in norm[a:b])
+    assert got.startswith("一是稳定粮食生产") and got.rstrip("。").endswith("三是改善人居环境")
+
+
+def test_numbered_articles_answer_one_at_a_time_without_their_number() -> None:
+    doc = ("七、工伤职工的下列待遇由用人单位负责：停工留薪期间的工资福利待遇；停工留薪期间的生活护理费用。\n"
+           "八、用人单位未参加工伤保险的，工伤保险待遇由用人单位支付。\n")
+    assert _span(doc, "七、", "哪些工伤待遇由用人单位负责？") == \
+        "工伤职工的下列待遇由用人单位负责：停工留薪期间的工资福利待遇；停工留薪期间的生活护理费用。"
+    assert _span(doc, "八、", "单位没有参加工伤保险怎么办？") == "用人单位未参加工伤保险的，工伤保险待遇由用人单位支付。"
+
+
+def test_a_policy_basis_line_is_never_the_answer() -> None:
+    doc = "【政策依据】《失业保险条例》第十四条。\n失业人员按月领取失业保险金，标准为每月2000元。\n"
+    assert _span(doc, "【政策依据】", "失业保险金怎么领？") == "失业人员按月领取失业保险金，标准为每月2000元。"
+
+
+def test_the_answer_is_bounded_and_ends_at_a_sentence_end() -> None:
+    sentence = "推进重点项目建设，加快形成实物工作量" + "，强化要素保障" * 6 + "。"
+    doc = "扩大有效投资。" + sentence * 12 + "\n"
+    got = _span(doc, "扩大有效投资。", "如何扩大有效投资？", ("扩大有效投资",))
+    assert len(got) <= 300 and got.endswith("。") and got.startswith("推进重点项目")
+
+
+def test_rouge_l_is_the_character_lcs_f_measure_without_punctuation() -> None:
+    assert rouge_l("织密就业服务网络。", ["织密就业服务网络"]) == pytest.approx(1.0)
+    assert rouge_l("", ["织密就业服务网络"]) == 0.0
+    assert rouge_l("甲乙", ["丙丁"]) == 0.0
+    # answer 甲乙丙丁 (4) vs gold 甲乙 (2): P = 0.5, R = 1; F1 = 2/3; β = 1.2 weighs recall up
+    assert rouge_l("甲乙丙丁", ["甲乙"]) == pytest.approx(2 / 3)
+    assert rouge_l("甲乙丙丁", ["甲乙"], beta=1.2) == pytest.approx((1 + 1.44) * 0.5 / (1 + 1.44 * 0.5))
+    assert rouge_l("甲，乙 丙", ["甲乙丙"]) == pytest.approx(1.0)
+    assert is_correct("织密就业基层服务网络，新增就业服务站5个。", ["织密就业基层服务网络，新增就业服务站5个。深化协同。"],
+                      "descriptive")
+    assert not is_correct("新增帮扶车间3家。", ["织密就业基层服务网络，新增就业服务站5个。"], "descriptive")
+
+
+NOTICE = ("关于调整本市失业保险金发放标准的通告\n"
+          "发布机关：北京市人力资源和社会保障局\n\n"
+          "为保障失业人员在失业期间的基本生活，现就调整失业保险金发放标准有关问题通告如下：\n" +
+          "".join(f"　　{n}、第{n}项规定的内容，" + "按月核定发放标准并及时足额发放，" * 6 + "确保待遇落实。\n"
+                  for n in "一二三四五六七八") +
+          "北京市人力资源和社会保障局\n2025年8月29日\n")
+
+
+def _report(text: str, name: str = "notice.txt") -> Report:
+    return Report(meta=infer_metadata(text, name), text=text)
+
+
+def test_a_document_without_headings_is_split_into_bounded_passages() -> None:
+    chunks = section_chunks(_report(NOTICE))
+    assert len(chunks) >= 8 and max(len(c.text) for c in chunks) <= 400
+    assert all(c.kind == "paragraph" for c in chunks[1:])
+    # one enormous line with no sentence end at all still makes passages of bounded size
+    blob = "数据" * 20_000
+    chunks = section_chunks(_report(blob))
+    assert len(chunks) > 50 and max(len(c.text) for c in chunks) <= 640
+    assert "".join(c.text for c in chunks) == blob
+
+
+def test_a_notice_is_named_by_its_own_title_date_and_issuer() -> None:
+    meta = infer_metadata(NOTICE, "2025-unemployment.txt")
+    assert meta.title == "关于调整本市失业保险金发放标准的通告"
+    assert meta.date == "2025-08-29" and meta.year == 2025
+    assert meta.region == "北京市" and meta.level == "province"
+    national = infer_metadata("人力资源社会保障部关于职工工资折算问题的通知\n\n各省人社厅：\n现就有关问题通知如下。\n"
+                              "人力资源社会保障部\n2025年1月1日\n", "x.txt")
+    assert national.region == "全国" and national.date == "2025-01-01"
+    # a work report keeps the identity it had
+    assert "政府工作报告" in infer_metadata("东川区2026年政府工作报告\n各位代表：\n现在，我代表区人民政府向大会报告工作。\n",
+                                             "dc.txt").title
