@@ -39,11 +39,13 @@ class Decision:
 
 
 @lru_cache(maxsize=4)
-def load_calibration(path: str) -> tuple[dict[str, float], float]:
-    """(weights, threshold) of a calibration file; ({}, 0.0) when there is none."""
+def load_calibration(path: str, kind: str = "") -> tuple[dict[str, float], float]:
+    """(weights, threshold) of a calibration file, for one answer kind fit apart (e.g. "descriptive") or
+    for the short-answer kinds ("", and any kind the file has no fit of); ({}, 0.0) when there is none."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
+        data = data.get("kinds", {}).get(kind, data) if kind else data
         return ({str(k): float(v) for k, v in data.get("weights", {}).items()},
                 float(data.get("min_confidence", 0.0)))
     except (OSError, ValueError, AttributeError, TypeError):
@@ -85,6 +87,14 @@ class AnswerPolicy:
         weights, threshold = load_calibration(str(DATA_DIR / "calibration.json"))
         self.weights = weights or DEFAULT_WEIGHTS
         self.min_confidence = settings.min_confidence if settings.min_confidence is not None else threshold
+        # answer kinds fit apart: {kind: (weights, threshold)}
+        self.kinds = {kind: load_calibration(str(DATA_DIR / "calibration.json"), kind) for kind in ("descriptive",)}
+
+    def _calibration(self, kind: str) -> tuple[Mapping[str, float], float]:
+        weights, threshold = self.kinds.get(kind, ({}, 0.0))
+        if not weights:
+            return self.weights, self.min_confidence
+        return weights, self.settings.min_confidence if self.settings.min_confidence is not None else threshold
 
     def before_reading(self, info: QuestionInfo, scope: Scope) -> str:
         """A reason to abstain before reading anything ("" when there is none)."""
@@ -103,14 +113,15 @@ class AnswerPolicy:
     def decide(self, info: QuestionInfo, scope: Scope, best: Candidate | None, reason: str = "") -> Decision:
         if best is None:
             return Decision(False, 0.0, reason or NOT_FOUND)
-        conf = confidence(self.features(best), self.weights)
+        weights, min_confidence = self._calibration(best.kind)
+        conf = confidence(self.features(best), weights)
         report = self.reports[best.chunk.report_id]
         # a heavy question word no report uses: the reports do not speak of it, unless the sentence
         # says the same in other words (its embedding is close: "发大水" for a flood)
         feats = dict(best.features)
         paraphrase = feats.get("semantic", 0.0) >= self.settings.paraphrase_semantic and \
             feats.get("sentence_coverage", 0.0) > 0  # …and shares some of the question's words
-        context = normalize(best.chunk.section + " " + best.chunk.text)
+        context = normalize(report.meta.title + " " + best.chunk.section + " " + best.chunk.text)
         if best.kind not in _FRAME_KINDS or best.chunk.kind == "front":
             # the opening lines answer who/when/where of the report, never of a thing the reports do not name
             front = best.chunk.kind == "front" and not info.english  # (translated words are guesses)
@@ -123,17 +134,18 @@ class AnswerPolicy:
         code = _absent_code(info, context)
         if code:
             return Decision(False, conf, f"{NOT_FOUND}（报告中没有提到“{code}”）")
-        if best.coverage < self.settings.abstain_threshold:
+        if best.coverage < self.settings.abstain_threshold and not (best.kind == "descriptive" and paraphrase):
+            # (a how-question in everyday words is answered by a passage that says it in the report's words)
             return Decision(False, conf, f"{NOT_FOUND}（问题的关键词在报告中匹配不足）")
         years = asked_years(info, report.meta)
         if years and not info.five_year:
             found = context_years(best.chunk, report, best.sent_start)
-            if not found & years:
+            if found and not found & years:
                 asked = "、".join(f"{y}年" for y in sorted(years))
                 return Decision(False, conf, f"{NOT_FOUND}（报告中没有{asked}的相关内容）")
         if scope.reports and not scope.fixed and best.chunk.report_id not in scope.reports:
             return Decision(False, conf, f"{NOT_FOUND}（所问地区的报告中没有相关内容）")
-        if conf < self.min_confidence:
+        if conf < min_confidence:
             return Decision(False, conf, f"{NOT_FOUND}（把握不足）")
         return Decision(True, conf)
 

@@ -156,7 +156,8 @@ def add_words(words: Iterable[str]) -> None:
     Called with what is derived from the corpus at index time, so a report's own terms
     tokenize as one word without anyone writing them into code.
     """
-    new = {w for w in words if 2 <= len(w) <= 12 and w not in _EXTRA_WORDS}
+    # a bare number ("2115", "18") is no term: as a word it would split other numbers ("2021" → "20" "21")
+    new = {w for w in words if 2 <= len(w) <= 12 and w not in _EXTRA_WORDS and not w.isdigit()}
     if not new:
         return
     _EXTRA_WORDS.update(new)

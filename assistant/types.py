@@ -32,6 +32,7 @@ class ReportMeta:
     reviewed_year: int | None = None  # the year the report reviews ("过去一年"), usually year - 1
     target_year: int | None = None  # the year its targets are for ("今年…预期目标"), usually year
     plan_years: tuple[int, ...] = ()  # end years of multi-year plans it sets (e.g. (2030,) for 十五五 targets)
+    kind: str = "report"  # "report": a work report (or a news summary of one); "document": a notice, a news item…
 
     def __post_init__(self) -> None:
         # JSON (index files, sidecars) gives lists: keep the dataclass hashable and immutable

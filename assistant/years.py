@@ -14,8 +14,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .reader.question import QuestionInfo
 
 
+def is_document(meta: ReportMeta) -> bool:
+    """A policy document that is no work report: it has no reviewed year and no target year."""
+    return getattr(meta, "kind", "report") == "document"
+
+
 def reviewed_year(meta: ReportMeta) -> int | None:
     """The year a report looks back on (a report delivered in Y reviews Y−1)."""
+    if is_document(meta):
+        return None
     value = getattr(meta, "reviewed_year", None)
     if value:
         return int(value)
@@ -24,6 +31,8 @@ def reviewed_year(meta: ReportMeta) -> int | None:
 
 def target_year(meta: ReportMeta) -> int | None:
     """The year a report sets its targets for (the year it is delivered in)."""
+    if is_document(meta):
+        return None
     value = getattr(meta, "target_year", None)
     if value:
         return int(value)
@@ -54,6 +63,8 @@ def asked_years(info: "QuestionInfo", meta: ReportMeta) -> set[int]:
 def covered_years(meta: ReportMeta) -> set[int]:
     """Years a report speaks about with figures: the year reviewed, the target year, and its five-year span."""
     out: set[int] = set()
+    if is_document(meta):  # a notice speaks of the year it is issued in and the next (holidays, new rates)
+        return {meta.year, meta.year + 1} if meta.year else out
     r, t = reviewed_year(meta), target_year(meta)
     if r:
         out.update(range(r - 4, r + 1))

@@ -5,7 +5,8 @@ Input: the predictions of a run made with the confidence threshold off
 example: its features (coverage, span score, the reader's named evidence) and
 whether the answer was correct. A logistic regression (plain numpy, L2) gives
 the weights; the threshold is the one that maximises correct − wrong answers
-on those examples. Both go
+on those examples. Descriptive answers (a whole clause, judged by ROUGE-L) are fit
+apart, so that they move no other answer's confidence. Both go
 to `assistant/data/calibration.json`, which `assistant/policy.py` reads.
 Fit on the dev split only: the test split is for measuring.
 """
@@ -24,9 +25,21 @@ from .metrics import is_correct
 FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span", "attached")
 
 
+#: answer kinds fit apart from the others: their answers are judged differently (a whole clause by ROUGE-L),
+#: so pooling them would move every other answer's confidence and threshold
+SEPARATE_KINDS = ("descriptive",)
+
+
+def _kind(row: Mapping[str, Any], gold: Mapping[str, Any]) -> str:
+    """The answer kind a prediction row belongs to for calibration ("" = every short-answer kind): the
+    question type the assistant read (`qtype`), or for older runs without it the QA line's type."""
+    kind = row.get("qtype") or gold.get("type", "")
+    return kind if kind in SEPARATE_KINDS else ""
+
+
 def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, Any]],
-             split: str | None = "dev") -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) from answered rows of the split: y = 1 when the answer is correct.
+             split: str | None = "dev", kind: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) from answered rows of the split and answer kind: y = 1 when the answer is correct.
 
     A QA line without a `split` field (a set with no test part, such as `eval/qa.jsonl`) counts;
     a line of another split (the test split) never does.
@@ -35,6 +48,8 @@ def examples(rows: Sequence[Mapping[str, Any]], gold: Mapping[str, Mapping[str, 
     for row in rows:
         g = gold.get(row["id"])
         if g is None or (split and g.get("split", split) != split) or row.get("abstained") or not row.get("features"):
+            continue
+        if _kind(row, g) != kind:
             continue
         feats = row["features"]
         xs.append([float(feats.get(f, 0.0)) for f in FEATURES])
@@ -77,9 +92,24 @@ def best_threshold(probs: np.ndarray, y: np.ndarray, wrong_cost: float = WRONG_C
     return round(best_t, 3)
 
 
+def _fit(x: np.ndarray, y: np.ndarray, what: str) -> dict[str, Any]:
+    if len(y) < 20 or y.min() == y.max():
+        raise ValueError(f"too few or one-sided examples to fit ({len(y)} answered questions, {what})")
+    weights = fit_logistic(x, y)
+    z = weights.get("bias", 0.0) + x @ np.asarray([weights.get(f, 0.0) for f in FEATURES])
+    probs = 1.0 / (1.0 + np.exp(-z))
+    threshold = best_threshold(probs, y)
+    return {"weights": weights, "min_confidence": threshold, "examples": int(len(y)), "correct": int(y.sum()),
+            "kept_at_threshold": int((probs >= threshold).sum()), "correct_kept": int(y[probs >= threshold].sum())}
+
+
 def calibrate(runs: Sequence[tuple[Path, Path]], out: Path, split: str = "dev") -> dict[str, Any]:
-    """Fit on the pooled examples of (predictions.jsonl, QA file) pairs and write the calibration file."""
-    xs, ys = [], []
+    """Fit on the pooled examples of (predictions.jsonl, QA file) pairs and write the calibration file.
+
+    The short-answer kinds share one fit (the top-level weights and threshold); each kind of
+    SEPARATE_KINDS with examples gets its own under "kinds".
+    """
+    loaded = []
     for predictions, qa in runs:
         rows = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
         gold = {}
@@ -87,21 +117,21 @@ def calibrate(runs: Sequence[tuple[Path, Path]], out: Path, split: str = "dev") 
             if line.strip():
                 obj = json.loads(line)
                 gold[str(obj["id"])] = obj
-        x_run, y_run = examples(rows, gold, split)
-        xs.append(x_run)
-        ys.append(y_run)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    if len(y) < 20 or y.min() == y.max():
-        raise ValueError(f"too few or one-sided examples to fit ({len(y)} answered questions of split {split!r})")
-    weights = fit_logistic(x, y)
-    z = weights.get("bias", 0.0) + x @ np.asarray([weights.get(f, 0.0) for f in FEATURES])
-    probs = 1.0 / (1.0 + np.exp(-z))
-    threshold = best_threshold(probs, y)
-    doc = {"weights": weights, "min_confidence": threshold,
-           "fit_on": ", ".join(f"{qa.name} split={split}" for _, qa in runs),
-           "examples": int(len(y)), "correct": int(y.sum()),
-           "kept_at_threshold": int((probs >= threshold).sum()),
-           "correct_kept": int(y[probs >= threshold].sum())}
+        loaded.append((rows, gold))
+
+    def pooled(kind: str) -> tuple[np.ndarray, np.ndarray]:
+        parts = [examples(rows, gold, split, kind) for rows, gold in loaded]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    doc = _fit(*pooled(""), f"split {split!r}")
+    doc["fit_on"] = ", ".join(f"{qa.name} split={split}" for _, qa in runs)
+    kinds = {}
+    for kind in SEPARATE_KINDS:
+        x, y = pooled(kind)
+        if len(y):
+            kinds[kind] = _fit(x, y, f"{kind} answers of split {split!r}")
+    if kinds:
+        doc["kinds"] = kinds
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return doc
 

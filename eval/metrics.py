@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 # The CMRC 2018 list (their "……" can never match a single character; "…" is what they meant) …
 _CMRC_PUNCT = set("-:_*^/\\~`+=，。：？！“”；’《》…·、「」（）－～『』")
@@ -87,19 +87,26 @@ def longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
     return best
 
 
-def char_f1(answer: str, golds: Sequence[str]) -> float:
-    """CMRC 2018 F1, best over golds; with no golds, 1.0 for an empty answer (a correct abstention)."""
+def _best_f(answer: str, golds: Sequence[str], units: Callable[[str], Sequence[str]],
+            overlap: Callable[[Sequence[str], Sequence[str]], int], beta: float = 1.0) -> float:
+    """F_β of the overlap of an answer's and a gold's units, best over the golds; with no golds, 1.0 for
+    an empty answer (a correct abstention)."""
     if not golds:
         return float(not answer.strip())
-    pred = segment(answer)
+    pred = units(answer)
     best = 0.0
     for gold in golds:
-        ref = segment(gold)
-        lcs = longest_common_run(pred, ref)
-        if lcs:
-            p, r = lcs / len(pred), lcs / len(ref)
-            best = max(best, 2 * p * r / (p + r))
+        ref = units(gold)
+        common = overlap(pred, ref)
+        if common:
+            p, r = common / len(pred), common / len(ref)
+            best = max(best, (1 + beta ** 2) * p * r / (r + beta ** 2 * p))
     return best
+
+
+def char_f1(answer: str, golds: Sequence[str]) -> float:
+    """CMRC 2018 F1 (longest common contiguous token run), best over golds."""
+    return _best_f(answer, golds, segment, longest_common_run)
 
 
 def exact_match(answer: str, golds: Sequence[str]) -> float:
@@ -119,7 +126,7 @@ def _rouge_chars(text: str) -> str:
     return strip_punct(text)
 
 
-def lcs_length(a: str, b: str) -> int:
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
     """Length of the longest common (not necessarily contiguous) subsequence of two strings."""
     if not a or not b:
         return 0
@@ -140,17 +147,7 @@ def rouge_l(answer: str, golds: Sequence[str], beta: float = 1.0) -> float:
     F = (1 + β²)·P·R / (R + β²·P); β > 1 weighs recall (the whole clause) above precision. With no
     golds, 1.0 for an empty answer (a correct abstention); an empty answer to a question with golds is 0.
     """
-    if not golds:
-        return float(not answer.strip())
-    pred = _rouge_chars(answer)
-    best = 0.0
-    for gold in golds:
-        ref = _rouge_chars(gold)
-        lcs = lcs_length(pred, ref)
-        if lcs:
-            p, r = lcs / len(pred), lcs / len(ref)
-            best = max(best, (1 + beta ** 2) * p * r / (r + beta ** 2 * p))
-    return best
+    return _best_f(answer, golds, _rouge_chars, lcs_length, beta)
 
 
 def is_correct(answer: str, golds: Sequence[str], qtype: str = "") -> bool:

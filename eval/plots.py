@@ -29,7 +29,8 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "So
 
 TYPE_LABELS_ZH = {"number": "数字", "list": "列举", "glossary": "名词解释", "name": "名称", "date": "日期",
                   "place": "地点", "target": "目标", "paraphrase": "换说法", "english": "英文提问",
-                  "multiturn": "多轮追问", "wrong_premise": "错误前提", "unanswerable": "无答案", "other": "其他"}
+                  "multiturn": "多轮追问", "wrong_premise": "错误前提", "unanswerable": "无答案", "descriptive": "做法措施",
+                  "other": "其他"}
 
 _font: str | None | bool = False  # False: not looked up yet
 

@@ -38,6 +38,7 @@ TYPE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("n", "n", "int"), ("Correct", "item_accuracy", "ratio"), ("Acc", "accuracy", "ratio"),
     ("EM", "exact_match", "ratio"), ("F1", "f1", "ratio"), ("Hit@1", "hit@1", "ratio"), ("Hit@5", "hit@5", "ratio"),
     ("MRR", "mrr", "ratio"), ("Abstained", "abstained", "int"),
+    ("ROUGE-L", "rouge_l", "ratio"), ("ROUGE-L β1.2", "rouge_l_b1.2", "ratio"),  # descriptive answers only
 )
 
 

@@ -44,6 +44,7 @@ def prediction_row(item: QAItem, answer: Any) -> dict[str, Any]:
         "resolved_question": d["resolved_question"],
         "features": {k: round(float(v), 5) for k, v in getattr(answer, "features", ())},
         "rule_reason": d["reason"],
+        "qtype": d.get("qtype", ""),
     }
 
 

@@ -20,6 +20,7 @@ from eval.systems import SystemSpec
 
 QA = PROJECT_ROOT / "eval" / "qa.jsonl"
 QA_GENERAL = PROJECT_ROOT / "eval" / "qa_general.jsonl"
+QA_DESCRIPTIVE = PROJECT_ROOT / "eval" / "qa_descriptive.jsonl"
 
 # floors: a little under what the reader reaches (measured: bundled 91.7%; dev 91.3% correct, 100% of
 # unanswerable questions abstained; test 86.4% and 87.5% = 7 of 8) — raise them when the reader improves
@@ -49,3 +50,15 @@ def test_general_reports_floors(assistant_all, split: str) -> None:
     assert m["errors"] == 0
     for key, floor in FLOORS_GENERAL[split].items():
         assert m[key] >= floor, (split, key, m[key], m)
+
+
+# descriptive answers (how / which measures / what policy), character ROUGE-L with β = 1.2; measured: see docs/eval.md
+FLOORS_DESCRIPTIVE = {"dev": 0.70, "test": 0.55}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_descriptive_answers_floor(assistant_all, split: str) -> None:
+    m = summarize(_rows(assistant_all, QA_DESCRIPTIVE, split))
+    assert m["errors"] == 0
+    assert m["rouge_l_b1.2"] >= FLOORS_DESCRIPTIVE[split], (split, m["rouge_l_b1.2"], m)

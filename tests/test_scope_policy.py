@@ -121,3 +121,34 @@ def test_a_question_that_restates_its_subject_is_not_a_follow_up() -> None:
     assert not is_follow_up(history[1], history[0])
     assert resolve("那昆明呢？", history) == "昆明地区生产总值增长目标是多少？"
     assert is_follow_up("2024年计划新增多少？", "驻马店市2023年城镇新增就业多少人？")
+
+
+def test_descriptive_answers_are_calibrated_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Whole-clause answers (judged by ROUGE-L) get their own fit: pooling them would move every other threshold."""
+    import json
+
+    from assistant.policy import load_calibration
+    from eval.calibrate import calibrate
+
+    rng = np.random.default_rng(1)
+    preds, qa = [], []
+    for i in range(240):
+        descriptive = i % 2 == 0
+        right = rng.random() < (0.5 if descriptive else 0.8)
+        feats = {"coverage": float(rng.normal(0.8 if right else 0.4, 0.1)), "semantic": 0.1, "span": 0.1}
+        gold = "织密就业基层服务网络，新增就业服务站5个。" if descriptive else "135.53亿元"
+        answer = (gold if right else "另一句话，说的是别的事情。") if descriptive else (gold if right else "4.4%")
+        preds.append({"id": str(i), "answer": answer, "abstained": False, "features": feats,
+                      "qtype": "descriptive" if descriptive else "number"})
+        qa.append({"id": str(i), "question": "q", "answers": [gold], "type": "descriptive" if descriptive else "number",
+                   "split": "dev"})
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "predictions.jsonl").write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in preds), encoding="utf-8")
+    (tmp_path / "qa.jsonl").write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in qa), encoding="utf-8")
+    out = tmp_path / "calibration.json"
+    doc = calibrate([(run / "predictions.jsonl", tmp_path / "qa.jsonl")], out)
+    assert doc["examples"] == 120 and doc["kinds"]["descriptive"]["examples"] == 120
+    short, descriptive = load_calibration(str(out)), load_calibration(str(out), "descriptive")
+    assert short[0] and descriptive[0] and short[0] != descriptive[0]
+    assert load_calibration(str(out), "number") == short  # a kind with no fit of its own takes the shared one

@@ -25,7 +25,7 @@ __all__ = ["CorpusFile", "INGEST_VERSION", "UnreadableReport", "discover", "load
 
 #: Bump when a change to reading, cleaning or metadata alters what a file turns into:
 #: the index records it, so indexes built by older code are rebuilt instead of reused.
-INGEST_VERSION = "ingest-v3"
+INGEST_VERSION = "ingest-v4"  # v4: documents that are no work reports get their own identity (kind "document")
 
 
 @dataclass(frozen=True)

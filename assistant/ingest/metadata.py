@@ -248,7 +248,7 @@ def _document_metadata(text: str, first: list[str], rel_path: str, hints: Mappin
         source=hints.get("source") or issuer or (m.group(1) if m else None), path=rel_path,
         level=info.level if info else "", aliases=info.aliases if info else (),
         parents=info.parents if info else (), english=info.english if info else "",
-        reviewed_year=year - 1 if year else None, target_year=year, plan_years=(),
+        reviewed_year=None, target_year=None, plan_years=(), kind="document",
     )
 
 

@@ -19,27 +19,38 @@ from .spans import Span
 # ------------------------------------------------------------------ question cues
 _HOW = re.compile(r"(?:如何|怎样|怎么|咋)(?!表述|说|称|定义|计算|算|样[?？]?$)")
 _MEASURE_NOUNS = (r"措施|举措|办法|政策|要求|服务|支持|帮助|保障|工作|任务|安排|行动|做法|条件|规定|优惠|补贴|"
-                  r"扶持|手段|途径|路径|思路|部署|重点|机制|制度|标准|流程|程序|步骤|责任|义务")
-_WHICH_MEASURES = re.compile(r"(?:哪些|什么|何种|哪几[项条方个类]?|哪[一二三四五六七八九十两]+[项条个方类])(?:具体|主要|重点|方面的?)?"
-                             rf"(?:{_MEASURE_NOUNS})")
+                  r"扶持|手段|途径|路径|思路|部署|机制|制度|流程|程序|步骤|实事|变化")
+# a figure, a rank or a date is asked: a short span answers, however the question is worded
+_SHORT = re.compile(r"多少|几[个项家所座条户人名次批万亿倍年岁天号月日点]|百分之几|第几|哪天|哪一天|何时|什么时候|"
+                    r"how (?:many|much|long|old)|what (?:date|time|percentage|share)", re.I)
+_WHICH_MEASURES = re.compile(r"(?:哪些|什么|何种|哪几[项条方个类]?|哪[一二三四五六七八九十两]+[项条个方类])"
+                             rf"(?![人者些])[\u4e00-\u9fff]{{0,4}}?(?:{_MEASURE_NOUNS})")
+_WHY = re.compile(r"为什么|为何|什么(?:作用|意义|原因|目的|影响)|\bwhy\b", re.I)
 _MEASURES_ARE = re.compile(rf"(?:{_MEASURE_NOUNS})(?:主要|具体)?(?:是|有|包括)(?:什么|哪些)")
 _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|are|was|were)\b(?! (?:many|much|long|old|far|often|big|large|high)\b)"
+                      r"|\bwhat (?:will|would|did|does|do|should|can)\b.{0,60}\bdo\b"
                       r"|\bwhat (?:measures|steps|policies|support|services|requirements|actions|efforts|plans|conditions)\b"
                       r"|\bwhich (?:measures|steps|policies|services)\b", re.I)
 
 
 def asks_description(question: str) -> bool:
     """Whether a question asks how / which measures / what policy (a clause or list is the answer)."""
+    if _SHORT.search(question):
+        return False
     return bool(_HOW.search(question) or _WHICH_MEASURES.search(question) or _MEASURES_ARE.search(question)
-                or _ENGLISH.search(question))
+                or _WHY.search(question) or _ENGLISH.search(question))
 
 
 # ------------------------------------------------------------------ what is no answer
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十百]+[章节条部分])")
 _BASIS = re.compile(r"^\s*[【\[](?:政策|法律|文件)?(?:依据|来源|出处|链接|附件)[】\]]")
+# a page's or a file's own data: where it comes from, who issued it, when, its number; links; table rules
+_META = re.compile(r"^[\s>#*]*(?:来源|原文|存档|链接|网址|出处|发布(?:机关|单位|机构|日期|时间)|发文(?:机关|单位|字号)|文号|"
+                   r"索引号|成文日期|字体)\s*[:：]|https?://|(?:\|[^|]*){3,}")
 _INTRO_END = re.compile(r"(?:如下|以下|下列|几个方面|几项|几点|措施|举措|工作|要求|内容|任务)?[:：]\s*$")
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.、．)]|[(]\d{1,2}[)]|[(][一二三四五六七八九十]{1,3}[)]|[①-⑳]|"
                    r"[一二三四五六七八九十]{1,3}[是要、]|第[一二三四五六七八九十]{1,3}[,，、是]|首先|其次|再次|最后)")
+_ANNOUNCES = re.compile(r"(?:如下|以下|下列)[^,;。]{0,12}:\s*$")  # "…现将有关事项通知如下:" only announces
 _ORDINAL = "一二三四五六七八九十"
 # a short topic sentence inside a paragraph ("工业转型聚势突破。"): it names what follows
 _TOPIC = re.compile(r"[^,;:\d]{4,12}。")
@@ -94,7 +105,7 @@ def _layout(norm: str, start: int, end: int) -> list[Layout]:
         text = norm[s:e]
         heading = bool(_BASIS.match(text)) or whole_line and (
             bool(_HEADING.match(text)) and (len(text) <= 25 or len(text) <= 60 and not text.endswith("。"))
-            or len(text) <= 30 and not re.search(r"[,;:。]$", text) and not _ITEM.match(text))
+            or len(text) <= 80 and not re.search(r"[,;:。!?]$", text) and not _ITEM.match(text))  # a title line
         out.append(Layout(s, e, new_line, heading))
     return out
 
@@ -103,7 +114,8 @@ def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) ->
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
     return (lay.heading or _is_topic(text, topics) or restates(text, question) or bool(_BASIS.match(text))
-            or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30)
+            or bool(_META.search(text))
+            or bool(_INTRO_END.search(text)) and (len(_core(text)) <= 30 or bool(_ANNOUNCES.search(text))))
 
 
 def _is_topic(text: str, topics: frozenset[str]) -> bool:
@@ -115,9 +127,10 @@ _ARTICLE = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[(][一二�
 
 
 def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = frozenset(),
-                relevant: Callable[[int, int], bool] | None = None, limit: int = 300,
-                window: int = 900) -> Span | None:
-    """The descriptive answer that the sentence starting at norm[s] belongs to, or None.
+                relevant: Callable[[int, int, bool], bool] | None = None, limit: int = 300,
+                window: int = 900) -> tuple[Span, bool] | None:
+    """The descriptive answer that the sentence starting at norm[s] belongs to, and whether it is the body
+    of a paragraph whose topic sentence names the question's topic (the strongest sign); None if none.
 
     `topics`: the section path's titles (a paragraph's topic sentence "稳就业。" names the topic
     and answers nothing); `relevant(start, end)`: whether a sentence is still about the question.
@@ -135,15 +148,18 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
     intro = whole_paragraph = False
     # move forward past what only frames the answer: headings, topic sentences, lead-ins
     while _no_answer(sents[idx], norm, question, topics):
-        intro = intro or bool(_INTRO_END.search(norm[sents[idx].start:sents[idx].end]))
-        whole_paragraph = True
+        lay = sents[idx]
+        intro = intro or bool(_INTRO_END.search(norm[lay.start:lay.end]))
+        # a heading or topic sentence about the question: what follows it is about the question too
+        whole_paragraph = whole_paragraph or relevant is None or relevant(lay.start, lay.end, False)
         if idx + 1 >= len(sents):
             return None
         idx += 1
     before = sents[idx - 1] if idx > 0 else None
     if before is not None and not sents[idx].new_line and _is_topic(norm[before.start:before.end], topics) and \
-            (relevant is None or relevant(before.start, before.end)):
+            (relevant is None or relevant(before.start, before.end, False)):
         whole_paragraph = True  # the paragraph's first sentence after a topic sentence about the question
+    topical = whole_paragraph
     if ":" in norm[sents[idx].start:sents[idx].end - 1]:
         whole_paragraph = True  # "…列支:停工留薪期间的工资;…": the items it announces follow in its paragraph
     number = _item_index(norm[sents[idx].start:sents[idx].end])
@@ -172,8 +188,14 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
         if lay.new_line:
             if not (listing and next_item):
                 break
-        elif not (whole_paragraph or next_item or relevant is None or relevant(lay.start, lay.end)):
-            break  # the paragraph turns to another topic
+        elif _ANNOUNCES.search(text) and k + 1 < len(sents) and sents[k + 1].new_line and \
+                _item_index(norm[sents[k + 1].start:sents[k + 1].end]) == 1:
+            # "…现通告如下:" then "(一)…(二)…": the announced list is the answer, not what led to it
+            idx, listing, expected = k + 1, True, 2
+            first, last, k = sents[k + 1], k + 1, k + 2
+            continue
+        elif not (next_item or relevant is None or relevant(lay.start, lay.end, whole_paragraph)):
+            break  # the paragraph turns to another topic (a paragraph about the question is given more room)
         last = k
         if next_item:
             expected += 1
@@ -184,7 +206,7 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
     m = _ARTICLE.match(norm, start, end)
     if m and not listing:  # "七、工伤职工的…": the article's number is no part of what it says
         start = m.end()
-    return Span(start, end, "descriptive")
+    return Span(start, end, "descriptive"), topical
 
 
 def _cut(norm: str, start: int, end: int, limit: int) -> int:

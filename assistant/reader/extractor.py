@@ -212,6 +212,13 @@ class Reader:
     def _weights(self, info: QuestionInfo) -> dict[str, float]:
         return {t: self.idf(t) for t in info.terms}
 
+    title_term_weight = 0.3  # share of its weight a term keeps in choosing the sentence when the title holds it
+    title_weight = 0.15  # what a question naming a document's title (all its terms) adds to its passages' context
+
+    def _title_discounted(self, weights: dict[str, float], title: str) -> dict[str, float]:
+        low = title.translate(ASCII_LOWER)
+        return {t: w * self.title_term_weight if self._match(t, low) >= 1.0 else w for t, w in weights.items()}
+
     @staticmethod
     def _match(term: str, text: str) -> float:
         if "|" in term:
@@ -267,13 +274,18 @@ class Reader:
             chunk = hit.chunk
             report = self.reports[chunk.report_id]
             norm_text = self._normalized(report)
-            path_text = _norm_path(chunk.section_path)
+            # the document's own title belongs to every passage of it ("…提案答复的函"): its words say which
+            # document, not which sentence, so they count for coverage but weigh little in choosing the sentence
+            title = _norm_path((report.meta.title,))
+            path_text = _norm_path(chunk.section_path) + " " + title
+            sent_weights = self._title_discounted(weights, title)
+            named = self.title_weight * self._coverage(weights, title)  # the question names this document
             ctx_cov = self._coverage(weights, path_text + " " + _norm_text(chunk.text))
             prior = 1.0 - (hit.rank - 1) / n_hits
-            ctx_bonus = self._context_bonus(info, chunk, report, preferred, avoided)
+            ctx_bonus = self._context_bonus(info, chunk, report, preferred, avoided) + named
             for s, e in sentence_spans(report.text, chunk.start, chunk.end):
                 sent = norm_text[s:e]
-                sent_cov = self._coverage(weights, sent)
+                sent_cov = self._coverage(sent_weights, sent)
                 both_cov = self._coverage(weights, sent + " " + path_text)
                 sim = semantic(chunk.report_id, s, e) if semantic else None
                 sem = self.semantic_weight * max(0.0, (sim - self.semantic_floor)) / (1 - self.semantic_floor) \
@@ -294,7 +306,7 @@ class Reader:
             wide = info.qtype in ("name", "date", "meeting", "place") or rank < max_sentences
             if not wide:
                 continue
-            for cand in self._spans(info, weights, report, chunk, s, e, score, cov, feats):
+            for cand in self._spans(info, weights, report, chunk, s, e, score, cov, feats, semantic):
                 tiers.setdefault(self._tier(info.qtype, cand.kind), []).append(cand)
         pool = tiers[min(tiers)] if tiers else []
         top_cov = scored[0][1] if scored else 0.0
@@ -306,7 +318,10 @@ class Reader:
     def _year_fits(self, info: QuestionInfo, chunk: Chunk, sent_start: int) -> bool:
         report = self.reports[chunk.report_id]
         asked = asked_years(info, report.meta)
-        return not asked or bool(context_years(chunk, report, sent_start) & asked)
+        if not asked:
+            return True
+        years = context_years(chunk, report, sent_start)
+        return not years or bool(years & asked)  # a document with no year in sight is not about another year
 
     @staticmethod
     def _tier(qtype: str, kind: str) -> int:
@@ -356,6 +371,26 @@ class Reader:
         return bonus
 
     # ------------------------------------------------------------ spans
+    descriptive_coverage = 0.2  # a sentence holding this share of the question's terms is still about it …
+    descriptive_semantic = 0.88  # … and so is one this close to the question (e5 cosine)
+    descriptive_semantic_loose = 0.0  # … or, in a paragraph about the question, this close (0: all of it)
+    descriptive_limit = 300  # characters at most in a descriptive answer (cut at a sentence end)
+    topical_bonus = 0.2  # a paragraph whose topic sentence names what is asked answers it before a passing mention
+
+    def _relevance(self, weights: dict[str, float], norm: str, report_id: str,
+                   semantic: Callable[[str, int, int], float | None] | None) -> Callable[[int, int, bool], bool]:
+        """Whether a sentence of the report is still about the question (a descriptive answer goes on over it);
+        `loose` in a paragraph whose topic sentence names the question's topic."""
+        def relevant(start: int, end: int, loose: bool = False) -> bool:
+            if loose and self.descriptive_semantic_loose <= 0:
+                return True
+            if self._coverage(weights, norm[start:end]) >= self.descriptive_coverage:
+                return True
+            sim = semantic(report_id, start, end) if semantic else None
+            return sim is not None and sim >= (self.descriptive_semantic_loose if loose else self.descriptive_semantic)
+
+        return relevant
+
     def _anchors(self, weights: dict[str, float], norm: str, s: int, e: int) -> list[tuple[int, int, float]]:
         out = []
         sent = norm[s:e].translate(ASCII_LOWER)
@@ -405,7 +440,8 @@ class Reader:
             1.0, sum(w * v for w, v in best.items()) / max(1e-9, sum(best.keys())))
 
     def _spans(self, info: QuestionInfo, weights: dict[str, float], report: Report, chunk: Chunk, s: int, e: int,
-               sent_score: float, cov: float, feats: tuple[tuple[str, float], ...] = ()) -> list[Candidate]:
+               sent_score: float, cov: float, feats: tuple[tuple[str, float], ...] = (),
+               semantic: Callable[[str, int, int], float | None] | None = None) -> list[Candidate]:
         norm = self._normalized(report)
         anchors = self._anchors(weights, norm, s, e)
         out: list[Candidate] = []
@@ -447,9 +483,11 @@ class Reader:
                     return out
         if q == "descriptive":  # the whole answering clause or list, from the sentence on
             topics = frozenset(_norm_path((t,)) for t in chunk.section_path)
-            span = answer_span(norm, s, info.text, topics)
-            if span is not None:
-                add(span, 0.1, kind="descriptive")
+            found = answer_span(norm, s, info.text, topics, self._relevance(weights, norm, report.meta.id, semantic),
+                                limit=self.descriptive_limit)
+            if found is not None:
+                span, topical = found
+                add(span, 0.1 + (self.topical_bonus if topical else 0.0), kind="descriptive")
             return out
         slots: list[S.Span] = []
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:

@@ -73,10 +73,10 @@ def _qtype(q: str) -> str:
         return "glossary"
     if re.search(r"哪次会议|什么会议|哪个会议|哪一次会议|哪届|which session|what meeting|在哪次", low):
         return "meeting"
-    if re.search(r"哪天|哪一天|什么时候|何时|日期|几月几日|几号|什么日子|when|what date|on what date", low):
-        return "date"
     if asks_description(q):  # how / which measures / what policy: a whole clause or list answers
         return "descriptive"
+    if re.search(r"哪天|哪一天|什么时候|何时|日期|几月几日|几号|什么日子|when|what date|on what date", low):
+        return "date"
     if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么|哪家媒体|什么媒体|哪个媒体|记者", low):
         return "name"
     if re.search(r"哪里|哪儿|在哪|何地|什么地方|哪个地方|where", low):
