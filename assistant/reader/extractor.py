@@ -270,6 +270,7 @@ class Reader:
             return Reading(None, 0.0, "问题中没有可以检索的关键词")
         scored: list[tuple[float, float, Chunk, int, int, tuple[tuple[str, float], ...]]] = []
         n_hits = max(1, len(hits))
+        by_title: dict[str, tuple[dict[str, float], float]] = {}
         for hit in hits:
             chunk = hit.chunk
             report = self.reports[chunk.report_id]
@@ -278,8 +279,10 @@ class Reader:
             # document, not which sentence, so they count for coverage but weigh little in choosing the sentence
             title = _norm_path((report.meta.title,))
             path_text = _norm_path(chunk.section_path) + " " + title
-            sent_weights = self._title_discounted(weights, title)
-            named = self.title_weight * self._coverage(weights, title)  # the question names this document
+            if report.meta.id not in by_title:  # once per document, not per passage
+                by_title[report.meta.id] = (self._title_discounted(weights, title),
+                                            self.title_weight * self._coverage(weights, title))  # it names the document
+            sent_weights, named = by_title[report.meta.id]
             ctx_cov = self._coverage(weights, path_text + " " + _norm_text(chunk.text))
             prior = 1.0 - (hit.rank - 1) / n_hits
             ctx_bonus = self._context_bonus(info, chunk, report, preferred, avoided) + named
