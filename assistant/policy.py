@@ -25,6 +25,9 @@ from .types import Report
 
 NOT_FOUND = "报告中未找到相关答案"
 
+#: answer kinds whose confidence is fit apart from the short answers (judged by ROUGE-L, not by a contained gold)
+SEPARATE_KINDS = ("descriptive",)
+
 # answer kinds about the report itself (speaker, date, meeting): key-term rules do not apply
 _FRAME_KINDS = ("definition", "name", "title", "media", "reporter", "date", "meeting", "place")
 
@@ -88,7 +91,7 @@ class AnswerPolicy:
         self.weights = weights or DEFAULT_WEIGHTS
         self.min_confidence = settings.min_confidence if settings.min_confidence is not None else threshold
         # answer kinds fit apart: {kind: (weights, threshold)}
-        self.kinds = {kind: load_calibration(str(DATA_DIR / "calibration.json"), kind) for kind in ("descriptive",)}
+        self.kinds = {kind: load_calibration(str(DATA_DIR / "calibration.json"), kind) for kind in SEPARATE_KINDS}
 
     def _calibration(self, kind: str) -> tuple[Mapping[str, float], float]:
         weights, threshold = self.kinds.get(kind, ({}, 0.0))
@@ -150,4 +153,4 @@ class AnswerPolicy:
         return Decision(True, conf)
 
 
-__all__ = ["AnswerPolicy", "Decision", "NOT_FOUND", "confidence"]
+__all__ = ["AnswerPolicy", "Decision", "NOT_FOUND", "SEPARATE_KINDS", "confidence"]

@@ -159,9 +159,9 @@ def parse_outline(text: str) -> Outline:
             sections.append(Section(level=2, title=l2, start=s, end=e))
             continue
         parents = tuple(p for p in (l1, l2) if p)
-        front_open = not blocks or blocks[-1].kind == "front"
-        if not parents and front_open and (blocks[-1].end if blocks else s) - (blocks[-1].start if blocks else s) \
-                + (e - s) <= MAX_FRONT:
+        front = blocks[-1] if blocks and blocks[-1].kind == "front" else None
+        front_size = front.end - front.start if front else 0
+        if not parents and (front or not blocks) and front_size + (e - s) <= MAX_FRONT:
             # before the first heading: title lines, meeting, speaker, opening
             if blocks:
                 prev = blocks.pop()

@@ -19,15 +19,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from assistant.policy import SEPARATE_KINDS  # fit apart: pooling them would move every other threshold
+
 from .metrics import is_correct
 
 # few, well-understood features: a QA set of a few hundred questions cannot support more without overfitting
 FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span", "attached")
 
 
-#: answer kinds fit apart from the others: their answers are judged differently (a whole clause by ROUGE-L),
-#: so pooling them would move every other answer's confidence and threshold
-SEPARATE_KINDS = ("descriptive",)
 
 
 def _kind(row: Mapping[str, Any], gold: Mapping[str, Any]) -> str:

@@ -62,7 +62,7 @@ def test_a_sentence_in_a_mixed_paragraph_goes_on_while_the_paragraph_stays_on_th
     doc = "做好城市工作。实施物业攻坚三年行动，破解物业收费难题。推进物业服务进小区。设置城市服务驿站。\n"
     norm = normalize(doc)
 
-    def about_property(a: int, b: int, loose: bool = False) -> bool:
+    def about_property(a: int, b: int) -> bool:
         return "物业" in norm[a:b]
 
     assert _span(doc, "实施物业", "怎么解决物业收费难？", relevant=about_property) == \
@@ -78,7 +78,7 @@ def test_a_list_announced_by_a_lead_in_keeps_every_item_and_nothing_after() -> N
 def test_a_later_item_found_first_brings_back_the_whole_list() -> None:
     doc = "重点抓好三项工作：一是稳定粮食生产；二是发展乡村产业；三是改善人居环境。另外，做好防汛工作。\n"
     norm = normalize(doc)
-    got = _span(doc, "二是发展", "重点抓好哪些工作？", relevant=lambda a, b, loose=False: "防汛" not in norm[a:b])
+    got = _span(doc, "二是发展", "重点抓好哪些工作？", relevant=lambda a, b: "防汛" not in norm[a:b])
     assert got.startswith("一是稳定粮食生产") and got.rstrip("。").endswith("三是改善人居环境")
 
 

@@ -113,8 +113,7 @@ def _layout(norm: str, start: int, end: int) -> list[Layout]:
 def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) -> bool:
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
-    return (lay.heading or _is_topic(text, topics) or restates(text, question) or bool(_BASIS.match(text))
-            or bool(_META.search(text))
+    return (lay.heading or _is_topic(text, topics) or restates(text, question) or bool(_META.search(text))
             or bool(_INTRO_END.search(text)) and (len(_core(text)) <= 30 or bool(_ANNOUNCES.search(text))))
 
 
@@ -127,7 +126,7 @@ _ARTICLE = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[(][一二�
 
 
 def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = frozenset(),
-                relevant: Callable[[int, int, bool], bool] | None = None, limit: int = 300,
+                relevant: Callable[[int, int], bool] | None = None, limit: int = 300,
                 window: int = 900) -> tuple[Span, bool] | None:
     """The descriptive answer that the sentence starting at norm[s] belongs to, and whether it is the body
     of a paragraph whose topic sentence names the question's topic (the strongest sign); None if none.
@@ -151,13 +150,13 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
         lay = sents[idx]
         intro = intro or bool(_INTRO_END.search(norm[lay.start:lay.end]))
         # a heading or topic sentence about the question: what follows it is about the question too
-        whole_paragraph = whole_paragraph or relevant is None or relevant(lay.start, lay.end, False)
+        whole_paragraph = whole_paragraph or relevant is None or relevant(lay.start, lay.end)
         if idx + 1 >= len(sents):
             return None
         idx += 1
     before = sents[idx - 1] if idx > 0 else None
     if before is not None and not sents[idx].new_line and _is_topic(norm[before.start:before.end], topics) and \
-            (relevant is None or relevant(before.start, before.end, False)):
+            (relevant is None or relevant(before.start, before.end)):
         whole_paragraph = True  # the paragraph's first sentence after a topic sentence about the question
     topical = whole_paragraph
     if ":" in norm[sents[idx].start:sents[idx].end - 1]:
@@ -194,8 +193,8 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
             idx, listing, expected = k + 1, True, 2
             first, last, k = sents[k + 1], k + 1, k + 2
             continue
-        elif not (next_item or relevant is None or relevant(lay.start, lay.end, whole_paragraph)):
-            break  # the paragraph turns to another topic (a paragraph about the question is given more room)
+        elif not (whole_paragraph or next_item or relevant is None or relevant(lay.start, lay.end)):
+            break  # the paragraph turns to another topic (one about the question is answered whole)
         last = k
         if next_item:
             expected += 1

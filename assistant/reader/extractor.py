@@ -376,21 +376,17 @@ class Reader:
     # ------------------------------------------------------------ spans
     descriptive_coverage = 0.2  # a sentence holding this share of the question's terms is still about it …
     descriptive_semantic = 0.88  # … and so is one this close to the question (e5 cosine)
-    descriptive_semantic_loose = 0.0  # … or, in a paragraph about the question, this close (0: all of it)
     descriptive_limit = 300  # characters at most in a descriptive answer (cut at a sentence end)
     topical_bonus = 0.2  # a paragraph whose topic sentence names what is asked answers it before a passing mention
 
     def _relevance(self, weights: dict[str, float], norm: str, report_id: str,
-                   semantic: Callable[[str, int, int], float | None] | None) -> Callable[[int, int, bool], bool]:
-        """Whether a sentence of the report is still about the question (a descriptive answer goes on over it);
-        `loose` in a paragraph whose topic sentence names the question's topic."""
-        def relevant(start: int, end: int, loose: bool = False) -> bool:
-            if loose and self.descriptive_semantic_loose <= 0:
-                return True
+                   semantic: Callable[[str, int, int], float | None] | None) -> Callable[[int, int], bool]:
+        """Whether a sentence of the report is still about the question (a descriptive answer goes on over it)."""
+        def relevant(start: int, end: int) -> bool:
             if self._coverage(weights, norm[start:end]) >= self.descriptive_coverage:
                 return True
             sim = semantic(report_id, start, end) if semantic else None
-            return sim is not None and sim >= (self.descriptive_semantic_loose if loose else self.descriptive_semantic)
+            return sim is not None and sim >= self.descriptive_semantic
 
         return relevant
 
