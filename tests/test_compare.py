@@ -10,13 +10,14 @@ import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 
-from assistant.compare import (NOT_STATED, CompareRow, compare, detect, rank_rows, report_level, scope_reports,
-                               sort_rows, table_rows, to_csv, to_tsv)
+from assistant.compare import (NOT_STATED, TABLE_HEADER, CompareRow, compare, detect, rank_rows, report_level,
+                               scope_reports, sort_rows, table_rows, to_csv, to_tsv)
 from assistant.config import PROJECT_ROOT
 from assistant.quantity import parse_quantity
-from assistant.xlsx import read_xlsx_rows, xlsx_bytes
+from assistant.xlsx import NUMERIC_COLUMNS, xlsx_bytes
 from test_provinces import assistant33, catalog  # noqa: F401  (the 33-report index, built once and reused)
 
 DC = "dongchuan-2026-government-work-report"
@@ -120,7 +121,34 @@ def test_tables_quote_spans_and_mark_unstated_rows() -> None:
     parsed = list(csv.reader(io.StringIO(to_csv(comp))))
     assert parsed == rows
     assert [line.split("\t") for line in to_tsv(comp).splitlines()] == rows
-    assert read_xlsx_rows(xlsx_bytes(rows)) == rows
+
+
+def test_xlsx_read_back_by_openpyxl() -> None:
+    """The workbook, read independently: header, frozen pane, filter, widths, numbers, literal text."""
+    from assistant.compare import Comparison
+
+    ranked, unit_class = rank_rows([_row("a", "4.5%—5%", "甲自治区"), _row("b", "6%左右", "乙省"), _row("c", None, "丙省")])
+    rows = table_rows(Comparison(question="q", core_question="q", scope="all", rows=ranked, unit_class=unit_class))
+    assert NUMERIC_COLUMNS <= set(TABLE_HEADER)
+    col = {h: i for i, h in enumerate(TABLE_HEADER)}
+    rows[1][col["原文"]] = "=SUM(A1:A9)" + "目标增长" * 30  # formula-like and long: literal, wrapped
+    rows[2][col["章节"]], rows[2][col["报告"]] = "+86 123", "@报告"
+    rows[3][col["数值"]] = "00123"  # a decimal-looking string with a leading zero stays text
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(rows, sheet="对比"))).active
+    assert ws.title == "对比" and ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:J{len(rows)}"
+    got = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert got[0] == list(TABLE_HEADER) and all(c.font.b for c in ws[1])
+    assert got[1][col["原文"]].startswith("=SUM(A1:A9)目标增长") and ws.cell(2, col["原文"] + 1).data_type == "s"
+    assert ws.cell(2, col["原文"] + 1).alignment.wrap_text
+    assert (got[2][col["章节"]], got[2][col["报告"]], got[3][col["数值"]]) == ("+86 123", "@报告", "00123")
+    assert got[1][col["答案"]] == "4.5%—5%" and got[2][col["答案"]] == "6%左右" and got[1][col["数值"]] == "4.5–5"
+    assert got[2][col["数值"]] == 6 and isinstance(got[2][col["数值"]], (int, float))
+    assert [r[col["排名"]] for r in got[1:3]] == [2, 1] and isinstance(got[1][col["置信度"]], float)
+    assert [r[col["地区"]] for r in got[1:]] == ["甲自治区", "乙省", "丙省"] and got[3][col["答案"]] == NOT_STATED
+    widths = {h: ws.column_dimensions[chr(65 + i)].width for h, i in col.items()}
+    assert all(w and w >= 6 for w in widths.values())
+    assert widths["原文"] > widths["排名"] and widths["原文"] <= 61  # capped
+    assert widths["地区"] >= 2 * 4 + 2  # CJK characters count double: "甲自治区" is 8 wide
 
 
 # ------------------------------------------------------------------ with the assistant (2 bundled reports)

@@ -8,6 +8,7 @@ import csv
 import io
 from typing import Any, Iterator
 
+import openpyxl
 import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
@@ -17,7 +18,7 @@ from webapp.config import ServerConfig
 from webapp.server import create_app
 from webapp.service import QAService
 
-from assistant.xlsx import read_xlsx_rows
+from assistant.xlsx import NUMERIC_COLUMNS
 
 QUESTION = "各地固定资产投资目标是多少？"  # both bundled reports state one, in 亿元
 DC_REGION, KM_REGION = "东川区", "昆明市"
@@ -82,7 +83,21 @@ def test_api_downloads_parse(client) -> None:
     assert rows[0][:2] == ["地区", "答案"] and [row[0] for row in rows[1:]] == [DC_REGION, KM_REGION]
     x = client.get("/api/compare.xlsx", params={"question": QUESTION, "sort": "value_asc"})
     assert x.status_code == 200 and x.content[:2] == b"PK"
-    assert read_xlsx_rows(x.content) == rows
+    ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
+    got = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert ws.title == "对比" and ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:J{len(rows)}"
+    assert got[0] == rows[0] and ws["A1"].font.b and len(got) == len(rows)
+    numbers = 0
+    for want, have in zip(rows[1:], got[1:]):
+        assert len(have) == len(want)
+        for header, text, value in zip(rows[0], want, have):
+            if header in NUMERIC_COLUMNS and text and "–" not in text:  # ranges ("4.5–5") stay text
+                assert isinstance(value, (int, float)) and value == pytest.approx(float(text)), (header, text, value)
+                numbers += 1
+            else:
+                assert (value or "") == text, (header, text, value)  # Chinese text intact, verbatim
+    assert numbers >= 2 * 3  # rank, value and confidence of both stated rows
+    assert all(ws.column_dimensions[chr(65 + i)].width for i in range(len(rows[0])))
 
 
 # ---------------------------------------------------------------- the page, in Chromium
