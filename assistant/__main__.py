@@ -27,6 +27,10 @@ def _print_answer(answer) -> None:
             print(f"依据: {answer.explanation}")
     for alt in answer.alternatives:
         print(f"其他报告: {alt.region or alt.title} {alt.answer}  《{alt.title}》")
+    if getattr(answer, "track", None) is not None:
+        from .track import summary
+
+        print(f"目标与实际: {answer.track.region} {answer.track.indicator}  {summary(answer.track)}")
     for i, c in enumerate(answer.citations, start=1):
         print(f"[{i}] {c.title} · {c.section}")
         text = c.text

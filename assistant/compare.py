@@ -87,7 +87,7 @@ class CompareRow:
             "report": self.report, "region": self.region, "title": self.title,
             "answer": self.answer, "display": self.display, "stated": not self.abstained,
             "sentence": self.sentence, "confidence": round(float(self.confidence), 4), "reason": self.reason,
-            "rank": self.rank,
+            "rank": self.rank, "qualifier": "" if self.abstained else self.qualifier,
             "quantity": None if q is None else {
                 "value": q.value, "value_low": q.value_low, "value_high": q.value_high, "unit": q.unit,
                 "unit_class": q.unit_class, "magnitude": q.magnitude, "qualifier": q.qualifier,
@@ -285,6 +285,7 @@ def _tidy(text: str, english: bool) -> str:
     t = re.sub(lead, "", t)
     t = re.sub(r"(?:的是|是|分别是|各是|分别|都是|排名|排序|如何|怎么样)?(?:哪个|哪些|哪几个|谁)?[？?。!！]*$", "", t)
     t = re.sub(rf"(?:{_CONNECTORS})+$", "", t)
+    t = re.sub(r"分别|各自", "", t)  # "…分别是多少": each report is asked on its own
     if not t:
         return ""
     if not _QUESTION_WORD.search(t):
@@ -489,6 +490,137 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
     return comparison
 
 
-__all__ = ["CompareIntent", "CompareRow", "Comparison", "DISPLAY_ORDERS", "NOT_STATED", "compare", "detect",
+
+# ------------------------------------------------------------------ in the chat
+
+# a level or scope word naming ONE place ("哪个城市被授予…称号", "由哪个市场改造而成") asks a factoid question,
+# not for a comparison, unless the question also asks for the top or bottom ("哪个省的…最高")
+_SINGULAR_SCOPE = re.compile(r"^(?:哪个|哪一个|哪份|which\s+(?:province|city|county|district|report|region)$)", re.I)
+# set phrases of official texts that are no comparison ("要求各地区、各部门做好…")
+_SET_PHRASES = re.compile(r"各地区?、?各部门|各级各部门|各地区?、?各有关部门")
+_JOINED = re.compile(r"\s*(?:[和与及跟同、,，/]|以及|and|vs\.?|versus)\s*", re.I)
+# what a question about several named places asks of each ("分别是多少", "哪个更高", "谁的…")
+_ASKS_EACH = re.compile(r"分别|各自|各是|都是|多少|几|哪个|哪一个|谁|排名|排序|高低|差距|区别|差异|不同|异同|"
+                        r"\bhow (?:much|many)\b|\bwhat\b|\bwhich\b", re.I)
+
+
+def _scope_words(question: str) -> list[str]:
+    """The level and scope words of a question ("各省", "哪个省", "所有报告"), as `detect` reads them."""
+    work = _SET_PHRASES.sub(" ", question)
+    for i, term in enumerate(_PROTECT[::-1]):
+        work = work.replace(term, f"\x00{i}\x00")
+    pats = _patterns()
+    found: list[str] = []
+    for zh, en in [*pats["levels"].values(), pats["all"]]:
+        for pat in (zh, en):
+            found += [m.group(0) for m in pat.finditer(work)]
+            work = pat.sub(" ", work)
+    if re.search("各(?=\x00)", work):  # "各地区生产总值…"
+        found.append("各地")
+    return found
+
+
+def chat_intent(question: str, reports: Mapping[str, ReportMeta]) -> CompareIntent | None:
+    """The comparison a chat question clearly asks for, else None (then it is answered as one question).
+
+    Stricter than `detect`, which compare mode applies to a question the user already chose to
+    compare: several reports of one place ("北京市" has a work report and notices), a place inside
+    another ("保定市清苑区"), two places that merely occur in one question ("昆明市政府工作报告里，
+    东川区…"), and "哪个城市被授予…称号" are no comparison. A chat question compares when
+    - it names a level or every report in the plural ("各省", "哪些省份", "所有报告", "provinces"), or in
+      the singular with a superlative ("哪个省的…最高"), and names no single place besides; or
+    - it names two or more places joined ("东川区和昆明市的…分别是多少", "东川、昆明哪个…高") and asks
+      something of each, or names them with a comparison verb ("对比东川区和昆明市的…").
+    """
+    intent = detect(question, reports)
+    if intent is None:
+        return None
+    from .places import find_places
+
+    q = normalize(intent.question)
+    named = {reports[rid].region or rid for rid in intent.regions}
+    places = [p for p in find_places(q, list(reports.values()))
+              if p.kind in ("region", "national") and (p.region in named or set(p.report_ids) & set(intent.regions))]
+    regions = {p.region or p.name for p in places} | named
+    local = {r for r in regions if r != "全国"}  # "全国各省…" names the level, not one more place
+    if intent.level or intent.everything:
+        if len(local) == 1:
+            return None  # "河北省各市…", "云南各省…": about one place
+        if len(regions) < 2:
+            words = _scope_words(q)
+            plural = any(not _SINGULAR_SCOPE.match(w.strip()) for w in words)
+            return intent if plural or (words and intent.superlative) else None
+    if len(regions) < 2:
+        return None
+    if re.search(_COMPARE_VERBS, q, re.I):
+        return intent
+    ordered = sorted(places, key=lambda p: p.start)
+    joined = any(a.region != b.region and _JOINED.fullmatch(q[a.end:b.start])
+                 for a, b in zip(ordered, ordered[1:]))
+    return intent if joined and (_ASKS_EACH.search(q) or intent.superlative) else None
+
+
+def chat_resolve(assistant: Any, question: str, history: Sequence[str]) -> str:
+    """The standalone question of a chat turn: `dialogue.resolve`, aware of comparisons in the history.
+
+    A follow-up naming a place after a comparison asks that place the compared question
+    ("那云南呢？" after "各省2026年地区生产总值增长目标是多少？" → "云南2026年地区生产总值增长目标是多少？");
+    any other follow-up keeps the comparison ("城镇新增就业目标呢？" → "各省2026年城镇新增就业目标是多少？").
+    Without a comparison in the history this is exactly `resolve(question, history)`.
+    """
+    from .dialogue import is_follow_up, resolve
+
+    find, years = assistant.scopes.find_places, assistant.scopes.years_of
+    history = list(history)
+    if not history:
+        return resolve(question, history, find, years)
+    metas = {rid: r.meta for rid, r in assistant.reports.items()}
+    prev = chat_resolve(assistant, history[-1], history[:-1])
+    intent = chat_intent(prev, metas)
+    q = clean_question(question)
+    if intent is not None and find(q) and is_follow_up(q, prev) and chat_intent(q, metas) is None:
+        return resolve(question, [intent.core], find, years)
+    if prev != resolve(history[-1], history[:-1], find, years):  # an earlier turn was read against a comparison
+        return resolve(question, [prev], find, years)
+    return resolve(question, history, find, years)
+
+
+def top_row(comparison: Comparison) -> CompareRow | None:
+    """The row an answer's own span comes from: the first of the ranking, else the first stated row."""
+    if comparison.ranking:
+        return comparison.ranking[0]
+    return next((r for r in comparison.rows if not r.abstained), None)
+
+
+def chat_answer(assistant: Any, question: str, history: Sequence[str] | None, t0: float) -> Any:
+    """The chat's `Answer` to a comparison question (`comparison` holds every row), or None when the
+    question is no comparison (`chat_intent`) or nothing is in its scope."""
+    from .types import Answer
+
+    history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
+    resolved = chat_resolve(assistant, question, history)
+    metas = {rid: r.meta for rid, r in assistant.reports.items()}
+    intent = chat_intent(resolved, metas)
+    if intent is None:
+        return None
+    result = compare(assistant, resolved, force=False)
+    if not result.rows:
+        return None
+    message = summary(result)
+    result = replace(result, message="；".join(m for m in (result.message, message) if m))
+    top = top_row(result)
+    qtype = assistant.analyze(intent.core).qtype
+    latency = (time.perf_counter() - t0) * 1000
+    if top is None:
+        return Answer(question=question, answer="", sentence="", confidence=max(r.confidence for r in result.rows),
+                      abstained=True, reason=f"对比的 {len(result.rows)} 份报告均未提及", qtype=qtype,
+                      resolved_question=resolved, message=message, latency_ms=latency, comparison=result)
+    return Answer(question=question, answer=top.answer, sentence=top.sentence, confidence=top.confidence,
+                  abstained=False, reason=f"答案来自《{top.title}》", qtype=qtype, resolved_question=resolved,
+                  citations=(top.citation,) if top.citation is not None else (), message=message,
+                  latency_ms=latency, comparison=result)
+
+__all__ = ["CompareIntent", "CompareRow", "Comparison", "DISPLAY_ORDERS", "NOT_STATED", "chat_answer",
+           "chat_intent", "chat_resolve", "compare", "detect", "top_row",
            "display_order", "rank_rows",
            "report_level", "scope_reports", "sort_rows", "summary", "table_rows", "to_csv", "to_tsv"]

@@ -21,6 +21,7 @@ from typing import Collection, Sequence
 
 import numpy as np
 
+from .compare import chat_answer, chat_resolve
 from .config import Settings
 from .dialogue import resolve
 from .encoders import Encoder, load_encoder
@@ -32,6 +33,7 @@ from .reader.terms import TermStats
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
 from .scope import Scope, ScopeResolver
 from .store import IndexData, ensure_index
+from . import track
 from .text import add_words, clean_question, normalize
 from .types import Alternative, Answer, Citation, Hit, Report
 
@@ -116,7 +118,7 @@ class Assistant:
         """Resolve, analyse, scope and retrieve: everything before reading (the evaluation reuses it)."""
         raw = question
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
-        resolved = resolve(raw, history, self.scopes.find_places, self.scopes.years_of)
+        resolved = chat_resolve(self, raw, history)  # `resolve`, aware of comparisons earlier in the chat
         info = self.analyze(resolved)
         scope = self.scopes.resolve(info, report)
         query = self.make_query(info, retriever, vector)
@@ -171,6 +173,10 @@ class Assistant:
             msg = f"没有编号为 {report} 的报告"
             return Answer(question=raw, answer="", sentence="", confidence=0.0, abstained=True, reason=msg,
                           message=msg, latency_ms=(time.perf_counter() - t0) * 1000)
+        if report is None:  # "各省…", "对比A和B…": every report's answer (compare.chat_intent says which questions)
+            compared = chat_answer(self, raw, history, t0)
+            if compared is not None:
+                return compared
         p = self.prepare(raw, history, report, retriever, vector=vector)
         early = self.policy.before_reading(p.info, p.scope)
         if early:
@@ -180,7 +186,10 @@ class Assistant:
             return self._abstain(p, decision if best is not None else Decision(False, 0.0, reason or NOT_FOUND), t0,
                                  best)
         alternatives = self._alternatives(p, best) if not p.scope.reports else ()
-        return self._answer(p, best, decision, t0, alternatives, explain)
+        answer = self._answer(p, best, decision, t0, alternatives, explain)
+        if report is None:  # an indicator's target and result (its sub-questions name their report: no recursion)
+            answer = track.attach(self, p, answer, t0)
+        return answer
 
     def _read(self, p: Prepared, hits: Sequence[Hit]) -> tuple[Candidate | None, str, Decision]:
         preferred = set(p.scope.reports) or None

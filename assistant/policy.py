@@ -104,7 +104,7 @@ class AnswerPolicy:
         if scope.fixed:
             return ""
         if scope.missing and not scope.reports:
-            return f"语料中没有{'、'.join(scope.missing)}的报告"
+            return f"目前没有收录{'、'.join(scope.missing)}的报告"
         if scope.year_mismatch and scope.reports:
             asked = "、".join(f"{y}年" for y in scope.year_mismatch)
             return f"{NOT_FOUND}（所问地区的报告中没有{asked}的相关内容）"
@@ -149,7 +149,7 @@ class AnswerPolicy:
         if scope.reports and not scope.fixed and best.chunk.report_id not in scope.reports:
             return Decision(False, conf, f"{NOT_FOUND}（所问地区的报告中没有相关内容）")
         if conf < min_confidence:
-            return Decision(False, conf, f"{NOT_FOUND}（把握不足）")
+            return Decision(False, conf, f"{NOT_FOUND}（报告中没有足够明确的相关表述）")
         return Decision(True, conf)
 
 

@@ -6,7 +6,10 @@ and nothing downstream can alter what retrieval or extraction produced.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compare import Comparison
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,40 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class TrackPoint:
+    """One figure of a track: a year's target or result, a verbatim span of one report (`assistant/track.py`)."""
+
+    label: str  # "2021年目标" | "2021年实际"
+    kind: str  # "target" | "actual"
+    year: int
+    answer: str  # verbatim span
+    sentence: str
+    confidence: float
+    citation: Citation
+    question: str = ""  # the sub-question the assistant answered to find it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "kind": self.kind, "year": self.year, "answer": self.answer,
+                "sentence": self.sentence, "confidence": round(float(self.confidence), 4),
+                "question": self.question, "citation": self.citation.to_dict()}
+
+
+@dataclass(frozen=True)
+class Track:
+    """Target and result side by side: last year's target, its result, this year's target (2 or 3 points)."""
+
+    region: str
+    indicator: str  # as the question words it ("地区生产总值增长")
+    year: int  # the year whose target and result are compared
+    points: tuple[TrackPoint, ...]
+    met: bool | None = None  # the result met the target (None: no target and result comparable as quantities)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"region": self.region, "indicator": self.indicator, "year": self.year, "met": self.met,
+                "points": [p.to_dict() for p in self.points]}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `Assistant.ask` returns: a verbatim span, its sentence, and where it comes from."""
 
@@ -156,6 +193,8 @@ class Answer:
     alternatives: tuple[Alternative, ...] = ()  # other reports' answers (questions that name no place)
     explanation: str = ""  # the named features behind the chosen span (`--explain`)
     features: tuple[tuple[str, float], ...] = field(default=(), compare=False, repr=False)  # of the best span
+    comparison: Comparison | None = None  # a comparison question's rows, one per report (compare.chat_answer)
+    track: Track | None = None  # an indicator's target and result side by side (`assistant/track.py`)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape (same as a line of predictions.jsonl, minus `id`)."""
@@ -188,4 +227,6 @@ class Answer:
             "latency_ms": round(float(self.latency_ms), 2),
             "report": self.citations[0].report if self.citations and not self.abstained else None,
             "alternatives": [a.to_dict() for a in self.alternatives],
+            "comparison": self.comparison.to_dict() if self.comparison is not None else None,
+            "track": self.track.to_dict() if self.track is not None else None,
         }

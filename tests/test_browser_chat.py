@@ -19,7 +19,8 @@ from web_helpers import (ANSWERS, READY, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHO
                          free_port, serve_app)
 from webapp.config import ServerConfig
 from webapp.server import create_app
-from webapp.ui import derive_examples, subtitle
+from webapp.examples import chat_candidates
+from webapp.ui import subtitle
 
 GDP_Q = "东川区2025年地区生产总值是多少？"
 GDP_A = "135.53亿元"
@@ -317,12 +318,13 @@ def test_desktop_and_widget_screenshots(page, browser, server, service, requests
 
 def test_examples_and_subtitle_follow_the_indexed_reports(page, service) -> None:
     shown = page.locator("#gwr-side button.gwr-example").all_inner_texts()
-    assert shown == derive_examples(service.report_list()) and len(shown) == 4
+    assert shown == list(service.examples().chat) and len(shown) == 4
     regions = {r["region"] for r in service.report_list()}
     assert all(any(q.startswith(r) for r in regions) for q in shown)
+    assert len({r for r in regions if any(q.startswith(r) for q in shown)}) == 2  # both reports' regions
 
 
-def test_examples_for_other_reports_name_those_reports(tmp_path: Path) -> None:
+def test_example_candidates_for_other_reports_name_those_reports(tmp_path: Path) -> None:
     import shutil
 
     from assistant.ingest import load_corpus
@@ -332,10 +334,10 @@ def test_examples_for_other_reports_name_those_reports(tmp_path: Path) -> None:
         shutil.copy(f, tmp_path / f.name)
     metas = [r.meta.to_dict() for r in load_corpus(tmp_path)]
     assert len(metas) == 3
-    examples = derive_examples(metas)
-    assert len(examples) == 4
-    for q in examples:
-        assert any(q.startswith(m["region"]) and (f"{m['year']}年" in q or f"{m['year'] - 1}年" in q) for m in metas), q
+    rounds = chat_candidates(metas)
+    assert rounds and all(len(r) == 3 for r in rounds)
+    for q, m in (c for r in rounds for c in r):
+        assert q.startswith(m["region"]), q
         assert "东川" not in q and "昆明" not in q
     assert all(m["region"] in subtitle(metas) for m in metas)
 

@@ -101,7 +101,7 @@ def test_english_question(assistant):
 def test_abstains_when_the_reports_do_not_answer(assistant, question):
     answer = assistant.ask(question)
     assert answer.abstained and answer.answer == ""
-    assert answer.reason.startswith(("报告中未找到", "语料中没有"))
+    assert answer.reason.startswith(("报告中未找到", "目前没有收录"))
     # the closest passages are still shown, without a span
     assert answer.citations and all(c.start == -1 for c in answer.citations)
 

@@ -136,10 +136,8 @@ def test_report_filter_limits_citations(page, service) -> None:
 
 
 def test_examples_clear_and_abstention(page, service) -> None:
-    from webapp.ui import derive_examples
-
     examples = page.locator("#gwr-side button.gwr-example").all_inner_texts()
-    assert examples == derive_examples(service.report_list())
+    assert examples == list(service.examples().chat) and examples
     page.locator("#gwr-side button.gwr-example").first.click()
     first = page.locator(ANSWERS).first
     first.wait_for()

@@ -22,7 +22,6 @@ from .service import QAService
 
 logger = logging.getLogger(__name__)
 
-EXAMPLES = ("各省2026年地区生产总值增长目标是多少？", "哪个省的城镇新增就业目标最高？", "对比东川区和昆明市的固定资产投资目标")
 LEVEL_CHOICES = [("按问题判断", ""), ("省级", "province"), ("市级", "city"), ("县级", "county")]
 SORT_CHOICES = [("排名", "rank"), ("数值从高到低", "value_desc"), ("数值从低到高", "value_asc"), ("地区", "region")]
 
@@ -40,29 +39,27 @@ def render_table(comparison: Comparison, rows: list[CompareRow], base: str) -> s
     body = []
     for r in rows:
         if r.abstained:
-            answer = f"<span class='gwr-cmp-none' style='color:#6b7280'>{NOT_STATED}</span>"
+            answer = f"<span class='gwr-cmp-none'>{NOT_STATED}</span>"
             source = ""
         else:
             answer = f"<b>{escape(r.answer)}</b>"
             c = r.citation
             source = ("" if c is None else
-                      f"<a class='gwr-view-link gwr-cmp-source' href='{escape(view_url(base, c.report, c.report_start, c.report_end))}'"
+                      f"<a class='gwr-view gwr-cmp-source' href='{escape(view_url(base, c.report, c.report_start, c.report_end))}'"
                       f" target='_blank' rel='noopener' title='{escape(r.sentence)}'>原文</a>")
         bar = ""
         if comparison.comparable and r.rank is not None and r.quantity and top > 0:
             width = max(2, round(100 * abs(r.quantity.value) / top))
-            bar = (f"<div class='gwr-cmp-bar' aria-hidden='true' style='background:#e5e7eb;border-radius:3px;width:120px'>"
-                   f"<div style='background:#b3261e;height:10px;border-radius:3px;width:{width}%'></div></div>")
+            bar = (f"<div class='gwr-cmp-bar' aria-hidden='true'>"
+                   f"<div class='gwr-cmp-fill' style='width:{width}%'></div></div>")
         qual = "" if r.abstained or not r.qualifier else escape(r.qualifier)
         rank = "" if r.rank is None else str(r.rank)
         body.append(f"<tr data-report='{escape(r.report)}'><td class='gwr-cmp-rank'>{rank}</td>"
                     f"<td class='gwr-cmp-region'>{escape(r.region)}</td><td class='gwr-cmp-answer'>{answer}</td>"
                     f"<td class='gwr-cmp-qual'>{qual}</td><td>{source}</td><td>{bar}</td></tr>")
-    head = "".join(f"<th style='text-align:left;padding:4px 8px'>{h}</th>"
-                   for h in ("排名", "地区", "答案(原文)", "限定", "出处", "图示" if comparison.comparable else ""))
-    return ("<table id='gwr-compare-rows' style='border-collapse:collapse;width:100%;font-size:14px'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            "<style>#gwr-compare-rows td{padding:4px 8px;border-top:1px solid #e5e7eb;vertical-align:top}</style>")
+    head = "".join(f"<th>{h}</th>" for h in ("排名", "地区", "答案(原文)", "限定", "出处", "图示" if comparison.comparable else ""))
+    return ("<div class='gwr-cmp-scroll'><table id='gwr-compare-rows' class='gwr-cmp-table'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
 def render_header(comparison: Comparison, base: str, level: str, sort: str) -> str:
@@ -71,7 +68,7 @@ def render_header(comparison: Comparison, base: str, level: str, sort: str) -> s
     links = " ".join(
         f"<a id='gwr-compare-{fmt}' href='{escape(download_url(base, fmt, comparison.question, level, sort))}' "
         f"download>下载 {fmt.upper()}</a>" for fmt in ("csv", "xlsx"))
-    note = f"<div style='color:#b45309'>{escape(comparison.message)}</div>" if comparison.message else ""
+    note = f"<div class='gwr-cmp-note'>{escape(comparison.message)}</div>" if comparison.message else ""
     return (f"<div class='gwr-cmp-summary'><div>按问题“{escape(comparison.core_question)}”逐份报告查找:"
             f"{escape(summary(comparison))}({comparison.latency_ms:.0f} 毫秒)</div>{note}"
             f"<div class='gwr-cmp-downloads'>{links}</div></div>")
@@ -97,27 +94,50 @@ class CompareHandlers:
         return header, render_table(comparison, rows, self.base), to_tsv(comparison, rows)
 
 
-def build_compare_section(service: QAService, base: str) -> None:
-    """The compare section, added to the page's Blocks where this is called."""
+def build_compare_section(service: QAService, base: str, demo: gr.Blocks) -> None:
+    """The compare section, added to the page's Blocks where this is called.
+
+    Its examples are the ones checked against the served index (webapp/examples.py): filled in when
+    the page loads and again when a build finishes while the page is open; a click runs the comparison.
+    """
     handlers = CompareHandlers(service, base)
+
+    def current_examples(shown: list[str] | None = None) -> Any:
+        wanted = list(service.examples().compare)
+        if shown is not None and wanted == shown:
+            return gr.skip(), gr.skip()
+        return gr.Dataset(samples=[[q] for q in wanted], visible=bool(wanted)), wanted
+
     with gr.Accordion("对比模式：同一个问题，逐份报告的答案", open=True, elem_id="gwr-compare"):
         state = gr.State(None)
-        with gr.Row():
-            question = gr.Textbox(label="对比问题", placeholder=f"例如：{EXAMPLES[0]}", lines=1, max_lines=2,
-                                  max_length=service.max_question_chars, scale=4, elem_id="gwr-compare-q")
-            level = gr.Dropdown(choices=LEVEL_CHOICES, value="", label="范围", scale=1, min_width=120,
-                                filterable=False, elem_id="gwr-compare-level")
+        shown = gr.State(None)
+        with gr.Row(equal_height=False):
+            question = gr.Textbox(label="对比问题", placeholder="例如：各省2026年地区生产总值增长目标是多少？", lines=1,
+                                  max_lines=2, max_length=service.max_question_chars, scale=4, min_width=220,
+                                  elem_id="gwr-compare-q")
             go = gr.Button("对比", variant="primary", scale=0, min_width=80, elem_id="gwr-compare-go")
-        gr.Examples([[q] for q in EXAMPLES], [question], label="对比示例")
+        level = gr.Radio(choices=LEVEL_CHOICES, value="", label="范围", elem_id="gwr-compare-level")
+        examples = gr.Dataset(components=[question], samples=[], label="对比示例（点击即对比）", visible=False,
+                              elem_id="gwr-compare-examples")
         sort = gr.Radio(choices=SORT_CHOICES, value="rank", label="排序", elem_id="gwr-compare-sort")
         header = gr.HTML(elem_id="gwr-compare-header", padding=False)
         table = gr.HTML(elem_id="gwr-compare-table", padding=False)
         tsv = gr.Textbox(label="纯文本（制表符分隔，可直接粘贴到表格）", lines=3, max_lines=10, interactive=False,
                          elem_id="gwr-compare-tsv")
         outs = [state, header, table, tsv]
+
+        async def run_example(sample: list[str], level_value: str, sort_value: str) -> tuple[Any, ...]:
+            text = sample[0] if sample else ""
+            return (text,) + await handlers.run(text, level_value, sort_value)
+
         go.click(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)
         question.submit(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)
+        examples.click(run_example, [examples, level, sort], [question] + outs, api_visibility="private",
+                       concurrency_limit=None)
         sort.change(handlers.render, [state, level, sort], [header, table, tsv], api_visibility="private")
+        demo.load(current_examples, None, [examples, shown], api_visibility="private")
+        # a page opened during the first build gets its examples when the build is done, without a reload
+        gr.Timer(20).tick(current_examples, [shown], [examples, shown], api_visibility="private")
 
 
 __all__ = ["build_compare_section", "render_table", "render_header"]

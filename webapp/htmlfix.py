@@ -8,7 +8,7 @@ intranet page should not name outside hosts at all, so they are dropped here.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from .security import ASGIApp, Receive, Scope, Send
 
@@ -21,11 +21,28 @@ def fix_html(body: bytes) -> bytes:
     return _LANG.sub(rb'<html\1lang="zh-CN"', body, count=1)
 
 
-class HtmlFixMiddleware:
-    """Buffers text/html responses (small, never streamed) and applies `fix_html`."""
+Shell = Callable[[], Awaitable[tuple[str, str]]]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def wrap_app(body: bytes, before: str, after: str) -> bytes:
+    """Gradio's page with our markup before and after its <gradio-app> element (unchanged without one)."""
+    start = body.find(b"<gradio-app")
+    end = body.find(b"</gradio-app>", start)
+    if start < 0 or end < 0:
+        return body
+    end += len(b"</gradio-app>")
+    return body[:start] + before.encode("utf-8") + body[start:end] + after.encode("utf-8") + body[end:]
+
+
+class HtmlFixMiddleware:
+    """Buffers text/html responses (small, never streamed) and applies `fix_html`.
+
+    With `shell`, Gradio's page also gets the chat rendered around its app (webapp/ui.py `page_shell`).
+    """
+
+    def __init__(self, app: ASGIApp, shell: Shell | None = None) -> None:
         self.app = app
+        self.shell = shell
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "GET":
@@ -51,6 +68,9 @@ class HtmlFixMiddleware:
             if message.get("more_body", False):
                 return
             body = fix_html(b"".join(chunks))
+            if self.shell is not None and b"<gradio-app" in body:
+                before, after = await self.shell()
+                body = wrap_app(body, before, after)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})

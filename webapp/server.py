@@ -7,9 +7,11 @@ mounted at "/" last catches everything else.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -17,7 +19,7 @@ from typing import Sequence
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from assistant.config import Settings
@@ -31,7 +33,8 @@ from .queueing import QueueLimits
 from .security import BasicAuthMiddleware, LoginThrottle, SecurityHeadersMiddleware
 from .service import QAService
 from .compare_api import build_compare_router
-from .ui import STATIC_DIR, build_page, build_widget, css, js, theme
+from .export_api import build_export_router
+from .ui import STATIC_DIR, build_page, chat_config, css, page_shell, theme, widget_page
 
 logger = logging.getLogger(__name__)
 
@@ -48,29 +51,34 @@ def create_app(config: ServerConfig, service: QAService | None = None) -> FastAP
     install_error_handlers(app)
     app.include_router(build_router(service, config.max_body_bytes))
     app.include_router(build_compare_router(service, config.max_body_bytes))
+    app.include_router(build_export_router(service, config.max_body_bytes))
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="gwr-static")
 
-    @app.get(WIDGET_PATH, include_in_schema=False)
-    async def widget_slash(request: Request) -> RedirectResponse:
-        """Gradio's mount only answers /widget/; the documented embed URL is /widget. Relative, so any prefix works."""
-        query = request.url.query
-        return RedirectResponse("widget/" + (f"?{query}" if query else ""), status_code=307)
+    @app.get(WIDGET_PATH, include_in_schema=False, response_class=HTMLResponse)
+    @app.get(WIDGET_PATH + "/", include_in_schema=False, response_class=HTMLResponse)
+    async def widget() -> HTMLResponse:
+        """The widget for iframes: its own small page (`?report=ID` pins it to one report, read by gwr.js)."""
+        html = await asyncio.to_thread(widget_page, service, base)
+        return HTMLResponse(html, headers={"cache-control": "no-store"})
 
-    common = dict(theme=theme(), js=js(), footer_links=[], show_error=False, ssr_mode=False,
+    @app.get("/api/page")
+    async def page_config(kind: str = "page") -> dict:
+        """The chat's configuration now (reports, filter, examples): the open page refreshes from it after a build."""
+        return await asyncio.to_thread(chat_config, service, base, "widget" if kind == "widget" else "page")
+
+    common = dict(theme=theme(), footer_links=[], show_error=False, ssr_mode=False,
                   mcp_server=False, pwa=False, enable_monitoring=False,
                   head=(f'<meta name="referrer" content="same-origin">'
                         f'<link rel="icon" type="image/svg+xml" href="{base}{STATIC_PATH}/favicon.svg">'))
     # Gradio's own queue in front of ours: bounded too (its events all end in service.ask's queue)
     gradio_queue = dict(max_size=max(8, 4 * config.queue.max_waiting))
-    gr.mount_gradio_app(app, build_widget(service, base).queue(**gradio_queue), path=WIDGET_PATH,
-                        root_path=f"{base}{WIDGET_PATH}", css=css("widget"), **common)
     gr.mount_gradio_app(app, build_page(service, base).queue(**gradio_queue), path="/", root_path=base or None,
-                        css=css("page"), **common)
+                        css=css("gradio"), **common)
 
     if config.auth_enabled:
         throttle = LoginThrottle(max_failures=config.login_max_failures, lockout_s=config.login_lockout_s)
         app.add_middleware(BasicAuthMiddleware, users=config.users, throttle=throttle)
-    app.add_middleware(HtmlFixMiddleware)
+    app.add_middleware(HtmlFixMiddleware, shell=partial(asyncio.to_thread, page_shell, service, base))
     # bodies are counted as they stream in, before any handler (ours or Gradio's) buffers them
     app.add_middleware(BodyLimitMiddleware, api_bytes=config.max_body_bytes, other_bytes=config.max_ui_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, csp=config.csp())  # outermost: 401s carry it too

@@ -23,11 +23,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Sequence
 
+from assistant.citing import document_citation, source_text
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore, VoteResult
 from assistant.text import clean_question
 from assistant.types import Answer, Report
 
+from .examples import Examples, find_examples
 from .votes import RateLimiter
 from .queueing import AskQueue, QueueLimits
 
@@ -65,6 +67,8 @@ class QAService:
         self._build: dict[str, Any] = {"running": False, "reason": "", "stage": "", "done": 0, "total": 0,
                                        "started_at": None}
         self._last: dict[str, Any] = {"finished_at": None, "seconds": None, "error": None}
+        self._examples = Examples(index=None)
+        self._examples_lock = threading.Lock()
 
     @classmethod
     def create(cls, settings: Settings, workers: int = 1, queue_limits: QueueLimits | None = None) -> "QAService":
@@ -105,10 +109,14 @@ class QAService:
         return self._assistant
 
     def warm_up(self) -> None:
-        """One throw-away question in the background: the first user should not pay for lazy loading (~2 s)."""
+        """One throw-away question in the background: the first user should not pay for lazy loading (~2 s).
+
+        The page's examples are checked against the index right after, so the first page has them.
+        """
         def run() -> None:
             try:
                 self.ask_sync(WARM_UP_QUESTION)
+                self.examples()
             except Exception:  # never fatal: the first real question will just be slower
                 logger.warning("warm-up question failed", exc_info=True)
 
@@ -179,8 +187,12 @@ class QAService:
             fresh = Assistant(self.settings, index=load_index(self.settings.index_dir), encoder=encoder)
             try:
                 fresh.ask(WARM_UP_QUESTION)  # lazy loading happens here, not in a user's question
+                examples = find_examples(fresh)  # checked before the swap: the new index comes with its examples
             except Exception:
                 logger.warning("warm-up question on the new index failed", exc_info=True)
+                examples = Examples(index=None)
+            with self._examples_lock:
+                self._examples = examples
             self._assistant = fresh  # the swap: one reference assignment
             logger.info("now serving the index %s (%d reports) after %.1fs",
                         fresh.index.path.name, len(fresh.reports), time.perf_counter() - t0)
@@ -236,6 +248,16 @@ class QAService:
         metas = sorted(self.report_list(), key=lambda m: (m.get("year") or 0, m["title"]), reverse=True)
         return [(m["title"], m["id"]) for m in metas]
 
+    def examples(self) -> Examples:
+        """The page's example questions for the index served now (checked against it once per index)."""
+        assistant = self._assistant
+        index = getattr(getattr(assistant, "index", None), "path", None)
+        name = index.name if index is not None else None
+        with self._examples_lock:
+            if self._examples.index != name:
+                self._examples = find_examples(assistant)
+            return self._examples
+
     @property
     def max_question_chars(self) -> int:
         return int(self.settings.max_question_chars)
@@ -253,10 +275,33 @@ class QAService:
         return await self.queue.run(partial(self.ask_sync, question, history, report), client=client)
 
     # ------------------------------------------------------------ feedback
+    def quote(self, answer: Answer) -> str:
+        """The answer's sentence cited the way officials cite (assistant/citing.py); "" when there is none.
+
+        Built from the first citation, which is where the sentence comes from; the report's date comes from
+        its metadata (a report no longer served is cited by its title alone).
+        """
+        if answer.abstained or not answer.citations:
+            return ""
+        first = answer.citations[0]
+        sentence = answer.sentence or answer.answer
+        if not sentence:
+            return ""
+        report = self.reports.get(first.report)
+        if report is not None:
+            return document_citation(report.meta, first.section, sentence)
+        return f"{source_text(first.title, None, first.section)}：“{sentence}”"
+
+    def answer_json(self, answer: Answer) -> dict[str, Any]:
+        """`Answer.to_dict()` plus `quote`: the JSON every answer is handed out (and exported) in."""
+        data = answer.to_dict()
+        data["quote"] = self.quote(answer)
+        return data
+
     def issue(self, answer: Answer, question: str, history: Sequence[str] | None = None,
               report: str | None = None) -> dict[str, Any]:
         """The answer's JSON plus `answer_id`: the server remembers what it gave, so votes can only name it."""
-        data = answer.to_dict()
+        data = self.answer_json(answer)
         # what is stored must be valid UTF-8 even when a client sent lone surrogates ("\ud800")
         data["answer_id"] = self.feedback.record_answer(
             question=_storable(question), answer=json.loads(_storable(json.dumps(data, ensure_ascii=False))),

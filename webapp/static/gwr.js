@@ -49,15 +49,32 @@
   const absolute = (url) => new URL(url, location.href).href;
 
   // ------------------------------------------------------------ storage
+  /** localStorage, or — in a cross-site iframe that gets none — the host page's, through gwr-embed.js on the host. */
+  const store = (() => {
+    let local = null;
+    try { localStorage.setItem("gwr-probe", "1"); localStorage.removeItem("gwr-probe"); local = localStorage; } catch (e) { local = null; }
+    const bridge = !local && window.parent !== window;
+    const memory = {};
+    const tell = (msg) => { try { window.parent.postMessage(msg, "*"); } catch (e) { /* no host */ } };
+    return {
+      bridge,
+      get: (key) => (local ? local.getItem(key) : (key in memory ? memory[key] : null)),
+      set: (key, value) => { if (local) { local.setItem(key, value); return; } memory[key] = value; if (bridge) { tell({ gwr: "save", key, value }); } },
+      remove: (key) => { if (local) { local.removeItem(key); return; } delete memory[key]; if (bridge) { tell({ gwr: "remove", key }); } },
+      /** Ask the host for what it keeps (answers arrive as a message; see init). */
+      request: (key) => { if (bridge) { tell({ gwr: "load", key }); } },
+      accept: (key, value) => { memory[key] = value; },
+    };
+  })();
   const save = () => {
     let keep = turns.slice(-50);
     for (let tries = 0; tries < 5; tries++) {
-      try { localStorage.setItem(storageKey, JSON.stringify(keep)); return; } catch (e) { keep = keep.slice(Math.ceil(keep.length / 2)); }
+      try { store.set(storageKey, JSON.stringify(keep)); return; } catch (e) { keep = keep.slice(Math.ceil(keep.length / 2)); }
     }
   };
   const load = () => {
     try {
-      const raw = JSON.parse(localStorage.getItem(storageKey) || "[]");
+      const raw = JSON.parse(store.get(storageKey) || "[]");
       if (!Array.isArray(raw)) { return []; }
       return raw.filter((t) => t && typeof t.q === "string").map((t) => {
         seq = Math.max(seq, Number(t.id) || 0);
@@ -129,6 +146,7 @@
     return shift.year + "年：" + text;
   };
   const understood = (a, t) => {
+    if (a.abstained) { return null; }  // a reading of a question nothing answers only confuses
     let text = a.resolved_question || "";
     const shift = yearShift(a, t);
     if (shift) { text = withYear(text || a.question, shift); }
@@ -155,8 +173,33 @@
     if (alts.length) {
       lines.push("其他报告：" + alts.map((x) => `${x.region || x.title} ${x.answer}（${x.title}）`).join(" · "));
     }
+    for (const r of compareRows(a)) { lines.push(`${r.region}：${r.stated ? r.answer : "未提及"}${r.title ? "（" + r.title + "）" : ""}`); }
+    for (const p of trackPoints(a)) { lines.push(`${p.label}：${p.answer}`); }
     return lines.filter(Boolean).join("\n");
   };
+
+  // ------------------------------------------------------------ links and citations
+  /** The address that asks this question again (answers are deterministic: same answer, same highlight). */
+  const answerLink = (t) => {
+    const params = new URLSearchParams();
+    params.set("q", t.q);
+    if (t.report && cfg.kind !== "widget") { params.set("report", t.report); }
+    if (cfg.kind === "widget") { const pinned = new URLSearchParams(location.search).get("report"); if (pinned) { params.set("report", pinned); } }
+    for (const past of (t.history || []).slice(-3)) { params.append("h", past); }
+    return location.origin + location.pathname + "?" + params.toString();
+  };
+  const cnDate = (iso) => { const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || ""); return m ? `${+m[1]}年${+m[2]}月${+m[3]}日` : ""; };
+  /** 《报告》（日期）“章节”：“原文” — the server's own form when it sent one. */
+  const quoteText = (a) => {
+    if (a.quote) { return a.quote; }
+    const c = (a.citations || [])[0];
+    if (!c) { return ""; }
+    const meta = cfg.reports[c.report] || {};
+    const date = cnDate(meta.date);
+    return `《${c.title || meta.title || c.report}》${date ? "（" + date + "）" : ""}${c.section ? "“" + c.section + "”" : ""}：“${a.sentence}”`;
+  };
+  const compareRows = (a) => ((a && a.comparison && a.comparison.rows) || []);
+  const trackPoints = (a) => ((a && a.track && (a.track.points || a.track.items)) || []);
 
   // ------------------------------------------------------------ rendering
   const sources = (citations, label, open) => {
@@ -186,10 +229,43 @@
     });
     return h("div", { class: "gwr-alts" }, "其他报告：", items);
   };
+  /** A comparison asked in the chat: every report's answer, 未提及 rows kept (they are findings too). */
+  const compareTable = (a) => {
+    const rows = compareRows(a);
+    if (!rows.length) { return null; }
+    const head = h("tr", {}, ["排名", "地区", "答案（原文）", "出处"].map((x) => h("th", { scope: "col", text: x })));
+    const body = rows.map((r) => h("tr", { class: r.stated ? "" : "gwr-cmp-unstated" },
+      h("td", { class: "gwr-cmp-rank", text: r.rank ? String(r.rank) : "" }),
+      h("td", { class: "gwr-cmp-region", text: r.region || r.title }),
+      h("td", { class: "gwr-cmp-answer" }, r.stated ? h("strong", { text: r.answer }) : h("span", { class: "gwr-cmp-none", text: "未提及" })),
+      h("td", {}, r.stated && r.citation ? h("a", { class: "gwr-view", href: viewUrl(r.citation), target: "_blank", rel: "noopener",
+        "aria-label": `查看${r.region || r.title}的原文`, text: "原文" }) : "")));
+    return h("div", { class: "gwr-cmp-scroll" }, h("table", { class: "gwr-cmp-table gwr-chat-cmp" },
+      h("caption", { class: "gwr-sr", text: "逐份报告的答案" }), h("thead", {}, head), h("tbody", {}, body)));
+  };
+  /** Last year's target, last year's result and this year's target, each quoted and cited. */
+  const trackCard = (a) => {
+    const points = trackPoints(a);
+    if (!points.length) { return null; }
+    const met = a.track.met;
+    const verdict = met === true ? "上年目标已完成" : met === false ? "上年目标未完成" : "";
+    return h("div", { class: "gwr-track", role: "group", "aria-label": "目标与完成情况" },
+      h("div", { class: "gwr-track-head" }, h("span", { text: "目标与完成情况" }),
+        verdict ? h("span", { class: "gwr-track-met" + (met ? " yes" : " no"), text: verdict }) : null),
+      h("ol", { class: "gwr-track-list" }, points.map((p) => h("li", { class: "gwr-track-item" },
+        h("span", { class: "gwr-track-label", text: p.label }),
+        h("strong", { class: "gwr-track-value", text: p.answer }),
+        p.citation ? h("a", { class: "gwr-view gwr-track-src", href: viewUrl(p.citation), target: "_blank", rel: "noopener",
+          "aria-label": `${p.label}的原文`, text: "原文" }) : null))));
+  };
   const actions = (t) => {
     const up = t.vote === 1, down = t.vote === -1;
+    const a = t.answer || {};
+    const cite = !a.abstained && (a.citations || []).length;
     return h("div", { class: "gwr-actions", role: "group", "aria-label": "对这条回答" },
       h("button", { type: "button", class: "gwr-act gwr-copy", "data-act": "copy", "aria-label": "复制回答", title: "复制回答（纯文本）" }, "复制"),
+      cite ? h("button", { type: "button", class: "gwr-act gwr-cite-copy", "data-act": "quote", "aria-label": "复制引文", title: "按公文格式复制引文" }, "复制引文") : null,
+      h("button", { type: "button", class: "gwr-act gwr-link", "data-act": "link", "aria-label": "复制链接", title: "复制一个能重现这条回答的链接" }, "复制链接"),
       h("button", { type: "button", class: "gwr-act gwr-like" + (up ? " on" : ""), "data-act": "like", "aria-label": "赞", "aria-pressed": up ? "true" : "false", title: up ? "已赞，再点一次撤销" : "答得好" }, up ? "已赞" : "赞"),
       h("button", { type: "button", class: "gwr-act gwr-dislike" + (down ? " on" : ""), "data-act": "dislike", "aria-label": "踩", "aria-pressed": down ? "true" : "false", title: down ? "已踩，再点一次撤销" : "答得不好" }, down ? "已踩" : "踩"));
   };
@@ -199,7 +275,7 @@
         h("span", { class: "gwr-dots", "aria-hidden": "true" }, h("i"), h("i"), h("i")), "正在查找报告原文…");
     }
     if (t.status === "error" || !t.answer) {
-      return h("div", { class: "gwr-answer gwr-failed" }, h("div", { class: "gwr-notice", text: t.error || STATUS.other }),
+      return h("div", { class: "gwr-answer gwr-failed" + (t.notReady ? " gwr-not-ready" : "") }, h("div", { class: "gwr-notice", text: t.error || STATUS.other }),
         h("button", { type: "button", class: "gwr-retry", "data-act": "retry", "aria-label": "重试这个问题" }, "重试"));
     }
     const a = t.answer;
@@ -231,6 +307,8 @@
       first ? h("div", { class: "gwr-cite" }, "出处：", h("span", { class: "gwr-title", text: title(first) }),
         first.section ? [" · ", h("span", { class: "gwr-sec", text: first.section })] : null) : null,
       alternatives(a),
+      trackCard(a),
+      compareTable(a),
       cites.length ? sources(cites, "来源", false) : null,
       h("div", { class: "gwr-meta", text: `置信度 ${Math.round((a.confidence || 0) * 100)}% · 用时 ${((a.latency_ms || 0) / 1000).toFixed(2)} 秒 · 答案为报告原文摘录` }),
       actions(t));
@@ -330,8 +408,13 @@
     scrollDown();
     save();
     const r = await post("/api/ask", { question: t.q, history: t.history, report: t.report });
-    if (r.ok) {
+    if (r.ok && r.data.reason === "index not ready") {  // no index yet: a notice and a retry, never votes
+      t.status = "error";
+      t.notReady = true;
+      t.error = fullStop(r.data.message || "索引正在建立，请稍后再提问。") + " 建好后会自动重试。";
+    } else if (r.ok) {
       t.status = "done";
+      t.notReady = false;
       t.answer = r.data;
       t.answerId = typeof r.data.answer_id === "string" ? r.data.answer_id : "";
       t.vote = 0;
@@ -421,6 +504,10 @@
       closeBtn.focus();
     };
     closeBtn.addEventListener("click", close);
+    // Esc pressed while the report text has focus happens inside the frame (same origin): listen there too
+    frame.addEventListener("load", () => {
+      try { frame.contentWindow.addEventListener("keydown", (e) => { if (e.key === "Escape") { close(); } }); } catch (e) { /* not ours */ }
+    });
     startGuard.addEventListener("focus", () => closeBtn.focus());
     endGuard.addEventListener("focus", () => openLink.focus());
     panel.addEventListener("click", (e) => { if (e.target === panel) { close(); } });
@@ -443,9 +530,11 @@
     if (!target.closest("#gwr-app")) { return; }
     const example = target.closest(".gwr-example");
     if (example) { ask(example.dataset.q); return; }
+    const exporter = target.closest(".gwr-export");
+    if (exporter) { exportConversation(exporter.dataset.export); return; }
     if (target.closest("#gwr-clear")) {
       turns = [];
-      try { localStorage.removeItem(storageKey); } catch (err) { /* nothing stored */ }
+      try { store.remove(storageKey); } catch (err) { /* nothing stored */ }
       renderAll();
       say("对话已清空。");
       const el = box();
@@ -459,6 +548,8 @@
     if (act.dataset.act === "like") { vote(t, 1); }
     if (act.dataset.act === "dislike") { vote(t, -1); }
     if (act.dataset.act === "copy") { copyText(plainText(t)).then((ok) => say(ok ? "已复制回答（纯文本）。" : "复制失败，请手动选择文字复制。")); }
+    if (act.dataset.act === "quote") { copyText(quoteText(t.answer)).then((ok) => say(ok ? "已复制引文。" : "复制失败，请手动选择文字复制。")); }
+    if (act.dataset.act === "link") { copyText(answerLink(t)).then((ok) => say(ok ? "已复制链接，打开即得同一答案。" : "复制失败，请手动复制地址栏。")); }
   }, true);
   document.addEventListener("submit", (e) => {
     if (!e.target.closest || !e.target.closest("#gwr-input-row")) { return; }
@@ -475,8 +566,101 @@
   });
   document.addEventListener("input", (e) => { if (e.target === box()) { refreshInput(); } });
   window.addEventListener("offline", () => say("网络已断开，恢复后可以继续提问。"));
+  // a printout holds the sources too: open them for printing, close again after
+  let printOpened = [];
+  window.addEventListener("beforeprint", () => {
+    printOpened = [...document.querySelectorAll("#gwr-chat details:not([open])")];
+    printOpened.forEach((d) => { d.open = true; });
+  });
+  window.addEventListener("afterprint", () => { printOpened.forEach((d) => { d.open = false; }); printOpened = []; });
 
-  // ------------------------------------------------------------ start (and restart if Gradio re-renders the markup)
+  // ------------------------------------------------------------ 材料汇编: the conversation as Word or Markdown
+  const exportConversation = async (format) => {
+    if (format === "print") { window.print(); return; }
+    const done = turns.filter((t) => t.status === "done" && t.answer);
+    if (!done.length) { say("还没有可以导出的问答。"); return; }
+    say("正在生成文件…");
+    const body = { turns: done.map((t) => ({ question: t.q, history: t.history || [], report: t.report || null, answer_id: t.answerId || null })) };
+    try {
+      const resp = await fetch(cfg.base + "/api/export." + format, { method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify(body), credentials: "same-origin" });
+      if (!resp.ok) { say(failure(resp.status)); return; }
+      const blob = await resp.blob();
+      const a = h("a", { href: URL.createObjectURL(blob), download: `材料汇编.${format}`, class: "gwr-offscreen" });
+      document.body.append(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      say("已导出" + (format === "docx" ? " Word 文档。" : " Markdown 文件。"));
+    } catch (e) {
+      say(STATUS.network);
+    }
+  };
+
+  // ------------------------------------------------------------ the page follows the index (first build, reports added)
+  const examplesInto = (container, examples) => {
+    if (!container) { return; }
+    container.replaceChildren(...examples.map((q) => h("button", { type: "button", class: "gwr-example", "data-q": q, text: q })));
+  };
+  const applyConfig = (next) => {
+    cfg = { ...cfg, ...next, kind: cfg.kind, base: cfg.base };
+    const sel = $("#gwr-report");
+    if (sel) {
+      const keep = sel.value;
+      sel.replaceChildren(h("option", { value: "", text: "全部报告" }),
+        ...cfg.choices.map((c) => h("option", { value: c.id, text: c.label })));
+      sel.value = cfg.reports[keep] ? keep : "";
+    }
+    examplesInto($(".gwr-side-examples"), cfg.examples || []);
+    examplesInto($(".gwr-empty-examples"), cfg.examples || []);
+    const exTitle = $(".gwr-ex-title");
+    if (exTitle) { exTitle.hidden = !(cfg.examples || []).length; }
+    const sub = $(".gwr-subtitle");
+    if (sub && cfg.subtitle) { sub.textContent = cfg.subtitle; }
+    const tip = $(".gwr-tip-follow");
+    if (tip && cfg.followUpTip) { tip.textContent = cfg.followUpTip; }
+  };
+  let lost = false;
+  const refreshConfig = async () => {
+    let wait = 30000;
+    try {
+      const resp = await fetch(cfg.base + "/api/page?kind=" + cfg.kind, { credentials: "same-origin", cache: "no-store" });
+      if (resp.ok) {
+        const next = await resp.json();
+        const changed = next.index !== cfg.index || JSON.stringify(next.examples) !== JSON.stringify(cfg.examples)
+          || JSON.stringify(next.choices) !== JSON.stringify(cfg.choices);
+        const nowReady = next.index && !cfg.index;
+        if (changed) { applyConfig(next); } else { cfg.state = next.state; }
+        if (lost) { lost = false; say("与服务器的连接已恢复。"); }
+        if (nowReady && !busy) {  // the question asked while the first index was building, asked again
+          const waiting = turns.filter((t) => t.notReady && t.status === "error").pop();
+          if (waiting) { run(waiting); }
+        }
+        wait = (next.state === "ready") ? 30000 : 3000;
+      } else if (resp.status >= 500) { throw new Error(String(resp.status)); }
+    } catch (e) {
+      if (!lost) { lost = true; say("与服务器的连接中断，正在重新连接…"); }
+      wait = 5000;
+    }
+    setTimeout(refreshConfig, wait);
+  };
+
+  /** /?q=…[&report=…][&h=…] asks that question at once (the link “复制链接” makes); a reload does not ask twice. */
+  const askFromLink = () => {
+    const params = new URLSearchParams(location.search);
+    const q = (params.get("q") || "").trim();
+    if (!q || [...q].length > cfg.maxChars) { return; }
+    const report = params.get("report");
+    const sel = $("#gwr-report");
+    if (sel && report && cfg.reports[report]) { sel.value = report; }
+    const history = params.getAll("h").filter(Boolean).slice(-10);
+    const last = turns[turns.length - 1];
+    if (last && last.q === q && JSON.stringify(last.history || []) === JSON.stringify(history)) { return; }
+    const t = { id: String(++seq), q, history, report: currentReport(), status: "pending", answer: null, answerId: "", vote: 0, error: "" };
+    turns.push(t);
+    run(t);
+  };
+
+  // ------------------------------------------------------------ start (once the markup is there)
   const init = () => {
     const app = document.getElementById("gwr-app");
     if (!app || app.dataset.ready) { return; }
@@ -486,7 +670,26 @@
     if (!turns.length) { turns = load(); }
     renderAll();
     refreshInput();
+    if (store.bridge) {  // a cross-site widget: the host page keeps the conversation (gwr-embed.js)
+      let answered = false;
+      window.addEventListener("message", (e) => {
+        const d = e.data;
+        if (e.source !== window.parent || !d || d.gwr !== "loaded" || d.key !== storageKey || answered) { return; }
+        answered = true;
+        if (typeof d.value === "string") { store.accept(storageKey, d.value); }
+        const asked = turns;
+        const earlier = load();  // (sets seq past the stored ids)
+        asked.forEach((t) => { t.id = String(++seq); });
+        turns = earlier.concat(asked);
+        renderAll();
+        askFromLink();
+      });
+      store.request(storageKey);
+      setTimeout(() => { if (!answered) { answered = true; askFromLink(); } }, 800);
+    } else {
+      askFromLink();
+    }
+    setTimeout(refreshConfig, (cfg.state === "ready") ? 30000 : 3000);
   };
-  init();
-  setInterval(init, 300);
+  if (document.getElementById("gwr-app")) { init(); } else { document.addEventListener("DOMContentLoaded", init); }
 }
