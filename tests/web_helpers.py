@@ -43,7 +43,7 @@ def wait_http(url: str, timeout: float = 60.0, auth: tuple[str, str] | None = No
 
 
 @contextmanager
-def serve_app(app: Any, port: int, root_path: str = "") -> Iterator[str]:
+def serve_app(app: Any, port: int, root_path: str = "", ready_path: str = "/healthz") -> Iterator[str]:
     """Run an ASGI app with uvicorn in a background thread; yields its base URL."""
     import uvicorn
 
@@ -53,7 +53,7 @@ def serve_app(app: Any, port: int, root_path: str = "") -> Iterator[str]:
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
+        wait_http(f"http://127.0.0.1:{port}{ready_path}")  # (/healthz says 503 before the first index)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

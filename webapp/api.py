@@ -48,6 +48,14 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 MAX_JSON_DEPTH = 8  # the API's bodies are two levels deep; anything much deeper is not a real client
 
 
+def post_only(request: Request) -> Response:
+    """405 naming the route, for the other methods of a POST-only API route."""
+    response = error_response(405, "method_not_allowed",
+                              f"{request.url.path} 只接受 POST 请求。Use POST for {request.url.path}.")
+    response.headers["Allow"] = "POST"
+    return response
+
+
 def _is_json_type(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
@@ -242,12 +250,9 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
 
     @router.api_route("/api/ask", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     @router.api_route("/api/feedback", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    async def wrong_method(request: Request) -> JSONResponse:
+    async def wrong_method(request: Request) -> Response:
         """Without this the chat page mounted at "/" would answer 404 for GET /api/ask."""
-        response = error_response(405, "method_not_allowed",
-                                  f"{request.url.path} 只接受 POST 请求。Use POST for {request.url.path}.")
-        response.headers["Allow"] = "POST"
-        return response
+        return post_only(request)
 
     @router.get("/view", response_class=HTMLResponse)
     async def view(request: Request, report: str = "", start: str = "-1", end: str = "-1",

@@ -25,7 +25,7 @@ from fastapi.responses import Response
 
 from assistant.brief import brief_docx, brief_markdown
 
-from .api import ApiError, _ask_while_connected, _json_object, error_response
+from .api import ApiError, _ask_while_connected, _json_object, post_only
 from .service import QAService
 
 logger = logging.getLogger(__name__)
@@ -179,10 +179,7 @@ def build_export_router(service: QAService, max_body_bytes: int = 64 * 1024) -> 
     @router.api_route("/api/export.md", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     async def wrong_method(request: Request) -> Response:
         """Like /api/ask: a clear 405 rather than the chat page's 404."""
-        response = error_response(405, "method_not_allowed",
-                                  f"{request.url.path} 只接受 POST 请求。Use POST for {request.url.path}.")
-        response.headers["Allow"] = "POST"
-        return response
+        return post_only(request)
 
     return router
 
