@@ -109,6 +109,12 @@ def chat_config(service: QAService, base: str, kind: str) -> dict[str, Any]:
     }
 
 
+# Enter pressed before the chat's script has run (a slow stylesheet holds scripts back) is kept, not a newline:
+# the script sends it as soon as it starts. The send button before then submits the form as /?q=… (a link).
+EARLY_ENTER = ("if(!window.__gwrChat&amp;&amp;event.key===&#39;Enter&#39;&amp;&amp;!event.shiftKey&amp;&amp;!event.isComposing)"
+               "{event.preventDefault();window.__gwrEarly=this.value;}")
+
+
 def _example_buttons(examples: Iterable[str]) -> str:
     return "".join(f'<button type="button" class="gwr-example" data-q="{escape(q, quote=True)}">{escape(q)}</button>'
                    for q in examples)
@@ -125,7 +131,7 @@ def chat_markup(config: dict[str, Any], page: bool) -> str:
             f'{empty}<ol class="gwr-turns" aria-label="问答列表"></ol></div>')
     clear_small = '' if page else '<button type="button" id="gwr-clear" class="gwr-clear" aria-label="清空对话">清空</button>'
     form = (f'<form id="gwr-input-row" class="gwr-input-row" autocomplete="off">'
-            f'<div id="gwr-input" class="gwr-input"><textarea rows="1" name="q" aria-label="输入问题" '
+            f'<div id="gwr-input" class="gwr-input"><textarea rows="1" name="q" aria-label="输入问题" onkeydown="{EARLY_ENTER}" '
             f'placeholder="输入问题，按回车发送" enterkeyhint="send"></textarea></div>'
             f'<button type="submit" class="gwr-send" aria-label="发送问题">发送</button>{clear_small}</form>'
             f'<div class="gwr-limit" aria-live="polite"><span class="gwr-counter"></span>'

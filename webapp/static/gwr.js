@@ -670,6 +670,7 @@
     if (!turns.length) { turns = load(); }
     renderAll();
     refreshInput();
+    if (window.__gwrEarly) { const early = window.__gwrEarly; window.__gwrEarly = null; ask(early); }
     if (store.bridge) {  // a cross-site widget: the host page keeps the conversation (gwr-embed.js)
       let answered = false;
       window.addEventListener("message", (e) => {
