@@ -339,3 +339,16 @@ def test_an_unrelated_question_reads_as_a_plain_refusal(page) -> None:
     assert "理解为" not in text and "是多少" not in text, text
     for word in ("把握不足", "语料"):
         assert word not in text, text
+
+
+def test_a_lost_connection_is_said_in_chinese(page) -> None:
+    """Gradio's English toast ("Connection to the server was lost…") never shows; the chat says it in Chinese."""
+    ask_in_browser(page, GDP_Q)
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.querySelector('.gwr-status').textContent.includes('网络已断开')")
+    page.wait_for_timeout(2500)  # time for Gradio to notice and raise its toast
+    shown = page.evaluate("""() => [...document.querySelectorAll('.toast-wrap, .toast-body')]
+        .filter((el) => el.getClientRects().length && getComputedStyle(el).display !== 'none').map((el) => el.innerText)""")
+    assert not shown, shown
+    assert "Connection" not in page.locator("body").inner_text()
+    page.context.set_offline(False)
