@@ -62,8 +62,8 @@ def _chunked(server: tuple[str, int], path: str, total: int, content_type: str =
     return status, sent
 
 
-@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback", "/gradio_api/call/ask", "/gradio_api/queue/join",
-                                  "/widget/gradio_api/queue/join", "/gradio_api/run/predict"])
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback", "/api/export.docx", "/gradio_api/call/ask",
+                                  "/gradio_api/queue/join", "/gradio_api/run/predict"])
 def test_declared_huge_body_refused_before_reading(server, path: str) -> None:
     status, headers, body = _declared_huge(server, path)
     assert status == 413, (path, body)
@@ -72,14 +72,14 @@ def test_declared_huge_body_refused_before_reading(server, path: str) -> None:
 
 
 @pytest.mark.parametrize("path,limit", [("/api/ask", API_LIMIT), ("/gradio_api/call/ask", UI_LIMIT),
-                                        ("/widget/gradio_api/queue/join", UI_LIMIT)])
+                                        ("/gradio_api/queue/join", UI_LIMIT)])
 def test_streamed_body_cut_off_at_the_limit(server, path: str, limit: int) -> None:
     status, sent = _chunked(server, path, total=8 * 1024 * 1024)
     assert status == 413
     assert sent < limit + 1024 * 1024, f"the server let {sent} bytes in before answering"
 
 
-@pytest.mark.parametrize("path", ["/gradio_api/upload", "/widget/gradio_api/upload", "/gradio_api/upload?upload_id=x",
+@pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/upload?upload_id=x",
                                   "/gradio_api/process_recording"])
 def test_upload_routes_refused(http: httpx.Client, path: str) -> None:
     r = http.post(path, files={"files": ("a.txt", b"x" * 1000, "text/plain")})
