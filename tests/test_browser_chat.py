@@ -14,7 +14,7 @@ import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from conftest import PROVINCES, dev_reports
-from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
+from web_helpers import browser, page, requests_seen, service  # noqa: F401  (shared fixtures)
 from web_helpers import (ANSWERS, READY, BROWSER_TIMEOUT, LOCAL_HOSTS, SCREENSHOTS, UI_TEXT_PROBLEMS_JS, ask_in_browser,
                          free_port, serve_app)
 from webapp.config import ServerConfig
@@ -39,18 +39,6 @@ def _context(browser: Any, requests_seen: list[str], viewport: dict[str, int], *
     ctx = browser.new_context(viewport=viewport, locale="zh-CN", **kwargs)
     ctx.on("request", lambda request: requests_seen.append(request.url))
     return ctx
-
-
-@pytest.fixture()
-def page(browser, server, requests_seen) -> Iterator[Any]:
-    """A fresh desktop browser profile (empty localStorage) on the chat page, clipboard allowed."""
-    ctx = _context(browser, requests_seen, DESKTOP, permissions=["clipboard-read", "clipboard-write"])
-    pg = ctx.new_page()
-    pg.set_default_timeout(BROWSER_TIMEOUT)
-    pg.goto(server + "/")
-    pg.wait_for_selector(READY)
-    yield pg
-    ctx.close()
 
 
 def ask(page: Any, question: str) -> Any:

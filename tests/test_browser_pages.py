@@ -22,7 +22,7 @@ import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from conftest import COUNTIES, MORE_LEVELS, dev_reports
-from web_helpers import browser, requests_seen, service  # noqa: F401  (shared fixtures)
+from web_helpers import browser, page, requests_seen, service  # noqa: F401  (shared fixtures)
 from web_helpers import ANSWERS, BROWSER_TIMEOUT, READY, SCREENSHOTS, ask_in_browser, free_port, serve_app
 from webapp.config import ServerConfig
 from webapp.server import create_app
@@ -39,18 +39,6 @@ OTHER_REPORTS = (COUNTIES / "2023-mancheng-government-work-report.txt",
 def server(service, settings) -> Iterator[str]:
     with serve_app(create_app(ServerConfig(settings=settings), service), free_port()) as base:
         yield base
-
-
-@pytest.fixture()
-def page(browser, server, requests_seen) -> Iterator[Any]:
-    ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN", permissions=["clipboard-read", "clipboard-write"])
-    ctx.on("request", lambda request: requests_seen.append(request.url))
-    pg = ctx.new_page()
-    pg.set_default_timeout(BROWSER_TIMEOUT)
-    pg.goto(server + "/")
-    pg.wait_for_selector(READY)
-    yield pg
-    ctx.close()
 
 
 def shot(page: Any, name: str) -> None:

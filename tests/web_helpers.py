@@ -228,3 +228,19 @@ def browser() -> Iterator[Any]:
         b = launch_chromium(p)
         yield b
         b.close()
+
+
+@pytest.fixture()
+def page(browser, server, requests_seen) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """A fresh desktop browser profile (empty localStorage) on the chat page of the module's `server`, clipboard
+    allowed; every request it makes is recorded."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                              permissions=["clipboard-read", "clipboard-write"])
+    ctx.on("request", lambda request: requests_seen.append(request.url))
+    pg = ctx.new_page()
+    pg.set_default_timeout(BROWSER_TIMEOUT)
+    pg.goto(server + "/")
+    pg.wait_for_selector(READY)
+    yield pg
+    ctx.close()
+
