@@ -137,10 +137,14 @@ def compare_examples(assistant: Any, limit: int = 3) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def index_name(assistant: Any | None) -> str | None:
+    """The build the assistant serves (what a set of examples was checked against)."""
+    path = getattr(getattr(assistant, "index", None), "path", None)
+    return path.name if path is not None else None
+
+
 def find_examples(assistant: Any | None) -> Examples:
     """The examples for the index the assistant serves (none without an index)."""
     if assistant is None:
         return Examples(index=None)
-    index = getattr(getattr(assistant, "index", None), "path", None)
-    return Examples(index=index.name if index is not None else None, chat=chat_examples(assistant),
-                    compare=compare_examples(assistant))
+    return Examples(index=index_name(assistant), chat=chat_examples(assistant), compare=compare_examples(assistant))

@@ -25,13 +25,12 @@ from fastapi.responses import Response
 
 from assistant.brief import brief_docx, brief_markdown
 
-from .api import ApiError, _ask_while_connected, _json_object, post_only
+from .api import ApiError, _ask_while_connected, _history, _json_object, _question, post_only
 from .service import QAService
 
 logger = logging.getLogger(__name__)
 
 MAX_TURNS = 100
-MAX_HISTORY = 50  # as /api/ask
 MAX_ANSWER_ID = 64
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
@@ -66,24 +65,10 @@ def _turn(index: int, raw: Any, max_chars: int) -> Turn:
     where = f"第 {n} 轮(turns[{index}])"
     if not isinstance(raw, dict):
         raise _bad("invalid_turn", f"{where}应为 JSON 对象。turns[{index}] must be an object.")
-    question = raw.get("question")
-    if question is None:
-        raise _bad("missing_question", f"{where}缺少 question。turns[{index}].question is required.")
-    if not isinstance(question, str):
-        raise _bad("invalid_question", f"{where}的 question 必须是字符串。turns[{index}].question must be a string.")
-    if not question.strip():
-        raise _bad("empty_question", f"{where}的问题为空。turns[{index}].question must not be empty.")
-    if len(question) > max_chars:
-        raise _bad("question_too_long", f"{where}的问题太长(最多 {max_chars} 个字)。"
-                                        f"turns[{index}].question too long (max {max_chars} characters).", 413)
-    history = raw.get("history")
-    if history is None:
-        history = []
-    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
-        raise _bad("invalid_history", f"{where}的 history 必须是字符串列表。"
-                                      f"turns[{index}].history must be a list of strings.")
-    if len(history) > MAX_HISTORY or any(len(h) > max_chars for h in history):
-        raise _bad("history_too_long", f"{where}的 history 太长。turns[{index}].history is too long.", 413)
+    try:  # the same checks as POST /api/ask, said with the turn they concern (400 here, 413 for sizes)
+        question, history = _question(raw, max_chars), _history(raw, max_chars)
+    except ApiError as exc:
+        raise _bad(exc.code, f"{where}：{exc.message}", 413 if exc.status == 413 else 400) from None
     report = raw.get("report")
     if report == "":
         report = None

@@ -29,7 +29,7 @@ from assistant.feedback import FeedbackStore, VoteResult
 from assistant.text import clean_question
 from assistant.types import Answer, Report
 
-from .examples import Examples, find_examples
+from .examples import Examples, find_examples, index_name
 from .votes import RateLimiter
 from .queueing import AskQueue, QueueLimits
 
@@ -251,10 +251,8 @@ class QAService:
     def examples(self) -> Examples:
         """The page's example questions for the index served now (checked against it once per index)."""
         assistant = self._assistant
-        index = getattr(getattr(assistant, "index", None), "path", None)
-        name = index.name if index is not None else None
         with self._examples_lock:
-            if self._examples.index != name:
+            if self._examples.index != index_name(assistant):
                 self._examples = find_examples(assistant)
             return self._examples
 

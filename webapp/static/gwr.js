@@ -183,8 +183,7 @@
   const answerLink = (t) => {
     const params = new URLSearchParams();
     params.set("q", t.q);
-    if (t.report && cfg.kind !== "widget") { params.set("report", t.report); }
-    if (cfg.kind === "widget") { const pinned = new URLSearchParams(location.search).get("report"); if (pinned) { params.set("report", pinned); } }
+    if (t.report) { params.set("report", t.report); }  // the filter chosen, or the report a widget is pinned to
     for (const past of (t.history || []).slice(-3)) { params.append("h", past); }
     return location.origin + location.pathname + "?" + params.toString();
   };
