@@ -38,7 +38,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -62,10 +64,12 @@ logger = logging.getLogger(__name__)
 INDEX_FORMAT = 2  # 2: vector_keys.json, sentence vectors, corpus folder in the manifest
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
+SIDECAR = "checksums.json"  # a build's signature, corpus, files and checksums, apart from its manifest
 EMBEDDING_CACHE = "embeddings.sqlite3"  # text → vector, reused across builds (see embedding_cache.py)
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 REQUIRED_FILES = ("reports.json", "chunks.jsonl", "vectors.npy", "vector_keys.json", "dense.faiss")
 
+FileStat = tuple[int, int, int, int]  # (inode, size, mtime_ns, ctime_ns): a file rewritten in place changes one
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
 
@@ -87,6 +91,10 @@ class IndexData:
     bm25: Any
     sentence_vectors: np.ndarray | None = None  # (n, dim) float16, normalized; None when not built
     sentence_rows: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    # (inode, size, mtime_ns, ctime_ns) of each file as it was verified at load: what `BuildWatch` compares
+    file_stats: dict[str, FileStat | None] = field(default_factory=dict)
+    # damage known at load: set when the build serves from its sidecar because manifest.json is damaged
+    damage: str | None = None
 
     @property
     def encoder_name(self) -> str:
@@ -192,21 +200,84 @@ def _encoder_key(settings: Settings) -> str:
     return f"st:{path.resolve()}" if path.exists() else f"st:{model}"
 
 
-def current_build(index_dir: Path) -> Path | None:
+_BUILD_NAME = re.compile(r"build-[0-9A-Za-z][0-9A-Za-z._-]*")
+
+
+def _read_pointer(index_dir: Path) -> tuple[Path | None, str | None]:
+    """(the live build, what is wrong with CURRENT): (None, None) when nothing was ever built.
+
+    CURRENT must hold the plain name of an existing `build-*` folder of index_dir: anything
+    else (bytes that are no name, a path, a build that is gone) is damage, never "no index".
+    """
     pointer = index_dir / CURRENT
-    if not pointer.exists():
-        return None
-    name = pointer.read_text(encoding="utf-8").strip()
+    try:
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
+        if _builds(index_dir):
+            return None, f"{CURRENT} is missing although {index_dir.name} holds builds"
+        return None, None
+    except OSError as exc:
+        return None, f"{CURRENT} cannot be read ({exc.strerror or exc})"
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = None
+    if name == "":
+        return None, f"{CURRENT} is empty"
+    if name is None or not _BUILD_NAME.fullmatch(name):
+        shown = repr(name[:40]) if name is not None else repr(raw[:24])
+        return None, f"{CURRENT} is garbage: it holds {shown}, not the name of a build"
     build = index_dir / name
-    return build if name and build.is_dir() else None
+    if not build.is_dir():
+        return None, f"{CURRENT} names {name}, which does not exist"
+    return build, None
+
+
+def _builds(index_dir: Path) -> list[Path]:
+    """The build folders of index_dir, newest first (by mtime)."""
+    try:
+        found = [p for p in index_dir.iterdir() if p.name.startswith("build-") and p.is_dir()]
+    except OSError:
+        return []
+    return sorted(found, key=_mtime, reverse=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile (a concurrent cleanup)
+        return 0.0
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The live build, or None when there is none or CURRENT does not name one (`index_damage` says why)."""
+    return _read_pointer(index_dir)[0]
+
+
+def _load_manifest(build: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(manifest, None), or (None, why it cannot be read) naming the build."""
+    path = build / "manifest.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, f"manifest.json of {build.name} is missing"
+    except OSError as exc:
+        return None, f"manifest.json of {build.name} cannot be read ({exc.strerror or exc})"
+    except UnicodeDecodeError:
+        return None, f"manifest.json of {build.name} is unreadable (not UTF-8 text)"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return None, f"manifest.json of {build.name} is unreadable (half-written or not JSON: {exc})"
+    if not isinstance(data, dict):
+        return None, f"manifest.json of {build.name} is unreadable (not a JSON object)"
+    if not isinstance(data.get("checksums"), dict):
+        return None, f"manifest.json of {build.name} has no checksums"
+    return data, None
 
 
 def _read_build_manifest(build: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return _load_manifest(build)[0]
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
@@ -214,11 +285,38 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     return None if build is None else _read_build_manifest(build)
 
 
+def _read_sidecar(build: Path) -> dict[str, Any] | None:
+    """The build's checksums.json (see `_write_build`), or None when it is missing or unreadable."""
+    try:
+        data = json.loads((build / SIDECAR).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(data, dict) and isinstance(data.get("checksums"), dict) and isinstance(data.get("signature"), dict)
+    return data if ok else None
+
+
+def _build_record(build: Path) -> tuple[dict[str, Any] | None, str]:
+    """What a rebuild may trust of a build: its manifest, else its sidecar; and which one ("" for neither).
+
+    Both hold the build's signature, encoder, corpus, files and checksums, so a half-written
+    manifest does not make the build's intact vectors and chunks unusable.
+    """
+    manifest, problem = _load_manifest(build)
+    if manifest is not None:
+        return manifest, "manifest.json"
+    sidecar = _read_sidecar(build)
+    if sidecar is not None:
+        logger.info("%s; trusting its %s instead", problem, SIDECAR)
+        return sidecar, SIDECAR
+    return None, ""
+
+
 def verify_build(build: Path, manifest: dict[str, Any] | None = None) -> str | None:
     """Why a build's files cannot be trusted (missing, truncated, altered), or None when all pass their sha256."""
-    manifest = manifest if manifest is not None else _read_build_manifest(build)
     if manifest is None:
-        return f"unreadable manifest in {build.name}"
+        manifest, problem = _load_manifest(build)
+        if manifest is None:
+            return problem
     checksums = manifest.get("checksums") or {}
     old_format = (manifest.get("signature") or {}).get("format") == 1  # no vector keys, no sentences
     for rel in REQUIRED_FILES:
@@ -227,10 +325,22 @@ def verify_build(build: Path, manifest: dict[str, Any] | None = None) -> str | N
     for rel, digest in checksums.items():
         p = build / rel
         if not p.is_file():
-            return f"index file {rel} is missing"
+            return f"index file {rel} is missing from {build.name}"
         if _sha256(p) != digest:
-            return f"index file {rel} is corrupt (checksum mismatch)"
+            return f"index file {rel} is corrupt (checksum mismatch) in {build.name}"
     return None
+
+
+def index_damage(index_dir: Path) -> str | None:
+    """What is wrong with the live index on disk, or None when it is intact or nothing was built yet.
+
+    Names the damage: a garbage, empty, missing or dangling CURRENT, a half-written manifest,
+    a missing file, a file that fails its checksum. Hashes every file of the live build.
+    """
+    build, problem = _read_pointer(index_dir)
+    if problem is not None or build is None:
+        return problem
+    return verify_build(build)
 
 
 # ------------------------------------------------------------------ which corpus
@@ -241,8 +351,8 @@ def recorded_corpus(index_dir: Path) -> Path | None:
     Raises IndexError_ when the recorded folder no longer exists: rebuilding from some other
     folder would silently replace the index with other reports.
     """
-    manifest = read_manifest(index_dir)
-    corpus = (manifest or {}).get("corpus")
+    previous = _previous_build(index_dir)  # a damaged manifest or CURRENT does not lose the record
+    corpus = previous[1].get("corpus") if previous is not None else None
     if not isinstance(corpus, dict):
         return None
     candidates = []
@@ -255,6 +365,20 @@ def recorded_corpus(index_dir: Path) -> Path | None:
             return c
     raise IndexError_(f"the index in {index_dir} was built from the report folder {corpus.get('path')}, "
                       f"which no longer exists; name the report folder with --corpus")
+
+
+def _previous_build(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The build a rebuild continues from, with what can be trusted of it (`_build_record`).
+
+    The live build; when CURRENT is damaged (or the live build has no readable record), the
+    newest build that has one: its corpus folder, ids and chunks are what the index last was.
+    """
+    live, _ = _read_pointer(index_dir)
+    for build in ([live] if live is not None else []) + [b for b in _builds(index_dir) if b != live]:
+        record, _ = _build_record(build)
+        if record is not None:
+            return build, record
+    return None
 
 
 def resolve_corpus(settings: Settings) -> Settings:
@@ -284,9 +408,14 @@ def staleness(settings: Settings, files: list[CorpusFile] | None = None, verify:
 
     verify=True also checks every file of the live build against its checksum (a repair is a rebuild).
     """
-    manifest = read_manifest(settings.index_dir)
-    if manifest is None:
+    build, problem = _read_pointer(settings.index_dir)
+    if problem is not None:
+        return problem
+    if build is None:
         return "no index yet"
+    manifest, problem = _load_manifest(build)
+    if manifest is None:
+        return problem
     if manifest.get("signature") != build_signature(settings, _encoder_key(settings)):
         return "built with other settings or another encoder"
     try:
@@ -313,10 +442,7 @@ def staleness(settings: Settings, files: list[CorpusFile] | None = None, verify:
                  (("added", added), ("removed", removed), ("changed", changed)) if names]
         return "corpus changed (" + "; ".join(parts) + ")"
     if verify:
-        build = current_build(settings.index_dir)
-        problem = verify_build(build, manifest) if build is not None else "no index yet"
-        if problem:
-            return problem
+        return verify_build(build, manifest)
     return None
 
 
@@ -466,12 +592,11 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
             encoder = CachedEncoder(encoder, EmbeddingCache(settings.embedding_cache_path or index_dir / EMBEDDING_CACHE))
     signature = build_signature(settings, encoder.name)
 
-    previous = read_manifest(index_dir)
-    if previous is not None and previous.get("signature") != signature:
-        previous = None
+    found = _previous_build(index_dir)
+    previous = found[1] if found is not None and found[1].get("signature") == signature else None
     skipped: list[dict[str, str]] = []
     docs = _read_corpus(settings, files, previous, skipped)
-    _chunk_docs(settings, docs, _reusable_chunks(index_dir, signature))
+    _chunk_docs(settings, docs, _reusable_chunks(found[0], previous) if found and previous else {})
     reports = [d.report for d in docs]
     by_id = {r.meta.id: r for r in reports}
     chunks = [c for d in docs for c in d.chunks]
@@ -481,7 +606,10 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     sentences = _sentence_rows(docs) if settings.sentence_vectors else []
     sentence_keys = [_text_hash(s[3]) for s in sentences]
 
-    cache = _vector_cache(index_dir, encoder.name, encoder.dim)
+    wanted = dict(zip(chunk_keys, chunk_texts))
+    wanted.update((k, row[3]) for k, row in zip(sentence_keys, sentences))
+    checks = _Checks(encoder)
+    cache = _vector_cache(index_dir, encoder.name, encoder.dim, wanted, checks)
     todo: dict[str, str] = {}  # key -> text, in order: chunks first
     for key, text in zip(chunk_keys, chunk_texts):
         if key not in cache:
@@ -505,7 +633,9 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
 
     used_files = [{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
                    "text_key": d.key} for d in docs]
-    counts = {"embedded": len(todo), "embedded_chunks": n_chunk_todo, "embedded_sentences": len(todo) - n_chunk_todo,
+    # embedded_checks: texts embedded to confirm the encoder of vectors whose build kept no readable record
+    counts = {"embedded": len(todo) + checks.embedded, "embedded_chunks": n_chunk_todo,
+              "embedded_sentences": len(todo) - n_chunk_todo, "embedded_checks": checks.embedded,
               "reused": reused, "n_sentences": len(sentences)}
     # unique even for two builds in one process within a second; sorts by time
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -611,11 +741,18 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
     bm25.index([t or ["<empty>"] for t in tokens] or [["<empty>"]], show_progress=False)
     bm25.save(str(out / "bm25"))
     checksums = {p.relative_to(out).as_posix(): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
+    # the sidecar: what a rebuild needs to trust and reuse this build's files, kept apart from the
+    # manifest so that a half-written manifest.json does not lose it (the manifest checks the sidecar)
+    record = {"signature": signature, "encoder": signature["encoder"], "dim": int(vectors.shape[1]),
+              "corpus": _corpus_record(settings.corpus_dir, settings.index_dir), "files": files,
+              "checksums": checksums}
+    _write_json(out / SIDECAR, record)
+    checksums = {**checksums, SIDECAR: _sha256(out / SIDECAR)}
     manifest = {
         "signature": signature,
         "encoder": signature["encoder"],
         "dim": int(vectors.shape[1]),
-        "corpus": _corpus_record(settings.corpus_dir, settings.index_dir),
+        "corpus": record["corpus"],
         "files": files,
         "skipped": skipped,
         "reports": [r.meta.id for r in reports],
@@ -659,13 +796,12 @@ def _intact(build: Path, checksums: dict[str, str], *names: str) -> bool:
     return True
 
 
-def _reusable_chunks(index_dir: Path, signature: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Chunks and tokens of the live build, by file fingerprint, when compatible and chunks.jsonl is intact."""
-    build = current_build(index_dir)
-    manifest = _read_build_manifest(build) if build is not None else None
-    if build is None or manifest is None or manifest.get("signature") != signature:
-        return {}
-    if not _intact(build, manifest.get("checksums") or {}, "chunks.jsonl"):
+def _reusable_chunks(build: Path, record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Chunks and tokens of the previous build by file fingerprint, when its chunks.jsonl passes its checksum.
+
+    record is the build's manifest (or, when that is damaged, its sidecar), of the signature being built.
+    """
+    if not _intact(build, record.get("checksums") or {}, "chunks.jsonl"):
         logger.info("not reusing the chunks of %s: chunks.jsonl is missing or corrupt", build.name)
         return {}
     try:
@@ -678,41 +814,112 @@ def _reusable_chunks(index_dir: Path, signature: dict[str, Any]) -> dict[str, di
         entry = by_report.setdefault(chunk.report_id, {"report_id": chunk.report_id, "chunks": [], "tokens": []})
         entry["chunks"].append(chunk)
         entry["tokens"].append(toks)
-    return {f["fingerprint"]: by_report[f["report"]] for f in manifest.get("files", []) if f["report"] in by_report}
+    return {f["fingerprint"]: by_report[f["report"]] for f in record.get("files", []) if f["report"] in by_report}
 
 
-def _vector_cache(index_dir: Path, encoder_name: str, dim: int) -> dict[str, np.ndarray]:
+VECTOR_FILES = (("vectors.npy", "vector_keys.json"), ("sentences.npy", "sentences.json"))
+
+
+class _Checks:
+    """Embeds the texts that confirm the encoder of vectors whose build kept no readable record (counted)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.embedded = 0
+
+    def embed(self, text: str) -> np.ndarray:
+        self.embedded += 1
+        return np.asarray(self.encoder.encode_passages([text])[0], dtype=np.float32)
+
+
+def _vector_cache(index_dir: Path, encoder_name: str, dim: int, wanted: dict[str, str] | None = None,
+                  checks: _Checks | None = None) -> dict[str, np.ndarray]:
     """Every intact vector of every build in index_dir by the hash of its text (same encoder only).
 
-    A vector file counts when it and its key file pass their checksums, whatever else of its
-    build is damaged: a repair then embeds only the texts whose vectors are really lost.
+    A vector file counts when it and its key file pass their checksums (from the manifest, else
+    the sidecar), whatever else of its build is damaged: a repair then embeds only the texts
+    whose vectors are really lost. A build with neither record readable gives the vectors of
+    `wanted` texts (hash → text) that `_unrecorded_vectors` can prove.
     """
-    builds = [b for b in index_dir.iterdir() if b.is_dir() and b.name.startswith("build-")]
     live = current_build(index_dir)
-    builds.sort(key=lambda b: (b != live, -b.stat().st_mtime))
+    builds = sorted(_builds(index_dir), key=lambda b: b != live)  # the live build, then newest first
     cache: dict[str, np.ndarray] = {}
     for build in builds:
-        manifest = _read_build_manifest(build)
-        if manifest is None or manifest.get("encoder") != encoder_name or manifest.get("dim") != dim:
+        record, _ = _build_record(build)
+        if record is None:
+            if wanted and checks is not None:
+                for key, vec in _unrecorded_vectors(build, dim, wanted, checks).items():
+                    cache.setdefault(key, vec)
             continue
-        checksums = manifest.get("checksums") or {}
-        for vec_file, key_file in (("vectors.npy", "vector_keys.json"), ("sentences.npy", "sentences.json")):
+        if record.get("encoder") != encoder_name or record.get("dim") != dim:
+            continue
+        checksums = record.get("checksums") or {}
+        for vec_file, key_file in VECTOR_FILES:
             if not _intact(build, checksums, vec_file, key_file):
                 if vec_file in checksums:
                     logger.info("not reusing %s/%s: it or %s is missing or corrupt", build.name, vec_file, key_file)
                 continue
-            try:
-                keys = json.loads((build / key_file).read_text(encoding="utf-8"))
-                keys = keys["key"] if isinstance(keys, dict) else keys
-                vectors = np.load(build / vec_file)
-                if len(keys) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
-                    continue
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                logger.info("not reusing %s/%s: %s", build.name, vec_file, exc)
-                continue
-            for key, vec in zip(keys, vectors):
-                cache.setdefault(key, vec)
+            loaded = _load_vectors(build, vec_file, key_file, dim)
+            if loaded is not None:
+                for key, vec in zip(*loaded):
+                    cache.setdefault(key, vec)
     return cache
+
+
+def _load_vectors(build: Path, vec_file: str, key_file: str, dim: int) -> tuple[list[str], np.ndarray] | None:
+    """(keys, vectors) of one vector file of a build, None when they do not fit each other or dim."""
+    try:
+        keys = json.loads((build / key_file).read_text(encoding="utf-8"))
+        keys = keys["key"] if isinstance(keys, dict) else keys
+        vectors = np.load(build / vec_file)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.info("not reusing %s/%s: %s", build.name, vec_file, exc)
+        return None
+    if not isinstance(keys, list) or vectors.ndim != 2 or len(keys) != len(vectors) \
+            or (len(vectors) and vectors.shape[1] != dim):
+        logger.info("not reusing %s/%s: its rows and keys do not match", build.name, vec_file)
+        return None
+    return keys, vectors
+
+
+_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def _unrecorded_vectors(build: Path, dim: int, wanted: dict[str, str], checks: _Checks) -> dict[str, np.ndarray]:
+    """The vectors of wanted texts in a build whose manifest and sidecar are both unreadable, when provable.
+
+    Without checksums a vector file is trusted only when it is consistent in itself (a text hash
+    per row, unit rows of the encoder's dimension) and with the corpus (its keys are hashes of
+    texts being indexed), and one of its rows embedded again comes out the same: that proves the
+    encoder, which only the lost record named. Costs one embedded text per such build.
+    """
+    out: dict[str, np.ndarray] = {}
+    confirmed = False
+    for vec_file, key_file in VECTOR_FILES:
+        loaded = _load_vectors(build, vec_file, key_file, dim) if (build / vec_file).is_file() else None
+        if loaded is None:
+            continue
+        keys, vectors = loaded
+        rows = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(rows, axis=1) if len(rows) else np.ones(0)
+        if not all(isinstance(k, str) and _KEY.fullmatch(k) for k in keys) or not np.all(np.isfinite(rows)) \
+                or not np.all(np.abs(norms - 1.0) < 1e-2):
+            logger.info("not reusing %s/%s: no record to check it against, and its rows are not all unit vectors "
+                        "with a text hash", build.name, vec_file)
+            continue
+        hits = [i for i, k in enumerate(keys) if k in wanted]
+        if not hits:
+            continue
+        if not confirmed:
+            sample = hits[len(hits) // 2]
+            if float(checks.embed(wanted[keys[sample]]) @ rows[sample]) < 0.99:
+                logger.info("not reusing the vectors of %s: they are not this encoder's", build.name)
+                return {}
+            confirmed = True
+        logger.info("reusing %d vectors of %s/%s (its manifest and %s are unreadable; its content checks out)",
+                    len(hits), build.name, vec_file, SIDECAR)
+        out.update((keys[i], vectors[i]) for i in hits)
+    return out
 
 
 def _read_chunks(path: Path) -> tuple[list[Chunk], list[list[str]]]:
@@ -747,34 +954,50 @@ def last_good_index(index_dir: Path) -> IndexData | None:
     """The newest build of index_dir that loads and passes its checksums: the live one, else an earlier one.
 
     For a server that must answer at once: a damaged live build is repaired in the background
-    while the build before it serves.
+    while the build before it serves. A build whose only damage is its manifest serves from its
+    sidecar (every file passing the sidecar's checksums), with `IndexData.damage` saying so.
     """
     if not index_dir.is_dir():
         return None
     live = current_build(index_dir)
-    builds = sorted((b for b in index_dir.iterdir() if b.is_dir() and b.name.startswith("build-")),
-                    key=lambda b: (b != live, -b.stat().st_mtime))
-    for build in builds:
+    for build in sorted(_builds(index_dir), key=lambda b: b != live):  # the live build, then newest first
         try:  # an index of the previous format still answers while the new one is built
-            return _load_build(index_dir, verify=True, build=build, formats=(INDEX_FORMAT, 1))
+            return _load_build(index_dir, verify=True, build=build, formats=(INDEX_FORMAT, 1), sidecar_ok=True)
         except (IndexError_, OSError) as exc:
             logger.warning("index build %s is not usable: %s", build.name, exc)
     return None
 
 
+def _stat(path: Path) -> FileStat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
-                formats: tuple[int, ...] = (INDEX_FORMAT,)) -> IndexData:
+                formats: tuple[int, ...] = (INDEX_FORMAT,), sidecar_ok: bool = False) -> IndexData:
     import bm25s
     import faiss
 
-    build = build or current_build(index_dir)
     if build is None:
-        raise IndexError_(f"no index in {index_dir}")
-    manifest = _read_build_manifest(build)
+        build, problem = _read_pointer(index_dir)
+        if build is None:
+            raise IndexError_(problem or f"no index in {index_dir}")
+    manifest, damage = _load_manifest(build)
     if manifest is None:
-        raise IndexError_(f"unreadable manifest in {build.name}")
+        sidecar = _read_sidecar(build) if sidecar_ok else None
+        if sidecar is None:
+            raise IndexError_(damage or f"unreadable manifest in {build.name}")
+        manifest = sidecar
+        logger.warning("%s; serving %s as its %s describes it until it is repaired", damage, build.name, SIDECAR)
+    else:
+        damage = None
     if (manifest.get("signature") or {}).get("format") not in formats:
         raise IndexError_(f"index {build.name} has an older format; it must be rebuilt")
+    # stat before hashing: a change after the check is then seen by BuildWatch
+    stats = {rel: _stat(build / rel) for rel in [*(manifest.get("checksums") or {}), "manifest.json"]}
     if verify:
         problem = verify_build(build, manifest)
         if problem:
@@ -801,7 +1024,95 @@ def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
         raise IndexError_(f"index {build.name} is inconsistent (sentence vectors and their table differ)")
     return IndexData(path=build, manifest=manifest, reports=reports, chunks=chunks, tokens=tokens,
                      vectors=vectors, faiss_index=faiss_index, bm25=bm25, sentence_vectors=sentence_vectors,
-                     sentence_rows=sentence_rows)
+                     sentence_rows=sentence_rows, file_stats=stats, damage=damage)
+
+
+# ------------------------------------------------------------------ watching a loaded build
+
+@dataclass(frozen=True)
+class Damage:
+    """Damage to a loaded build found while it serves, and whether a repair can trust what is left of it."""
+
+    build: str  # the loaded build's folder name
+    reason: str  # human-readable, e.g. "vectors.npy of build-… no longer matches its checksum"
+    files: tuple[str, ...]  # the damaged files, relative to the build ("CURRENT" for the pointer)
+    reusable: bool  # the build's vector files still pass their checksums: a repair (build_index) embeds nothing
+
+
+class BuildWatch:
+    """Notices, while a loaded build serves, that its files or CURRENT were damaged; poll `check` every few seconds.
+
+    A call stats each file of the build and reads CURRENT (well under a millisecond); a file is
+    hashed only when its stat (inode, size, mtime, ctime) differs from the one recorded when it was
+    verified at load. A touched file whose content still passes its checksum is trusted again with
+    its new stat; a damaged one is not hashed again until it changes once more. Files are trusted as
+    they were at load (`load_index` verifies them unless told not to). CURRENT naming another
+    existing build is no damage: a newer build went live. Safe to call from several threads
+    (calls run one at a time).
+    """
+
+    def __init__(self, index: IndexData) -> None:
+        self.build = index.path
+        self.index_dir = index.path.parent
+        self._checksums: dict[str, str] = dict(index.manifest.get("checksums") or {})
+        self._manifest = index.manifest if index.damage is None else None  # None: served from its sidecar
+        self._known = index.damage
+        names = [*self._checksums, *(["manifest.json"] if self._manifest is not None else [])]
+        self._stats: dict[str, FileStat | None] = {
+            rel: index.file_stats[rel] if rel in index.file_stats else _stat(self.build / rel) for rel in names}
+        self._bad: dict[str, tuple[FileStat | None, str]] = {}  # file -> (its stat when found damaged, why)
+        self._lock = threading.Lock()
+
+    def check(self) -> Damage | None:
+        """The damage to the loaded build and CURRENT now, or None when they are as loaded."""
+        with self._lock:
+            found: list[tuple[str, str]] = [("manifest.json", self._known)] if self._known else []
+            if not self.build.is_dir():
+                found.append((".", f"build {self.build.name} was removed"))
+            else:
+                for rel, seen in self._stats.items():
+                    now = _stat(self.build / rel)
+                    if now == seen:
+                        continue
+                    bad = self._bad.get(rel)
+                    if bad is not None and bad[0] == now:
+                        found.append((rel, bad[1]))
+                        continue
+                    problem = self._verify(rel, now, seen)
+                    if problem is None:
+                        self._stats[rel] = now
+                        self._bad.pop(rel, None)
+                    else:
+                        self._bad[rel] = (now, problem)
+                        found.append((rel, problem))
+            _, pointer = _read_pointer(self.index_dir)
+            if pointer is not None:
+                found.append((CURRENT, pointer))
+        if not found:
+            return None
+        files = tuple(rel for rel, _ in found)
+        lost = "." in files or any(v in files for pair in VECTOR_FILES for v in pair)
+        return Damage(build=self.build.name, reason="; ".join(why for _, why in found), files=files,
+                      reusable=not lost)
+
+    def _verify(self, rel: str, now: FileStat | None, seen: FileStat | None) -> str | None:
+        path, name = self.build / rel, self.build.name
+        if now is None:
+            return f"{rel} of {name} was removed"
+        if rel == "manifest.json":
+            manifest, problem = _load_manifest(self.build)
+            if manifest is None:
+                return problem
+            return None if manifest == self._manifest else f"manifest.json of {name} was changed"
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            return f"{rel} of {name} cannot be read ({exc.strerror or exc})"
+        if digest == self._checksums[rel]:
+            return None
+        if seen is not None and now[1] < seen[1]:
+            return f"{rel} of {name} was truncated ({seen[1]} → {now[1]} bytes) and fails its checksum"
+        return f"{rel} of {name} no longer matches its checksum"
 
 
 def ensure_index(settings: Settings, progress: bool = True, on_progress: Progress | None = None) -> IndexData:

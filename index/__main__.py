@@ -8,6 +8,11 @@ Given only --index-dir, every command uses the report folder that index was buil
 from (recorded in its manifest), never the default corpus/. `status` and `build`
 verify every index file's checksum; `build` repairs a damaged index, re-embedding
 only the passages whose vectors are lost.
+
+`status` prints JSON ("current", "reason", "damage", ...) and exits 0 when the index
+is current and intact, 3 when it must be built, updated or repaired; damage (a garbage
+or dangling CURRENT, an unreadable manifest, a missing file, a file failing its
+checksum) is named in "damage" and on stderr.
 """
 from __future__ import annotations
 
@@ -52,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     settings = Settings().with_(corpus_dir=getattr(args, "corpus", None), index_dir=args.index_dir,
                                 model=args.model, chunking=args.chunking)
-    from assistant.store import add_reports, build_index, current_build, read_manifest, resolve_corpus, staleness
+    from assistant.store import (add_reports, build_index, current_build, index_damage, read_manifest,
+                                 resolve_corpus, staleness)
 
     try:
         settings = resolve_corpus(settings)
@@ -79,15 +85,22 @@ def main(argv: list[str] | None = None) -> int:
             path = build_index(settings, progress=sys.stderr.isatty())
             _print_built(path, read_manifest(settings.index_dir) or {})
             return 0
-        reason = staleness(settings, verify=True)
+        damage = index_damage(settings.index_dir)  # hashes every file of the live build
+        reason = damage or staleness(settings)
+        if damage:
+            print(f"index damaged: {damage}", file=sys.stderr)
         manifest = read_manifest(settings.index_dir) or {}
         reports = manifest.get("reports", [])
         build = current_build(settings.index_dir)
         if build is not None and (build / "reports.json").is_file():  # each report's identity, not just its id
-            metas = [r["meta"] for r in json.loads((build / "reports.json").read_text(encoding="utf-8"))]
-            reports = [{k: m.get(k) for k in ("id", "level", "region", "year", "reviewed_year", "target_year")}
-                       for m in metas]
-        print(json.dumps({"current": reason is None, "reason": reason, "corpus": str(settings.corpus_dir),
+            try:
+                metas = [r["meta"] for r in json.loads((build / "reports.json").read_text(encoding="utf-8"))]
+                reports = [{k: m.get(k) for k in ("id", "level", "region", "year", "reviewed_year", "target_year")}
+                           for m in metas]
+            except (OSError, ValueError, KeyError, TypeError):  # a damaged reports.json: named in "damage"
+                pass
+        print(json.dumps({"current": reason is None, "reason": reason, "damage": damage,
+                          "corpus": str(settings.corpus_dir),
                           "reports": reports, "n_chunks": manifest.get("n_chunks"),
                           "n_sentences": manifest.get("n_sentences"), "encoder": manifest.get("encoder"),
                           "built_at": manifest.get("built_at")}, ensure_ascii=False, indent=1))

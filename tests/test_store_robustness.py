@@ -223,11 +223,12 @@ def test_broken_manifest_or_pointer_is_rebuilt(work: Settings) -> None:
     build = current_build(work.index_dir)
     assert build is not None
     (build / "manifest.json").write_text("{ not json", encoding="utf-8")
-    assert staleness(work) == "no index yet"
+    assert (staleness(work) or "").startswith(f"manifest.json of {build.name} is unreadable (half-written or not JSON")
     ensure_index(work, progress=False)
     assert _answered_from(_ask(work, XINGHE_Q), "xinghe-2026", XINGHE_A)
 
     (work.index_dir / CURRENT).write_text("build-that-does-not-exist", encoding="utf-8")
+    assert staleness(work) == f"{CURRENT} names build-that-does-not-exist, which does not exist"
     ensure_index(work, progress=False)
     assert _answered_from(_ask(work, XINGHE_Q), "xinghe-2026", XINGHE_A)
 
