@@ -1,10 +1,11 @@
-"""Server options (host, port, sub-path, login, who may embed the widget), from CLI flags and GWR_* env vars.
+"""Server options (host, port, sub-path, login, proxies and host names, who may embed the widget), from flags and GWR_* env vars.
 
 Kept apart from `assistant.config.Settings` on purpose: those settings decide
 what the assistant answers, these only decide how it is served.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from assistant.config import Settings
 
 from .queueing import QueueLimits
+from .security import HostList
 
 # Embedding from the app's own origin and from pages on this machine works out of the box;
 # intranet portals must be listed explicitly (--frame-ancestors / GWR_FRAME_ANCESTORS).
@@ -40,8 +42,11 @@ class ServerConfig:
     max_ui_body_bytes: int = 256 * 1024  # everything else (Gradio's routes)
     queue: QueueLimits = field(default_factory=QueueLimits)
     header_timeout_s: float = 10.0  # request headers must be complete within this (slow-header clients)
-    login_max_failures: int = 10  # wrong logins from one address within a minute before a lockout
+    login_max_failures: int = 10  # wrong logins for one user name from one address within a minute before a lockout
     login_lockout_s: float = 30.0  # first lockout; each further one doubles (max 15 min)
+    # client identity (docs/operations.md): X-Forwarded-For is believed from these peers only (addresses or CIDRs)
+    trusted_proxies: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # public host names; empty = any well-formed Host
 
     @property
     def auth_enabled(self) -> bool:
@@ -83,6 +88,32 @@ def parse_frame_ancestors(text: str | None) -> tuple[str, ...]:
         if not _SOURCE_TOKEN.match(token):
             raise ConfigError(f"frame-ancestors: invalid source {token!r}")
     return tokens
+
+
+def _tokens(text: str | None) -> list[str]:
+    return [t for t in re.split(r"[\s,]+", (text or "").strip()) if t]
+
+
+def parse_trusted_proxies(text: str | None) -> tuple[str, ...]:
+    """Addresses or CIDRs ('127.0.0.1, 10.0.0.0/8'), like nginx's set_real_ip_from; empty = trust no proxy."""
+    networks = []
+    for token in _tokens(text):
+        try:
+            networks.append(str(ipaddress.ip_network(token, strict=False)))
+        except ValueError:
+            raise ConfigError(f"trusted proxies: {token!r} is not an IP address or CIDR (host names are not "
+                              "accepted: list the proxy's address)") from None
+    return tuple(networks)
+
+
+def parse_allowed_hosts(text: str | None) -> tuple[str, ...]:
+    """Public host names ('qa.example.gov.cn', 'qa.example.gov.cn:8443', '.example.gov.cn' for subdomains too)."""
+    hosts = tuple(t.lower() for t in _tokens(text))
+    try:
+        HostList.parse(hosts)
+    except ValueError as exc:
+        raise ConfigError(f"allowed hosts: {exc}") from None
+    return hosts
 
 
 def load_users(auth_file: Path | None, env: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:

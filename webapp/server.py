@@ -25,12 +25,13 @@ from fastapi.staticfiles import StaticFiles
 from assistant.config import Settings
 
 from .api import build_router, install_error_handlers
-from .config import ConfigError, ServerConfig, env_number, load_users, normalize_root_path, parse_frame_ancestors
+from .config import (ConfigError, ServerConfig, env_number, load_users, normalize_root_path, parse_allowed_hosts,
+                     parse_frame_ancestors, parse_trusted_proxies)
 from .htmlfix import HtmlFixMiddleware
 from .limits import BodyLimitMiddleware
 from .protocol import protocol_with_timeout
 from .queueing import QueueLimits
-from .security import BasicAuthMiddleware, LoginThrottle, SecurityHeadersMiddleware
+from .security import SecurityHeadersMiddleware, add_identity_middleware
 from .service import QAService
 from .compare_api import build_compare_router
 from .export_api import build_export_router
@@ -75,9 +76,7 @@ def create_app(config: ServerConfig, service: QAService | None = None) -> FastAP
     gr.mount_gradio_app(app, build_page(service, base).queue(**gradio_queue), path="/", root_path=base or None,
                         css=css("gradio"), **common)
 
-    if config.auth_enabled:
-        throttle = LoginThrottle(max_failures=config.login_max_failures, lockout_s=config.login_lockout_s)
-        app.add_middleware(BasicAuthMiddleware, users=config.users, throttle=throttle)
+    add_identity_middleware(app, config)  # login, the client address behind trusted proxies, allowed Host names
     app.add_middleware(HtmlFixMiddleware, shell=partial(asyncio.to_thread, page_shell, service, base))
     # bodies are counted as they stream in, before any handler (ours or Gradio's) buffers them
     app.add_middleware(BodyLimitMiddleware, api_bytes=config.max_body_bytes, other_bytes=config.max_ui_body_bytes)
@@ -119,9 +118,17 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument("--header-timeout", type=float, default=None,
                         help="seconds a client has to send its request headers (GWR_HEADER_TIMEOUT, 10)")
     limits.add_argument("--login-max-failures", type=int, default=None,
-                        help="wrong logins per address per minute before a lockout (GWR_LOGIN_MAX_FAILURES, 10)")
+                        help="wrong logins for one user name per address per minute before a lockout "
+                             "(GWR_LOGIN_MAX_FAILURES, 10)")
     limits.add_argument("--login-lockout", type=float, default=None,
                         help="seconds of the first lockout, doubling after (GWR_LOGIN_LOCKOUT, 30)")
+    clients = p.add_argument_group("client identity (docs/operations.md); each also has a GWR_* environment variable")
+    clients.add_argument("--trusted-proxies", default=None,
+                         help="addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1 "
+                              "(GWR_TRUSTED_PROXIES; default none: the TCP peer is the client)")
+    clients.add_argument("--allowed-hosts", default=None,
+                         help="public host names the app answers to, e.g. qa.example.gov.cn; others get 400 "
+                              "(GWR_ALLOWED_HOSTS; default any)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
 
@@ -132,6 +139,10 @@ def _limit(flag: float | None, env: str, default: float) -> float:
             raise ConfigError(f"{env.lower().replace('gwr_', '--').replace('_', '-')} must be positive")
         return flag
     return env_number(env, default)
+
+
+def _setting(flag: str | None, env: str) -> str:
+    return flag if flag is not None else os.environ.get(env, "")
 
 
 def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, argparse.Namespace]:
@@ -153,7 +164,9 @@ def config_from_args(argv: Sequence[str] | None = None) -> tuple[ServerConfig, a
                         header_timeout_s=_limit(args.header_timeout, "GWR_HEADER_TIMEOUT", d.header_timeout_s),
                         login_max_failures=int(_limit(args.login_max_failures, "GWR_LOGIN_MAX_FAILURES",
                                                       d.login_max_failures)),
-                        login_lockout_s=_limit(args.login_lockout, "GWR_LOGIN_LOCKOUT", d.login_lockout_s)), args
+                        login_lockout_s=_limit(args.login_lockout, "GWR_LOGIN_LOCKOUT", d.login_lockout_s),
+                        trusted_proxies=parse_trusted_proxies(_setting(args.trusted_proxies, "GWR_TRUSTED_PROXIES")),
+                        allowed_hosts=parse_allowed_hosts(_setting(args.allowed_hosts, "GWR_ALLOWED_HOSTS"))), args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = f"http://{config.host}:{config.port}{config.root_path}/"
     logger.info("serving %s (widget: %swidget, API: %sapi/ask)%s", where, where, where,
                 " with login" if config.auth_enabled else "")
+    # uvicorn's own proxy-header handling is off: TrustedProxyMiddleware believes --trusted-proxies only
     uvicorn.run(app, host=config.host, port=config.port, root_path=config.root_path,
-                log_level=args.log_level, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                log_level=args.log_level, proxy_headers=False,
                 http=protocol_with_timeout(config.header_timeout_s), timeout_keep_alive=5)
     return 0
