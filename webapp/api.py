@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from functools import partial
+from typing import Any, Awaitable, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from assistant.compare import ComparisonStopped
 from assistant.feedback import UnknownAnswer
 
 from .queueing import DeadlineExceeded, Overloaded
@@ -28,6 +30,7 @@ from .service import QAService
 from .votes import same_origin, voter_of
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -95,6 +98,8 @@ async def _json_object(request: Request, max_bytes: int) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"请求体不是合法的 JSON:{exc}。Invalid JSON.") from None
+    except ValueError:  # e.g. an integer of more than 4,300 digits (Python's int conversion limit)
+        raise ApiError(400, "invalid_json", "请求体中的数字太长。A number in the JSON body is too long.") from None
     except RecursionError:
         raise ApiError(400, "too_deep", f"JSON 嵌套太深(最多 {MAX_JSON_DEPTH} 层)。JSON nested too deeply.") from None
     if not isinstance(data, dict):
@@ -115,10 +120,13 @@ async def _until_disconnected(request: Request) -> None:
             return
 
 
-async def _ask_while_connected(request: Request, service: QAService, question: str, history: list[str],
-                               report: str | None) -> Any:
-    """service.ask, cancelled (dropped from the queue) as soon as the client disconnects."""
-    task = asyncio.ensure_future(service.ask(question, history, report, client=client_key(request.scope)))
+async def while_connected(request: Request, job: Awaitable[T]) -> T:
+    """Await a queued job (service.ask, .compare, .run), cancelled as soon as the client disconnects.
+
+    Cancelling drops a waiting job from the queue and tells a running stoppable one to stop. The queue's
+    refusals become 429 (this client has too many) or 503 with Retry-After.
+    """
+    task = asyncio.ensure_future(job)
     watcher = asyncio.ensure_future(_until_disconnected(request))
     try:
         done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -128,17 +136,30 @@ async def _ask_while_connected(request: Request, service: QAService, question: s
         try:
             return task.result()
         except Overloaded as exc:
-            if exc.scope == "client":
-                raise ApiError(429, "too_many_requests",
-                               "您的问题太多了,请等前面的回答完成后再问。Too many questions in flight from this client.",
-                               {"Retry-After": str(exc.retry_after)}) from None
-            raise ApiError(503, "overloaded", "服务繁忙,请稍后再试。Server busy, please retry later.",
-                           {"Retry-After": str(exc.retry_after)}) from None
+            raise overloaded_error(exc) from None
         except DeadlineExceeded as exc:
             raise ApiError(503, "queue_timeout", "服务繁忙,排队超时,请稍后再试。Queued too long, please retry.",
                            {"Retry-After": str(exc.retry_after)}) from None
+        except ComparisonStopped:
+            raise ApiError(503, "too_slow", "这次对比用时太长,已停止,请缩小范围后再试。The comparison took too long "
+                                            "and was stopped; narrow its scope.", {"Retry-After": "5"}) from None
     task.cancel()
     raise ClientGone()
+
+
+def overloaded_error(exc: Overloaded) -> ApiError:
+    if exc.scope == "client":
+        return ApiError(429, "too_many_requests",
+                        "您的请求太多了,请等前面的完成后再试。Too many requests in flight from this client.",
+                        {"Retry-After": str(exc.retry_after)})
+    return ApiError(503, "overloaded", "服务繁忙,请稍后再试。Server busy, please retry later.",
+                    {"Retry-After": str(exc.retry_after)})
+
+
+async def _ask_while_connected(request: Request, service: QAService, question: str, history: list[str],
+                               report: str | None) -> Any:
+    """service.ask, dropped from the queue as soon as the client disconnects."""
+    return await while_connected(request, service.ask(question, history, report, client=client_key(request.scope)))
 
 
 def _question(data: dict[str, Any], max_chars: int) -> str:
@@ -187,13 +208,17 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
     async def healthz() -> dict[str, Any] | JSONResponse:
         """200 while an index is served (also during a background rebuild); 503 until the first one is ready.
 
-        Also reports the question queue: depth, predicted wait, counters; "busy" when it is full.
+        `status` is "ok", "busy" (the queue is full), "degraded" (still answering, but `problems` says what is
+        wrong: a stuck or failed build, report files left out, damage on disk in the served index) or
+        "starting". Also reports the queue (every expensive route's jobs): depth, predicted wait, counters.
         """
         state = service.status()
         queue = service.queue.stats()
         ready = bool(state["index"])
         busy = queue["waiting"] >= queue["max_waiting"]
-        body = {"status": ("busy" if busy else "ok") if ready else "starting", "reports": state["reports"],
+        problems = service.problems()
+        status = ("degraded" if problems else "busy" if busy else "ok") if ready else "starting"
+        body = {"status": status, "problems": problems, "reports": state["reports"],
                 "chunks": state["chunks"], "index": state["index"], "index_state": state, "build": state,
                 "queue": queue}
         return body if ready else JSONResponse(body, status_code=503)
@@ -268,7 +293,14 @@ def build_router(service: QAService, max_body_bytes: int = 64 * 1024) -> APIRout
         if not (0 <= s <= e <= len(doc.text)):
             s = e = -1  # no span: show the report from the top
         base = request.scope.get("root_path", "").rstrip("/")
-        html = render_report_view(doc, s, e, base, whole=(scope == "report" or s < 0))
+        # a long report takes seconds to render: off the event loop, through the same queue as questions
+        try:
+            html = await while_connected(request, service.run(
+                partial(render_report_view, doc, s, e, base, whole=(scope == "report" or s < 0)),
+                client=client_key(request.scope), kind="view"))
+        except ApiError as exc:  # busy: a page the viewer can show, not JSON
+            return HTMLResponse(_plain_page("服务繁忙", "请稍后再打开原文。" + exc.message.split("。")[0] + "。"),
+                                status_code=exc.status, headers=exc.headers)
         return HTMLResponse(html)
 
     return router

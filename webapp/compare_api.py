@@ -9,17 +9,17 @@ read from the question (regions named, "各省…", or every report).
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from assistant.compare import DISPLAY_ORDERS, LEVELS, Comparison, compare, display_order, to_csv
+from assistant.compare import DISPLAY_ORDERS, LEVELS, Comparison, display_order, to_csv
 from assistant.xlsx import xlsx_bytes
 
-from .api import ApiError, _json_object, _question
+from .api import ApiError, _json_object, _question, while_connected
+from .security import client_key
 from .service import QAService
 
 
@@ -45,9 +45,10 @@ def _reports(value: Any, service: QAService) -> list[str] | None:
     return value
 
 
-async def run_compare(service: QAService, question: str, reports: list[str] | None, level: str | None) -> Comparison:
-    """`compare` off the event loop (it asks the reader once per report)."""
-    return await asyncio.to_thread(compare, service.assistant, question, reports, level)
+async def run_compare(request: Request, service: QAService, question: str, reports: list[str] | None,
+                      level: str | None) -> Comparison:
+    """`compare` through the service's queue (it asks the reader once per report), stopped if the client leaves."""
+    return await while_connected(request, service.compare(question, reports, level, client=client_key(request.scope)))
 
 
 def table_file(comparison: Comparison, fmt: str, sort: str = "rank") -> tuple[bytes, str, str]:
@@ -68,15 +69,16 @@ def build_compare_router(service: QAService, max_body_bytes: int = 64 * 1024) ->
     async def compare_json(request: Request) -> JSONResponse:
         data = await _json_object(request, max_body_bytes)
         question = _question(data, service.max_question_chars)
-        result = await run_compare(service, question, _reports(data.get("reports"), service), _level(data.get("level")))
+        result = await run_compare(request, service, question, _reports(data.get("reports"), service),
+                                   _level(data.get("level")))
         if not result.rows:
             raise ApiError(422, "not_comparable", result.message or "无法对比。")
         return JSONResponse(result.to_dict())
 
-    async def download(fmt: str, question: str, level: str, reports: str, sort: str) -> Response:
+    async def download(request: Request, fmt: str, question: str, level: str, reports: str, sort: str) -> Response:
         q = _question({"question": question}, service.max_question_chars)
         ids = [r for r in reports.split(",") if r] if reports else None
-        result = await run_compare(service, q, _reports(ids, service), _level(level))
+        result = await run_compare(request, service, q, _reports(ids, service), _level(level))
         if not result.rows:
             raise ApiError(422, "not_comparable", result.message or "无法对比。")
         body, media, name = table_file(result, fmt, sort)
@@ -84,12 +86,14 @@ def build_compare_router(service: QAService, max_body_bytes: int = 64 * 1024) ->
             "Content-Disposition": f"attachment; filename={name}; filename*=UTF-8''{quote(name)}"})
 
     @router.get("/api/compare.csv")
-    async def compare_csv(question: str = "", level: str = "", reports: str = "", sort: str = "rank") -> Response:
-        return await download("csv", question, level, reports, sort)
+    async def compare_csv(request: Request, question: str = "", level: str = "", reports: str = "",
+                          sort: str = "rank") -> Response:
+        return await download(request, "csv", question, level, reports, sort)
 
     @router.get("/api/compare.xlsx")
-    async def compare_xlsx(question: str = "", level: str = "", reports: str = "", sort: str = "rank") -> Response:
-        return await download("xlsx", question, level, reports, sort)
+    async def compare_xlsx(request: Request, question: str = "", level: str = "", reports: str = "",
+                           sort: str = "rank") -> Response:
+        return await download(request, "xlsx", question, level, reports, sort)
 
     return router
 

@@ -7,7 +7,6 @@ links to GET /api/compare.csv|.xlsx with the same question, scope and order.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from html import escape
 from typing import Any
@@ -15,8 +14,9 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from assistant.compare import NOT_STATED, Comparison, CompareRow, compare, display_order, summary, to_tsv
+from assistant.compare import NOT_STATED, Comparison, CompareRow, display_order, summary, to_tsv
 
+from .gradio_guard import Refused, client_of, queued, text_value
 from .render import view_url
 from .service import QAService
 
@@ -79,14 +79,27 @@ class CompareHandlers:
         self.service = service
         self.base = base
 
-    async def run(self, question: str, level: str, sort: str) -> tuple[Any, str, str, str]:
-        question = question if isinstance(question, str) else ""
-        comparison = await asyncio.to_thread(compare, self.service.assistant, question, None, level or None)
+    async def run(self, question: str, level: str, sort: str,
+                  request: gr.Request = None) -> tuple[Any, str, str, str]:  # type: ignore[assignment]
+        """The comparison through the service's queue (per-client limit, deadline); a refusal is said in place."""
+        try:
+            question = text_value(question)
+            level = text_value(level, "level")
+            sort = text_value(sort, "sort")
+            if level and level not in {value for _, value in LEVEL_CHOICES}:
+                raise Refused("范围无效。")
+            comparison = await queued(self.service.compare(question, None, level or None, client=client_of(request)))
+        except Refused as exc:
+            comparison = Comparison(question=question if isinstance(question, str) else "", core_question="",
+                                    scope="", rows=(), message=str(exc))
+            level, sort = "", "rank"
         return (comparison,) + self.render(comparison, level, sort)
 
     def render(self, comparison: Comparison | None, level: str, sort: str) -> tuple[str, str, str]:
-        if comparison is None:
+        if not isinstance(comparison, Comparison):
             return "", "", ""
+        if sort not in {value for _, value in SORT_CHOICES}:
+            sort = "rank"
         header = render_header(comparison, self.base, level or "", sort)
         if not comparison.rows:
             return header, "", ""
@@ -126,9 +139,10 @@ def build_compare_section(service: QAService, base: str, demo: gr.Blocks) -> Non
                          elem_id="gwr-compare-tsv")
         outs = [state, header, table, tsv]
 
-        async def run_example(sample: list[str], level_value: str, sort_value: str) -> tuple[Any, ...]:
-            text = sample[0] if sample else ""
-            return (text,) + await handlers.run(text, level_value, sort_value)
+        async def run_example(sample: list[str], level_value: str, sort_value: str,
+                              request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+            text = sample[0] if isinstance(sample, list) and sample and isinstance(sample[0], str) else ""
+            return (text,) + await handlers.run(text, level_value, sort_value, request)
 
         go.click(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)
         question.submit(handlers.run, [question, level, sort], outs, api_visibility="private", concurrency_limit=None)

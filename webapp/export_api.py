@@ -13,10 +13,10 @@ for every malformed body (413 for sizes) and one bilingual message.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +25,8 @@ from fastapi.responses import Response
 
 from assistant.brief import brief_docx, brief_markdown
 
-from .api import ApiError, _ask_while_connected, _history, _json_object, _question, post_only
+from .api import ApiError, _ask_while_connected, _history, _json_object, _question, post_only, while_connected
+from .security import client_key
 from .service import QAService
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,8 @@ def build_export_router(service: QAService, max_body_bytes: int = 64 * 1024) -> 
         metas = {rid: report.meta for rid, report in service.reports.items()}
         stem = f"{day:%Y%m%d}"
         if fmt == "docx":
-            body = await asyncio.to_thread(brief_docx, items, generated=day, metas=metas)
+            body = await while_connected(request, service.run(partial(brief_docx, items, generated=day, metas=metas),
+                                                              client=client_key(request.scope), kind="export"))
             media = DOCX_TYPE
         else:
             body = brief_markdown(items, generated=day, metas=metas).encode("utf-8")

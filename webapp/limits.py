@@ -5,14 +5,18 @@ Starlette and Gradio read a request body whole before looking at it, so a
 ASGI middleware runs before them: it refuses a declared Content-Length over
 the limit without reading a byte, and counts the bytes of chunked or
 understated bodies as they arrive, answering 413 the moment the limit is
-passed. Routes for features this app does not offer (Gradio's file upload,
+passed. A body must also arrive within `body_timeout_s` of the request's start
+(408 after that): a client trickling a few bytes a second cannot hold a
+connection and a handler for minutes. Routes for features this app does not offer (Gradio's file upload,
 recording, streaming input, its editor) are refused outright.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import time
 from typing import Any
 
 from .security import ASGIApp, Receive, Scope, Send, route_path
@@ -39,10 +43,12 @@ async def send_json(send: Send, status: int, payload: dict[str, Any], extra: lis
 class BodyLimitMiddleware:
     """413 for bodies over `api_bytes` on /api/… and over `other_bytes` elsewhere; 403 for refused routes."""
 
-    def __init__(self, app: ASGIApp, api_bytes: int = 64 * 1024, other_bytes: int = 256 * 1024) -> None:
+    def __init__(self, app: ASGIApp, api_bytes: int = 64 * 1024, other_bytes: int = 256 * 1024,
+                 body_timeout_s: float = 10.0) -> None:
         self.app = app
         self.api_bytes = api_bytes
         self.other_bytes = other_bytes
+        self.body_timeout_s = body_timeout_s
 
     def limit_for(self, path: str) -> int:
         return self.api_bytes if path.startswith("/api/") else self.other_bytes
@@ -75,13 +81,30 @@ class BodyLimitMiddleware:
         received = 0
         tripped = False
         started = False
+        body_done = False
+        deadline: float | None = None  # set when the app first reads: a body must then arrive in time
 
         async def counting_receive() -> dict[str, Any]:
-            nonlocal received, tripped, started
+            nonlocal received, tripped, started, body_done, deadline
             if tripped:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if body_done:  # waiting for the disconnect after the body (a handler watching its client): no limit
+                return await receive()
+            if deadline is None:
+                deadline = time.monotonic() + self.body_timeout_s
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                tripped = True
+                logger.info("request body on %s not complete after %.0f s: refused", path, self.body_timeout_s)
+                if not started:
+                    started = True
+                    await send_json(send, 408, {"error": "body_timeout", "message":
+                                                f"请求体在 {self.body_timeout_s:.0f} 秒内没有传完。"
+                                                "Request body not received in time."})
+                return {"type": "http.disconnect"}
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > limit:
                     tripped = True

@@ -11,12 +11,20 @@ are waiting, so a client with one question waits behind at most one question
 of each other client, not behind a noisy client's whole backlog. A waiting job
 is dropped when its deadline passes or when its caller is cancelled (the HTTP
 client disconnected), so no work is done for nobody.
+
+Every expensive route goes through the same queue — questions, comparisons (page,
+API and downloads), exports and the report view, from our API and from Gradio's
+handlers alike — so one kind of request cannot starve the others or escape the
+limits. A job that can stop part-way (a comparison asks one report after another)
+takes a `threading.Event`: it is set when the client leaves while the job runs or
+when the job outlives `run_timeout_s`, and the job stops at its next check.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
+import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import Executor
@@ -39,6 +47,7 @@ class QueueLimits:
     # also shed when the predicted wait (jobs ahead × recent time per job) exceeds this: on a slow or busy
     # machine a count of waiting jobs alone would let the wait, and so p99, grow with the crowd
     target_wait_s: float = 1.5
+    run_timeout_s: float = 30.0  # a stoppable job (a comparison) running longer than this is told to stop
 
 
 class Overloaded(Exception):
@@ -69,7 +78,9 @@ class AskQueue:
         self.waiting = 0
         self.running = 0
         self._per_client: Counter[str] = Counter()
-        self.counters: Counter[str] = Counter()  # done, shed, client_limited, expired, dropped, abandoned
+        self.counters: Counter[str] = Counter()  # done, shed, client_limited, expired, dropped, abandoned, stopped
+        self.kinds: Counter[str] = Counter()  # jobs done per kind (ask, compare, export, view)
+        self.running_kinds: Counter[str] = Counter()
         self._recent_s = 1 / 30  # moving average of one job's run time, for Retry-After
 
     async def _acquire(self, lane: str, timeout: float) -> None:
@@ -116,8 +127,13 @@ class AskQueue:
         """Seconds until the queue has likely drained enough to take a new job (at least 1)."""
         return max(1, math.ceil(self.predicted_wait_s()))
 
-    async def run(self, fn: Callable[[], T], client: str | None = None) -> T:
-        """Run `fn` on the executor once a slot is free; raises Overloaded or DeadlineExceeded instead of waiting long."""
+    async def run(self, fn: Callable[[], T], client: str | None = None, kind: str = "ask",
+                  stop: threading.Event | None = None) -> T:
+        """Run `fn` on the executor once a slot is free; raises Overloaded or DeadlineExceeded instead of waiting long.
+
+        `stop`, when given, is set if the caller is cancelled while `fn` runs or `fn` outlives `run_timeout_s`;
+        `fn` is expected to check it and give up (whatever it raises then is passed on).
+        """
         limits = self.limits
         if client is not None and self._per_client[client] >= limits.per_client:
             self.counters["client_limited"] += 1
@@ -140,19 +156,30 @@ class AskQueue:
             finally:
                 self.waiting -= 1
             self.running += 1
+            self.running_kinds[kind] += 1
             started = time.perf_counter()
+            loop = asyncio.get_running_loop()
+            timer = loop.call_later(limits.run_timeout_s, stop.set) if stop is not None else None
 
             def finished(_: object = None) -> None:
                 self.running -= 1
+                self.running_kinds[kind] -= 1
+                if timer is not None:
+                    timer.cancel()
+                    if stop.is_set():  # type: ignore[union-attr]
+                        self.counters["stopped"] += 1
                 self._release()
                 self._recent_s = 0.8 * self._recent_s + 0.2 * (time.perf_counter() - started)
 
-            future = asyncio.get_running_loop().run_in_executor(self.executor, fn)
+            future = loop.run_in_executor(self.executor, fn)
             try:
                 result = await asyncio.shield(future)
             except asyncio.CancelledError:
-                # a thread cannot be stopped: keep the slot until it finishes so answers stay one at a time
+                # a thread cannot be killed: a stoppable job is told to stop; either way the slot is kept
+                # until the thread returns, so jobs stay one at a time
                 self.counters["abandoned"] += 1
+                if stop is not None:
+                    stop.set()
                 future.add_done_callback(finished)
                 raise
             except BaseException:
@@ -160,6 +187,7 @@ class AskQueue:
                 raise
             finished()
             self.counters["done"] += 1
+            self.kinds[kind] += 1
             return result
         finally:
             if client is not None:
@@ -172,5 +200,8 @@ class AskQueue:
         return {"waiting": self.waiting, "running": self.running, "max_waiting": self.limits.max_waiting,
                 "slots": self.limits.slots, "per_client": self.limits.per_client,
                 "wait_timeout_s": self.limits.wait_timeout_s, "target_wait_s": self.limits.target_wait_s,
+                "run_timeout_s": self.limits.run_timeout_s,
                 "predicted_wait_s": round(self.predicted_wait_s(), 3), **{k: self.counters[k] for k in
-                ("done", "shed", "client_limited", "expired", "dropped", "abandoned")}}
+                ("done", "shed", "client_limited", "expired", "dropped", "abandoned", "stopped")},
+                "running_by_kind": {k: v for k, v in self.running_kinds.items() if v},
+                "done_by_kind": dict(self.kinds)}

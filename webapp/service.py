@@ -21,9 +21,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from assistant.citing import document_citation, source_text
+from assistant.compare import Comparison
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore, VoteResult
 from assistant.text import clean_question
@@ -36,6 +37,7 @@ from .queueing import AskQueue, QueueLimits
 logger = logging.getLogger(__name__)
 
 WARM_UP_QUESTION = "地区生产总值是多少？"
+T = TypeVar("T")
 
 
 def _storable(text: str) -> str:
@@ -69,6 +71,11 @@ class QAService:
         self._last: dict[str, Any] = {"finished_at": None, "seconds": None, "error": None}
         self._examples = Examples(index=None)
         self._examples_lock = threading.Lock()
+        self._moved = time.monotonic()  # when the running build last made progress
+        self.stuck_after_s = 180.0  # a build with no progress for this long is reported as stuck
+        self._damage: str | None = None  # damage found on disk in the served build (see watch_index)
+        self._watch: Any | None = None  # assistant.store.BuildWatch of the served build
+        self._closing = threading.Event()
 
     @classmethod
     def create(cls, settings: Settings, workers: int = 1, queue_limits: QueueLimits | None = None) -> "QAService":
@@ -101,6 +108,7 @@ class QAService:
             service._last["error"] = corpus_problem
         elif reason:
             service.rebuild(reason)
+        service.watch_index()
         return service
 
     @property
@@ -135,11 +143,44 @@ class QAService:
                 return False
             self._build.update(running=True, reason=reason, stage="reading reports", done=0, total=0,
                                started_at=_now())
+            self._moved = time.monotonic()
             self._thread = threading.Thread(target=self._run_build, args=(reason,), name="gwr-index-build",
                                             daemon=True)
             self._thread.start()
         logger.info("building the index in the background: %s", reason)
         return True
+
+    def watch_index(self, every_s: float = 2.0) -> threading.Thread:
+        """Check the served build on disk every few seconds in a daemon thread (a stat per file; a hash only
+        of a file that changed): damage shows in /healthz as degraded and starts a repair, which reuses the
+        vectors that still pass their checksums while the loaded index keeps answering."""
+        def run() -> None:
+            while not self._closing.wait(every_s):
+                try:
+                    self.check_index()
+                except Exception:  # a watcher that dies silently would hide the next damage
+                    logger.warning("checking the served index failed", exc_info=True)
+
+        thread = threading.Thread(target=run, name="gwr-index-watch", daemon=True)
+        thread.start()
+        return thread
+
+    def check_index(self) -> str | None:
+        """Damage on disk to the served build now (None when intact); new damage starts a repair."""
+        from assistant.store import BuildWatch
+
+        index = getattr(self._assistant, "index", None)
+        if index is None:
+            return None
+        if self._watch is None or self._watch.build != index.path:
+            self._watch, self._damage = BuildWatch(index), None
+        damage = self._watch.check()
+        reason = damage.reason if damage is not None else None
+        if reason is not None and reason != self._damage:
+            logger.error("the served index is damaged on disk: %s; repairing it in the background", reason)
+            self.rebuild(f"served index damaged: {reason}")
+        self._damage = reason
+        return reason
 
     def wait_for_build(self, timeout: float | None = None) -> bool:
         """Block until no build is running (tests, scripts); False on timeout."""
@@ -158,6 +199,7 @@ class QAService:
     def _progress(self, done: int, total: int) -> None:
         with self._state:
             self._build.update(stage="embedding", done=done, total=total)
+            self._moved = time.monotonic()
 
     def _run_build(self, reason: str | None) -> None:
         """Build until no rebuild is pending (a change made during a build gets its own build)."""
@@ -169,6 +211,7 @@ class QAService:
                     self._build.update(running=False, stage="")
                 else:
                     self._build.update(reason=reason, stage="reading reports", done=0, total=0, started_at=_now())
+                    self._moved = time.monotonic()
 
     def _build_once(self, reason: str) -> None:
         from assistant.encoders import load_encoder
@@ -221,6 +264,31 @@ class QAService:
                 "built_at": index.manifest.get("built_at") if index is not None else None,
                 "build": build, "last_build": last}
 
+    def problems(self) -> list[str]:
+        """Why the service is degraded though it answers: a stuck or failed build, files left out, damage on
+        disk in the index being served (empty when all is well). /healthz reports them."""
+        out: list[str] = []
+        with self._state:
+            running, stage = self._build["running"], self._build["stage"]
+            idle = time.monotonic() - self._moved
+            error = self._last["error"]
+        if running and idle > self.stuck_after_s:
+            out.append(f"index build stuck: no progress for {idle:.0f} s (stage: {stage})")
+        if error:
+            out.append(f"last index build failed: {error}")
+        if self._damage:
+            out.append(f"served index damaged on disk: {self._damage}")
+        for item in self.skipped_files():
+            out.append(f"file skipped: {item['rel_path']}: {item['reason']}")
+        return out
+
+    def skipped_files(self) -> list[dict[str, str]]:
+        """Report files the served index left out because they could not be read (duplicates are no problem)."""
+        index = getattr(self._assistant, "index", None)
+        skipped = (index.manifest.get("skipped") or []) if index is not None else []
+        return [{"rel_path": str(s.get("rel_path", "")), "reason": str(s.get("reason", ""))} for s in skipped
+                if not str(s.get("reason", "")).endswith("(duplicate)")]
+
     def _not_ready(self, question: str) -> Answer:
         """The answer while there is no index to answer from."""
         status = self.status()
@@ -272,6 +340,27 @@ class QAService:
         """`Assistant.ask` on the worker pool through the bounded queue (may raise queueing.Overloaded)."""
         return await self.queue.run(partial(self.ask_sync, question, history, report), client=client)
 
+    async def compare(self, question: str, reports: Sequence[str] | None = None, level: str | None = None,
+                      client: str | None = None) -> Comparison:
+        """`compare` through the same queue as questions; it stops between reports once its client has gone
+        or it has run past the queue's `run_timeout_s` (raising ComparisonStopped)."""
+        from assistant.compare import compare
+
+        stop = threading.Event()
+
+        def run() -> Comparison:
+            assistant = self._assistant
+            if assistant is None:
+                return Comparison(question=question, core_question="", scope="", rows=(),
+                                  message=self._not_ready(question).message)
+            return compare(assistant, question, reports, level, stop=stop.is_set)
+
+        return await self.queue.run(run, client=client, kind="compare", stop=stop)
+
+    async def run(self, fn: Callable[[], T], client: str | None = None, kind: str = "other") -> T:
+        """Any other expensive work (an export, the report view) through the same queue."""
+        return await self.queue.run(fn, client=client, kind=kind)
+
     # ------------------------------------------------------------ feedback
     def quote(self, answer: Answer) -> str:
         """The answer's sentence cited the way officials cite (assistant/citing.py); "" when there is none.
@@ -313,4 +402,5 @@ class QAService:
         return result
 
     def close(self) -> None:
+        self._closing.set()
         self._pool.shutdown(wait=False, cancel_futures=True)

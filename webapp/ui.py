@@ -27,6 +27,7 @@ from typing import Any, Iterable
 import gradio as gr
 
 from .compare_ui import build_compare_section
+from .gradio_guard import Refused, client_of, queued, text_list, text_value
 from .examples import newest_by_region
 from .service import QAService
 
@@ -106,7 +107,15 @@ def chat_config(service: QAService, base: str, kind: str) -> dict[str, Any]:
         "compareExamples": list(examples.compare),
         "subtitle": subtitle(reports),
         "followUpTip": follow_up_tip(reports),
+        "skipped": service.skipped_files() if kind == "page" else [],
     }
+
+
+def skipped_markup(skipped: list[dict[str, str]]) -> str:
+    """Report files left out of the index, with why: said under the report filter, where a user looks for them."""
+    items = "".join(f"<li><b>{escape(s['rel_path'])}</b>：{escape(s['reason'])}</li>" for s in skipped)
+    return (f'<details class="gwr-skipped"{"" if skipped else " hidden"}><summary>有 {len(skipped)} 个文件未能收录'
+            f'</summary><ul>{items}</ul></details>')
 
 
 # Enter pressed before the chat's script has run (a slow stylesheet holds scripts back) is kept, not a newline:
@@ -144,6 +153,7 @@ def chat_markup(config: dict[str, Any], page: bool) -> str:
     side = (f'<aside id="gwr-side" class="gwr-side" aria-label="侧栏">'
             f'<label class="gwr-side-title" for="gwr-report">检索范围</label>'
             f'<select id="gwr-report" class="gwr-report"><option value="">全部报告</option>{options}</select>'
+            f'{skipped_markup(config["skipped"])}'
             f'<div class="gwr-side-title gwr-ex-title"{"" if config["examples"] else " hidden"}>试试这样问</div>'
             f'<div class="gwr-side-examples">{examples}</div>'
             f'<div class="gwr-side-actions"><button type="button" id="gwr-clear" class="gwr-clear">清空对话</button>'
@@ -192,14 +202,20 @@ def widget_page(service: QAService, base: str) -> str:
 def _public_api(service: QAService) -> None:
     """`ask` for gradio_client: the same contract as POST /api/ask (including `answer_id`)."""
 
-    async def ask(question: str, history: list[str] | None = None, report: str | None = None) -> dict:
+    async def ask(question: str, history: list[str] | None = None, report: str | None = None,
+                  request: gr.Request = None) -> dict:  # type: ignore[assignment]
         """Answer a question about the reports; returns the Answer JSON (see /api/ask)."""
-        question = question if isinstance(question, str) else ""
-        if report and report not in service.reports:
-            raise gr.Error(f"没有编号为 {report} 的报告")
-        history = [h for h in (history or []) if isinstance(h, str)]
-        answer = await service.ask(question, history, report or None)  # ask() checks the length
-        return service.issue(answer, question, history, report or None)
+        try:
+            question = text_value(question)
+            history = text_list(history)
+            report = text_value(report, "report") or None
+            if report and report not in service.reports:
+                raise Refused(f"没有编号为 {report[:80]} 的报告")
+            # ask() checks the length; the queue applies the same per-client limit as /api/ask
+            answer = await queued(service.ask(question, history, report, client=client_of(request)))
+        except Refused as exc:
+            raise gr.Error(str(exc)) from None
+        return service.issue(answer, question, history, report)
 
     gr.api(ask, api_name="ask", concurrency_limit=None)
 

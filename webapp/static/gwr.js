@@ -617,6 +617,13 @@
     if (sub && cfg.subtitle) { sub.textContent = cfg.subtitle; }
     const tip = $(".gwr-tip-follow");
     if (tip && cfg.followUpTip) { tip.textContent = cfg.followUpTip; }
+    const skipped = $(".gwr-skipped");
+    if (skipped) {
+      const files = cfg.skipped || [];
+      skipped.hidden = !files.length;
+      skipped.querySelector("summary").textContent = "有 " + files.length + " 个文件未能收录";
+      skipped.querySelector("ul").replaceChildren(...files.map((f) => h("li", {}, h("b", { text: f.rel_path }), "：" + f.reason)));
+    }
   };
   let lost = false;
   const refreshConfig = async () => {
