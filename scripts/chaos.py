@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Chaos run on loopback: start a fresh server, attack it one way after another, print what happened.
 
-    python scripts/chaos.py                       # every attack, ~3 minutes
-    python scripts/chaos.py --only crowd,login    # some of them (files, index: corpus and index attacks)
+    python scripts/chaos.py                       # every attack, ~8 minutes
+    python scripts/chaos.py --only crowd,login    # some of them (files, index, voters, hostile, damage: second server)
     python scripts/chaos.py --index-dir DIR       # reuse a built index (else the app's default, built if needed)
 
 Every request goes to 127.0.0.x only (the server is started here, on 127.0.0.1), every attack is
@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,8 +39,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = "chaos", "chaos-pass-1"
 AUTH = (USER, PASSWORD)
+COLLEAGUE = ("zhang", "zhang-pass-2")  # a second account, used from the attacker's address
 CONTROL_ADDR, BRUTE_ADDR, SLOW_ADDR = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 GDP_Q = "东川区2025年地区生产总值是多少？"
+COMPARE_Q = "东川区和昆明市的地区生产总值分别是多少？"
+
+
+def _basic_header(auth: tuple[str, str]) -> str:
+    import base64
+
+    return "Authorization: Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode() + "\r\n"
 
 
 def _free_port() -> int:
@@ -274,6 +283,154 @@ async def feedback_flood(ctx: Ctx, votes: int = 2000, seconds: float = 10.0) -> 
         await asyncio.gather(*(voter(n) for n in range(20)))
 
 
+async def login_rotating(ctx: Ctx, tries: int = 600, seconds: float = 10.0) -> None:
+    """Wrong passwords with a new forged X-Forwarded-For each time, then from 50 real addresses: the forged
+    header buys no new tries, and the global budget bounds how many passwords are checked at all. A colleague
+    (another account) logs in from the attacker's address meanwhile."""
+    deadline = time.monotonic() + seconds
+    checked = Counter[str]()
+    async with ctx.client(BRUTE_ADDR, auth=None, conns=20) as c:
+        async def forged(n: int) -> None:
+            for i in range(n, tries, 20):
+                if time.monotonic() > deadline:
+                    return
+                r = await c.get("/api/reports", auth=(USER, f"rot-{i}"),
+                                headers={"x-forwarded-for": f"10.{i % 250}.{i // 250 % 250}.{i % 7 + 1}"})
+                checked[f"forged XFF {r.status_code}"] += 1
+
+        await asyncio.gather(*(forged(n) for n in range(20)))
+        colleague = await c.get("/api/reports", auth=COLLEAGUE)
+        checked[f"colleague from the attacker's address→{colleague.status_code}"] += 1
+    pools = [ctx.client(f"127.0.3.{i + 1}", auth=None, conns=4) for i in range(50)]
+
+    async def spread(n: int) -> None:
+        c = pools[n]
+        for i in range(12):
+            r = await c.get("/api/reports", auth=(COLLEAGUE[0], f"spread-{n}-{i}"))
+            checked[f"50 addresses {r.status_code}"] += 1
+
+    await asyncio.gather(*(spread(n) for n in range(50)))
+    for c in pools:
+        await c.aclose()
+    ctx.statuses.update(checked)
+    ctx.notes.append("401 = a password actually checked; 429 = refused before checking")
+
+
+async def compare_crowd(ctx: Ctx, clients: int = 60, seconds: float = 10.0) -> None:
+    """Impatient clients (2 s) on the comparison and its CSV/XLSX downloads; then /healthz and the next comparison."""
+    deadline = time.monotonic() + seconds
+    routes = [("POST", "/api/compare"), ("GET", "/api/compare.csv"), ("GET", "/api/compare.xlsx")]
+    async with ctx.client("127.0.4.1", timeout=2.0, conns=clients) as c:
+        async def one(n: int) -> None:
+            i = n
+            while time.monotonic() < deadline:
+                i += 1
+                method, path = routes[i % len(routes)]
+                try:
+                    if method == "POST":
+                        r = await c.post(path, json={"question": COMPARE_Q})
+                    else:
+                        r = await c.get(path, params={"question": COMPARE_Q})
+                    ctx.statuses[str(r.status_code)] += 1
+                    if r.status_code != 200:
+                        await asyncio.sleep(0.1)
+                except httpx.TimeoutException:
+                    ctx.statuses["timeout"] += 1
+                except httpx.HTTPError as exc:
+                    ctx.statuses[type(exc).__name__] += 1
+
+        await asyncio.gather(*(one(n) for n in range(clients)))
+    async with ctx.client(CONTROL_ADDR, timeout=30) as c:
+        queue = (await c.get("/healthz")).json().get("queue", {})
+        ctx.notes.append(f"/healthz right after: running {queue.get('running_by_kind')}, waiting {queue.get('waiting')}, "
+                         f"stopped so far {queue.get('stopped')}")
+        for _ in range(20):  # work for the clients that left is stopped, not finished
+            queue = (await c.get("/healthz")).json().get("queue", {})
+            if not queue.get("running") and not queue.get("waiting"):
+                break
+            await asyncio.sleep(0.25)
+        t = time.perf_counter()
+        r = await c.post("/api/compare", json={"question": COMPARE_Q})
+        ctx.notes.append(f"next comparison: HTTP {r.status_code} in {time.perf_counter() - t:.2f} s")
+
+
+async def slow_bodies(ctx: Ctx, conns: int = 500, seconds: float = 20.0) -> None:
+    """Connections that declare a 1,000-byte body and send one byte a second: cut with 408 after the body timeout."""
+    cut = Counter[str]()
+    times: list[float] = []
+
+    async def one() -> None:
+        try:
+            reader, writer = await asyncio.open_connection(ctx.host, ctx.port, local_addr=(SLOW_ADDR, 0))
+        except OSError as exc:
+            cut[type(exc).__name__] += 1
+            return
+        head = (f"POST /api/ask HTTP/1.1\r\nHost: {ctx.host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: 1000\r\n{_basic_header(AUTH)}\r\n").encode()
+        start = time.monotonic()
+        try:
+            writer.write(head + b'{"question": "')
+            await writer.drain()
+            while time.monotonic() - start < seconds:
+                try:
+                    line = await asyncio.wait_for(reader.readline(), timeout=1.0)
+                    status = line.split(b" ")[1].decode() if line.startswith(b"HTTP/") else "closed by server"
+                    cut[status] += 1
+                    times.append(time.monotonic() - start)
+                    return
+                except asyncio.TimeoutError:
+                    writer.write(b"x")
+                    await writer.drain()
+            cut["held to the end"] += 1
+        except ConnectionError:
+            cut["closed by server"] += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one() for _ in range(conns)))
+    ctx.statuses.update(cut)
+    if times:
+        ctx.notes.append(f"cut after {min(times):.1f}–{max(times):.1f} s")
+
+
+async def huge_digits(ctx: Ctx) -> None:
+    """5,001-digit numbers and lone surrogates in the JSON of every POST route."""
+    digits = "9" * 5001
+    bodies = ['{"question": %s}' % digits, '{"question": "%s", "history": [%s]}' % (GDP_Q, digits),
+              '{"answer_id": %s, "vote": %s}' % (digits, digits), '{"turns": [{"question": %s}]}' % digits,
+              '{"question": "%s", "reports": [%s], "level": %s}' % (COMPARE_Q, digits, digits),
+              '{"question": "\\ud800", "turns": [{"question": "\\udfff"}]}', '{"question": -%s.5e99999}' % digits]
+    paths = ["/api/ask", "/api/feedback", "/api/compare", "/api/export.md", "/api/export.docx"]
+    async with ctx.client(timeout=30) as c:
+        for path in paths:
+            for body in bodies:
+                r = await c.post(path, content=body.encode(), headers={"content-type": "application/json"})
+                ctx.statuses[str(r.status_code)] += 1
+                if r.status_code >= 500 and r.status_code != 503:
+                    ctx.notes.append(f"{path}: {r.status_code} for {body[:40]}")
+
+
+async def gradio_malformed(ctx: Ctx) -> None:
+    """Every named Gradio endpoint called with lone surrogates, numbers for strings, history=5, huge values."""
+    values: list[Any] = ["\ud800是多少？", 5, None, [], {"a": 1}, ["\udfff"], "x" * 5001, True, -1e308, [[1, 2]]]
+    async with ctx.client(timeout=30) as c:
+        info = (await c.get("/gradio_api/info")).json()
+        names = [n.lstrip("/") for n in (info.get("named_endpoints") or {})]
+        ctx.notes.append(f"endpoints: {', '.join(names)}")
+        for name in names:
+            arity = len(info["named_endpoints"]["/" + name].get("parameters", [])) or 3
+            for i, v in enumerate(values):
+                data = [values[(i + j) % len(values)] if j else v for j in range(arity)]
+                body = json.dumps({"data": data})  # lone surrogates escaped as a browser would
+                r = await c.post(f"/gradio_api/call/{name}", content=body, headers={"content-type": "application/json"})
+                if r.status_code != 200:
+                    ctx.statuses[f"POST {r.status_code}"] += 1
+                    continue
+                stream = await c.get(f"/gradio_api/call/{name}/{r.json()['event_id']}")
+                event = next((ln[7:] for ln in stream.text.splitlines() if ln.startswith("event: ")), "?")
+                ctx.statuses[f"{stream.status_code} {event}"] += 1
+
+
 # ---------------------------------------------------------------- attacks on the corpus and the index
 # These start a second server of their own on a copy of the bundled corpus, as an operator's restart
 # would after files were dropped into corpus/ or the index was damaged; its control client asks while
@@ -396,6 +553,134 @@ async def corrupt_index(ctx: Ctx) -> None:
         _stop(proc)
 
 
+async def _built_copy(ctx: Ctx, prefix: str) -> tuple[Path, Path, Path]:
+    """A copy of the bundled corpus with its index built (by the CLI; the project's embedding cache makes it quick)."""
+    tmp, corpus, index_dir = _bundled_copy(prefix)
+    build = await _run([sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--index-dir", str(index_dir)])
+    if build.returncode != 0:
+        ctx.notes.append(f"build of the copy failed: {build.stderr.decode(errors='replace')[-300:]}")
+    return tmp, corpus, index_dir
+
+
+async def _until(base: str, ok: Callable[[dict], bool], seconds: float) -> tuple[float | None, dict]:
+    """Seconds until /healthz satisfies `ok` (None if it never did), and the last /healthz."""
+    t0 = time.monotonic()
+    health: dict = {}
+    async with httpx.AsyncClient(base_url=base, timeout=5) as c:
+        while time.monotonic() - t0 < seconds:
+            try:
+                health = (await c.get("/healthz")).json()
+                if ok(health):
+                    return time.monotonic() - t0, health
+            except (httpx.HTTPError, ValueError):
+                pass
+            await asyncio.sleep(0.25)
+    return None, health
+
+
+async def _asker(base: str, stop: asyncio.Event, out: list[tuple[float, int]]) -> None:
+    """A user asking the second server every 0.5 s: (seconds, status) per question."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        while not stop.is_set():
+            t = time.perf_counter()
+            try:
+                status = (await c.post("/api/ask", json={"question": GDP_Q})).status_code
+            except httpx.HTTPError:
+                status = 0
+            out.append((time.perf_counter() - t, status))
+            await asyncio.sleep(0.5)
+
+
+def _answered(asked: list[tuple[float, int]]) -> str:
+    ok = [t for t, s in asked if s == 200]
+    return (f"{len(ok)}/{len(asked)} questions answered, slowest {max(ok, default=0):.2f} s, "
+            f"statuses {dict(Counter(s for _, s in asked))}")
+
+
+async def forged_voters(ctx: Ctx, votes: int = 600) -> None:
+    """Login off: votes on one answer with a new X-Forwarded-For and a new Basic user name each time."""
+    import base64
+
+    tmp, corpus, index_dir = await _built_copy(ctx, "gwr-chaos-votes-")
+    proc, base = await _second_server(corpus, index_dir, tmp)
+    try:
+        await _until(base, lambda h: h.get("status") in ("ok", "degraded"), 120)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+            answer_id = (await c.post("/api/ask", json={"question": GDP_Q})).json()["answer_id"]
+            stored = 0
+            for i in range(votes):
+                user = base64.b64encode(f"voter{i}:x".encode()).decode()
+                r = await c.post("/api/feedback", json={"answer_id": answer_id, "vote": -1},
+                                 headers={"x-forwarded-for": f"10.0.{i // 250}.{i % 250 + 1}",
+                                          "authorization": f"Basic {user}"})
+                ctx.statuses[str(r.status_code)] += 1
+                stored += r.status_code == 201
+        ctx.notes.append(f"votes counted on the answer: {stored} of {votes} forged voters")
+    finally:
+        _stop(proc)
+
+
+async def hostile_files(ctx: Ctx) -> None:
+    """A 41,000-character report without headings and .docx files inflating to 8 MB and 100 MB dropped beside
+    an indexed corpus, then a restart: answers from the last good index at once, bounded memory, /healthz says."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from hostile_files import inflating_docx, no_heading_text
+
+    tmp, corpus, index_dir = await _built_copy(ctx, "gwr-chaos-hostile-")
+    (corpus / "no-headings.txt").write_text(no_heading_text(41_000, kind="sentences"), encoding="utf-8")
+    inflating_docx(corpus / "inflates-8mb.docx", 8_000_000)
+    inflating_docx(corpus / "inflates-100mb.docx", 100_000_000)
+    proc, base = await _second_server(corpus, index_dir, tmp)
+    rss: list[float] = []
+    stop_rss = threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(proc.pid, stop_rss, rss), daemon=True)
+    sampler.start()
+    asked: list[tuple[float, int]] = []
+    stop = asyncio.Event()
+    t0 = time.monotonic()
+    try:
+        first, _ = await _until(base, lambda h: bool(h.get("index")), 120)
+        asker = asyncio.ensure_future(_asker(base, stop, asked))
+        done, health = await _until(base, lambda h: not (h.get("build") or {}).get("build", {}).get("running"), 150)
+        stop.set()
+        await asker
+        ctx.notes.append(f"second server answering {first or -1:.1f} s after start; build done after "
+                         f"{done if done is None else round(time.monotonic() - t0, 1)} s; {_answered(asked)}")
+        ctx.notes.append(f"second server peak RSS {max(rss or [0]):.0f} MB; /healthz {health.get('status')}: "
+                         + "; ".join(health.get("problems") or [])[:400])
+        ctx.statuses[f"healthz {health.get('status')}"] += 1
+    finally:
+        stop_rss.set()
+        _stop(proc)
+
+
+async def live_damage(ctx: Ctx) -> None:
+    """Bytes flipped in the served build while the server runs: seconds until /healthz is degraded, until the
+    repair is served, and the questions asked meanwhile."""
+    tmp, corpus, index_dir = await _built_copy(ctx, "gwr-chaos-live-")
+    proc, base = await _second_server(corpus, index_dir, tmp)
+    asked: list[tuple[float, int]] = []
+    stop = asyncio.Event()
+    try:
+        await _until(base, lambda h: h.get("status") == "ok", 120)
+        asker = asyncio.ensure_future(_asker(base, stop, asked))
+        live = index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+        data = bytearray((live / "chunks.jsonl").read_bytes())
+        for i in range(len(data) // 2, len(data) // 2 + 64):
+            data[i] ^= 0xFF
+        (live / "chunks.jsonl").write_bytes(bytes(data))
+        noticed, health = await _until(base, lambda h: h.get("status") == "degraded", 30)
+        why = "; ".join(health.get("problems") or [])[:200]
+        repaired, health = await _until(base, lambda h: h.get("status") == "ok" and h.get("index") != live.name, 150)
+        stop.set()
+        await asker
+        ctx.notes.append(f"degraded after {noticed if noticed is None else round(noticed, 1)} s ({why}); repaired and "
+                         f"served after {repaired if repaired is None else round(repaired, 1)} s more; {_answered(asked)}")
+        ctx.statuses[f"healthz {health.get('status')}"] += 1
+    finally:
+        _stop(proc)
+
+
 ATTACKS: list[tuple[str, Callable[[Ctx], Awaitable[None]]]] = [
     ("crowd 200×2s×15s, one address", crowd),
     ("crowd 200×2s×10s, 50 addresses", crowd_spread),
@@ -407,9 +692,18 @@ ATTACKS: list[tuple[str, Callable[[Ctx], Awaitable[None]]]] = [
     ("feedback flood", feedback_flood),
     ("untrusted corpus files + restart", untrusted_files),
     ("corrupt index + restart", corrupt_index),
+    ("login, forged XFF and 50 addresses", login_rotating),
+    ("comparison crowd 60×2s×10s", compare_crowd),
+    ("slow bodies ×500", slow_bodies),
+    ("5,001-digit numbers, every POST", huge_digits),
+    ("Gradio endpoints, malformed values", gradio_malformed),
+    ("forged voters, login off", forged_voters),
+    ("hostile report files + restart", hostile_files),
+    ("live index damage", live_damage),
 ]
 KEYS = {"crowd": 0, "spread": 1, "bodies": 2, "json": 3, "plain": 4, "login": 5, "slow": 6, "feedback": 7,
-        "files": 8, "index": 9}
+        "files": 8, "index": 9, "rotating": 10, "compare": 11, "slowbody": 12, "digits": 13, "gradio": 14,
+        "voters": 15, "hostile": 16, "damage": 17}
 
 
 # ---------------------------------------------------------------- control client and measurements
@@ -504,7 +798,8 @@ def _print(rows: list[dict]) -> None:
         for note in r["notes"]:
             print(f"{'':38s}{note}")
     worst = max(r["rss_peak"] for r in rows)
-    fives = sum(v for r in rows for k, v in r["statuses"].items() if k.startswith("5") and k not in ("503",))
+    fives = sum(v for r in rows for k, v in r["statuses"].items()
+                if any(code.startswith("5") and code != "503" for code in re.findall(r"(?<![\d.])\d{3}(?![\d.])", k)))
     print(f"\npeak RSS {worst:.0f} MB; 5xx other than 503: {fives}; control answers lost "
           f"{sum(r['lost'] for r in rows)}, wrong {sum(r['wrong'] for r in rows)}; "
           f"worst control p99 {max(r['control_p99'] for r in rows):.0f} ms; "
@@ -518,7 +813,7 @@ async def main_async(args: argparse.Namespace) -> int:
            "--feedback", str(tmp / "feedback.sqlite3"), "--log-level", "warning"]
     if args.index_dir:
         cmd += ["--index-dir", str(args.index_dir)]
-    env = {**os.environ, "GWR_AUTH": f"{USER}:{PASSWORD}", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {**os.environ, "GWR_AUTH": f"{USER}:{PASSWORD},{COLLEAGUE[0]}:{COLLEAGUE[1]}", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     log = open(tmp / "server.log", "wb")
     print(f"starting server on 127.0.0.1:{port} (log: {tmp / 'server.log'})", flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
