@@ -420,3 +420,30 @@ def test_the_service_reports_live_damage_within_seconds_and_repairs_it_while_ans
         assert service.ask_sync(XINGHE_Q).answer == before
     finally:
         service.close()
+
+
+def test_a_skipped_file_makes_the_service_degraded_and_is_listed_on_the_page(work: Settings) -> None:
+    """An unreadable report dropped into the corpus: the rebuild leaves it out and says why in /healthz and in
+    the page's report list; a duplicate copy is no problem; questions are answered throughout."""
+    from fastapi.testclient import TestClient
+
+    from webapp.config import ServerConfig
+    from webapp.server import create_app
+    from webapp.service import QAService
+
+    (work.corpus_dir / "broken.docx").write_bytes(b"PK\x03\x04 this is no Word document")
+    (work.corpus_dir / "xinghe-copy.txt").write_text(XINGHE, encoding="utf-8")
+    service = QAService.create(work.with_(embedding_cache=False))
+    try:
+        answer = service.ask_sync(XINGHE_Q)  # from the index already built, while the rebuild runs
+        assert not answer.abstained and XINGHE_A in answer.answer
+        assert service.wait_for_build(timeout=120)
+        problems = service.problems()
+        assert len(problems) == 1 and problems[0].startswith("file skipped: broken.docx: "), problems
+        with TestClient(create_app(ServerConfig(settings=work), service)) as client:
+            health = client.get("/healthz").json()
+            assert health["status"] == "degraded" and health["problems"] == problems
+            page = client.get("/").text
+            assert "有 1 个文件未能收录" in page and "broken.docx" in page and "xinghe-copy.txt" not in page
+    finally:
+        service.close()
