@@ -8,6 +8,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ingest.limits import ReadLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +37,12 @@ def _env_int(name: str, default: int) -> int:
         return max(1, int(value)) if value else default
     except ValueError:
         return default
+
+
+def _read_limits() -> "ReadLimits":
+    from .ingest.limits import ReadLimits  # imported on use: loading the config does not load the readers
+
+    return ReadLimits()
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,10 @@ class Settings:
     # untrusted corpus files: a file over this size is skipped, a report over this many passages is cut
     max_file_bytes: int = 10_000_000
     max_passages_per_report: int = 3000
+    # how much reading one file may inflate, hold and take (zip/PDF/HTML bombs, endless files): see
+    # assistant/ingest/limits.py; a file over a limit is skipped with the reason. Not in the build
+    # signature: a limit change affects only the files it refuses.
+    read_limits: ReadLimits = field(default_factory=_read_limits)
     # embed every sentence of every passage too (for sentence-level reading); stored in the index
     sentence_vectors: bool = True
     # True when corpus_dir was chosen (argument, GWR_CORPUS_DIR, with_(corpus_dir=...)); otherwise an

@@ -496,7 +496,7 @@ def _read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str
                                  f"(Settings.max_file_bytes); split it or raise the limit")
             continue
         try:
-            report = load_report(file)
+            report = load_report(file, settings.read_limits)
         except UnreadableReport as exc:
             _skip(skipped, file, str(exc))
             continue
@@ -1188,7 +1188,7 @@ def add_reports(settings: Settings, paths: Sequence[Path]) -> AddResult:
             target = corpus / path.name
             if target.exists() or target.is_symlink():
                 raise UnreadableReport(f"the corpus already has a file named {path.name}")
-            key = text_key(extract_report(path).text)
+            key = text_key(extract_report(path, settings.read_limits).text)
         except UnreadableReport as exc:
             refused.append((name, str(exc)))
             continue
@@ -1196,7 +1196,8 @@ def add_reports(settings: Settings, paths: Sequence[Path]) -> AddResult:
             scanned = True
             for existing in discover(corpus, warn=False):
                 try:
-                    known.setdefault(text_key(extract_report(existing.path).text), existing.rel_path)
+                    known.setdefault(text_key(extract_report(existing.path, settings.read_limits).text),
+                                     existing.rel_path)
                 except UnreadableReport:
                     pass
         if key in known:

@@ -103,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
                           "corpus": str(settings.corpus_dir),
                           "reports": reports, "n_chunks": manifest.get("n_chunks"),
                           "n_sentences": manifest.get("n_sentences"), "encoder": manifest.get("encoder"),
-                          "built_at": manifest.get("built_at")}, ensure_ascii=False, indent=1))
+                          "built_at": manifest.get("built_at"),
+                          # files the build could not read, each with its reason (too large, a zip bomb, ...)
+                          "skipped": [{"file": s.get("rel_path"), "reason": s.get("reason")}
+                                      for s in manifest.get("skipped", [])]}, ensure_ascii=False, indent=1))
         return 0 if reason is None else 3
     except Exception as exc:  # a clear message, not a traceback
         logging.getLogger(__name__).debug("failed", exc_info=True)

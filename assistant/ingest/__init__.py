@@ -16,11 +16,12 @@ from pathlib import Path
 from ..text import normalize
 from ..types import Report
 from .metadata import SIDECAR_SUFFIX, apply_sidecar, infer_metadata
+from .limits import ReadLimits
 from .readers import READERS, UnreadableReport, extract_report, read_report_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CorpusFile", "INGEST_VERSION", "UnreadableReport", "discover", "load_report", "load_corpus",
+__all__ = ["CorpusFile", "INGEST_VERSION", "ReadLimits", "UnreadableReport", "discover", "load_report", "load_corpus",
            "file_fingerprint", "read_report_text", "text_key", "outside_corpus"]
 
 #: Bump when a change to reading, cleaning or metadata alters what a file turns into:
@@ -107,19 +108,19 @@ def discover(corpus_dir: Path, warn: bool = True) -> list[CorpusFile]:
     return files
 
 
-def load_report(file: CorpusFile) -> Report:
-    """Read one report; raises UnreadableReport with the reason."""
-    extracted = extract_report(file.path)
+def load_report(file: CorpusFile, limits: ReadLimits | None = None) -> Report:
+    """Read one report (within `limits`, default ReadLimits()); raises UnreadableReport with the reason."""
+    extracted = extract_report(file.path, limits)
     meta = apply_sidecar(infer_metadata(extracted.text, file.rel_path, extracted.hints), file.path)
     return Report(meta=meta, text=extracted.text)
 
 
-def load_corpus(corpus_dir: Path) -> list[Report]:
+def load_corpus(corpus_dir: Path, limits: ReadLimits | None = None) -> list[Report]:
     """Every readable report in corpus_dir; unreadable ones are logged (one line each) and skipped."""
     reports = []
     for file in discover(corpus_dir):
         try:
-            reports.append(load_report(file))
+            reports.append(load_report(file, limits))
         except UnreadableReport as exc:
             logger.warning("skipping %s: %s", file.rel_path, exc)
     return reports

@@ -8,6 +8,10 @@ element that directly holds the most non-link text as the article, keep its
 paragraph breaks, and put the page's title on top when the body lacks it. The
 page's <meta> tags (ArticleTitle, PubDate, ContentSource — the CMS fields most
 Chinese government sites emit) become metadata hints.
+
+Reading is bounded (limits.py): the page's size and its number of tags are checked on
+the raw text before anything is parsed, its nesting depth right after parsing (before
+the walks that follow parents and children), and the deadline inside every loop.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from .cleaning import parse_date
 from .encoding import UnreadableReport, decode_bytes
+from .limits import DEFAULT_LIMITS, ReadBudget, ReadLimits, mb, over
 from .readers import Extracted
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "form", "button", "input", "select",
@@ -46,25 +51,62 @@ _SOURCE_META = ("ContentSource", "source", "dc.publisher")
 _SITE_META = ("SiteName", "og:site_name")
 
 
-def read_html(path: Path) -> Extracted:
+_START_TAG = re.compile(r"<[A-Za-z]")
+
+
+def read_html(path: Path, budget: ReadBudget | None = None) -> Extracted:
     """The report text of an HTML page, with its <title>/<meta> as metadata hints."""
     from bs4 import BeautifulSoup
 
+    budget = budget or DEFAULT_LIMITS.budget()
+    limits = budget.limits
+    size = path.stat().st_size
+    if size > limits.max_html_bytes:
+        raise over("the page is", mb(size), mb(limits.max_html_bytes), "max_html_bytes",
+                   "a report page is 50-500 KB: save only the article")
     html = _decode_html(path.read_bytes())
+    _check_tags(html, limits)
+    budget.check_time()
     soup = BeautifulSoup(html, "lxml")
+    budget.check_time()
+    _check_depth(soup, budget)
     hints = _meta_hints(soup)
     body = soup.body or soup
     for tag in body.find_all(_DROP_TAGS):
         tag.decompose()
-    _drop_boilerplate(body)
-    root = _content_root(body)
-    lines = _block_lines(root) if root is not None else []
+    _drop_boilerplate(body, budget)
+    root = _content_root(body, budget)
+    lines = _block_lines(root, budget) if root is not None else []
     if not lines:
         raise UnreadableReport("the page has no article text (only navigation or scripts)")
     title = hints.get("title", "")
     if title and not any(title in ln for ln in lines[:5]):
         lines.insert(0, title)
     return Extracted("\n".join(lines), hints)
+
+
+def _check_tags(html: str, limits: ReadLimits) -> None:
+    """Refuse a page with more start tags than max_html_elements, before a parser builds them all."""
+    for count, _ in enumerate(_START_TAG.finditer(html), start=1):
+        if count > limits.max_html_elements:
+            raise over("the page has", f"more than {limits.max_html_elements:,} elements", None, "max_html_elements",
+                       "a report page has a few thousand: save only the article")
+
+
+def _check_depth(soup, budget: ReadBudget) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a page nested deeper than max_html_depth (the walks below follow parents and recurse)."""
+    limit = budget.limits.max_html_depth
+    stack = [(soup, 0)]
+    seen = 0
+    while stack:
+        el, depth = stack.pop()
+        if depth > limit:
+            raise over("the page nests elements", f"more than {limit:,} deep", None, "max_html_depth",
+                       "real pages nest a few dozen: save only the article")
+        seen += 1
+        if seen % 2048 == 0:
+            budget.check_time()
+        stack.extend((child, depth + 1) for child in el.contents if getattr(child, "contents", None) is not None)
 
 
 def _decode_html(data: bytes) -> str:
@@ -124,19 +166,42 @@ def _link_len(el) -> int:  # type: ignore[no-untyped-def]
     return sum(_text_len(a) for a in el.find_all("a"))
 
 
-def _drop_boilerplate(body) -> None:  # type: ignore[no-untyped-def]
+def _gone(el) -> bool:  # type: ignore[no-untyped-def]
+    """Whether an element was removed. Not `el.decomposed`: on a live Tag that property ends in
+    Tag.__getattr__, a search of the element's whole subtree (quadratic over a deeply nested page)."""
+    return bool(el.__dict__.get("_decomposed")) or el.parent is None
+
+
+def _short_text(el, limit: int) -> str | None:  # type: ignore[no-untyped-def]
+    """el.get_text(" ", strip=True) when it is at most `limit` characters long, else None (without
+    collecting the text of a large subtree)."""
+    parts: list[str] = []
+    size = -1
+    for text in el.stripped_strings:
+        size += len(text) + 1
+        if size > limit:
+            return None
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _drop_boilerplate(body, budget: ReadBudget) -> None:  # type: ignore[no-untyped-def]
     """Remove elements that are page furniture by class/id or by what they say."""
     total = max(1, _text_len(body))
     for el in list(body.find_all(True)):
-        if getattr(el, "decomposed", False) or el.parent is None:
+        budget.check_time()
+        if _gone(el):
             continue
         attrs = " ".join([str(el.get("id") or "")] + [str(c) for c in (el.get("class") or [])])
         if attrs.strip() and _BOILERPLATE.search(attrs) and _text_len(el) < 0.5 * total:
             el.decompose()
     for el in list(body.find_all(True)):
-        if getattr(el, "decomposed", False) or el.parent is None:
+        budget.check_time()
+        if _gone(el):
             continue
-        own = el.get_text(" ", strip=True)
+        own = _short_text(el, 80)
+        if own is None:
+            continue
         if len(own) <= 12 and _RELATED_HEAD.match(own):
             # the heading and the link list(s) after it
             for sib in list(el.find_next_siblings()):
@@ -145,17 +210,21 @@ def _drop_boilerplate(body) -> None:  # type: ignore[no-untyped-def]
                 else:
                     break
             el.decompose()
-        elif len(own) <= 80 and _PREV_NEXT.match(own):
+        elif _PREV_NEXT.match(own):
             el.decompose()
 
 
-def _content_root(body):  # type: ignore[no-untyped-def]
+def _content_root(body, budget: ReadBudget):  # type: ignore[no-untyped-def]
     """The element that directly holds the most paragraph text (links don't count)."""
     scores: Counter[int] = Counter()
     elements: dict[int, object] = {}
+    # text inside a link, found once (not by walking up from every text node)
+    in_link = {id(node) for a in body.find_all("a") for node in a.find_all(string=True)}
+    has_block: dict[int, bool] = {}  # per <div>: whether it holds block elements
     for node in body.find_all(string=True):
+        budget.check_time()
         text = re.sub(r"\s+", "", str(node))
-        if not text or node.find_parent("a") is not None or type(node).__name__ in ("Comment", "Doctype"):
+        if not text or id(node) in in_link or type(node).__name__ in ("Comment", "Doctype"):
             continue
         parent = node.parent
         while parent is not None and parent.name in _INLINE:
@@ -163,7 +232,9 @@ def _content_root(body):  # type: ignore[no-untyped-def]
         if parent is None:
             continue
         # the paragraph's container: a <p>'s parent, or a text-only <div>'s parent ("<div>para</div>" pages)
-        paragraph_like = parent.name in _PARA or (parent.name == "div" and parent.find(_BLOCK) is None)
+        if parent.name == "div" and id(parent) not in has_block:
+            has_block[id(parent)] = parent.find(_BLOCK) is not None
+        paragraph_like = parent.name in _PARA or (parent.name == "div" and not has_block[id(parent)])
         container = parent.parent if paragraph_like and parent.parent is not None else parent
         while container is not None and container.name in ("tr", "tbody", "thead", "table", "ul", "ol", "dl"):
             container = container.parent
@@ -177,23 +248,35 @@ def _content_root(body):  # type: ignore[no-untyped-def]
     # widen to the article wrapper when it only adds a little (title, date line), not another article
     size = _text_len(best)
     while best.parent is not None and best.parent.name not in ("body", "html", "[document]"):  # type: ignore[attr-defined]
+        if _only_wrapper(best.parent, best):  # type: ignore[attr-defined]
+            best = best.parent  # type: ignore[attr-defined]
+            continue  # adds nothing: no need to measure it (a page nested deep would cost depth x size)
         if _text_len(best.parent) - _link_len(best.parent) > 1.3 * size:  # type: ignore[attr-defined]
             break
         best = best.parent  # type: ignore[attr-defined]
     return best
 
 
-def _block_lines(root) -> list[str]:  # type: ignore[no-untyped-def]
+def _only_wrapper(parent, child) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `parent` holds nothing but `child` (and whitespace)."""
+    from bs4 import NavigableString
+
+    return all(c is child or (isinstance(c, NavigableString) and not c.strip()) for c in parent.contents)
+
+
+def _block_lines(root, budget: ReadBudget) -> list[str]:  # type: ignore[no-untyped-def]
     from bs4 import Comment, NavigableString
 
     parts: list[str] = []
 
     def walk(el) -> None:  # type: ignore[no-untyped-def]
+        budget.check_time()
         for child in el.children:
             if isinstance(child, Comment):
                 continue
             if isinstance(child, NavigableString):
                 parts.append(re.sub(r"[ \t\r\n\f]+", " ", str(child)))
+                budget.add_chars(len(parts[-1]))
             elif child.name == "br":
                 parts.append("\n")
             elif child.name in ("td", "th"):

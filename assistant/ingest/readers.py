@@ -6,6 +6,10 @@ hints found outside the text such as an HTML page's <title>), or raises
 text then goes through the same checks (not empty, not binary) and the same
 web-boilerplate cleaning, so a .txt copied from a site and the .html page it
 came from index alike.
+
+Reading is bounded (see `limits.py`): `extract_report(path, limits)` gives the reader a
+`ReadBudget` (a deadline and a count of extracted characters) and every limit it meets
+becomes an `UnreadableReport` naming the limit, never a hang or a gigabyte of memory.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Callable
 
 from .cleaning import clean_web_text
 from .encoding import UnreadableReport, decode_bytes
+from .limits import DEFAULT_LIMITS, ReadBudget, ReadLimits, too_much_text
 
 logger = logging.getLogger(__name__)
 
@@ -30,29 +35,34 @@ class Extracted:
     hints: dict[str, str] = field(default_factory=dict)
 
 
-def read_plain_text(path: Path) -> Extracted:
+def read_plain_text(path: Path, budget: ReadBudget | None = None) -> Extracted:
+    limits = budget.limits if budget else DEFAULT_LIMITS
+    size = path.stat().st_size
+    if size > 4 * limits.max_report_chars:  # no encoding takes more than 4 bytes a character
+        raise too_much_text(limits, size // 4, exact=False)
     return Extracted(decode_bytes(path.read_bytes()))
 
 
-def _read_docx(path: Path) -> Extracted:
+def _read_docx(path: Path, budget: ReadBudget | None = None) -> Extracted:
     from .docx_reader import read_docx
 
-    return read_docx(path)
+    return read_docx(path, budget)
 
 
-def _read_pdf(path: Path) -> Extracted:
+def _read_pdf(path: Path, budget: ReadBudget | None = None) -> Extracted:
     from .pdf_reader import read_pdf
 
-    return read_pdf(path)
+    return read_pdf(path, budget)
 
 
-def _read_html(path: Path) -> Extracted:
+def _read_html(path: Path, budget: ReadBudget | None = None) -> Extracted:
     from .html_reader import read_html
 
-    return read_html(path)
+    return read_html(path, budget)
 
 
-READERS: dict[str, Callable[[Path], Extracted]] = {
+#: suffix -> reader(path, budget=None); without a budget a reader uses the default limits
+READERS: dict[str, Callable[..., Extracted]] = {
     ".txt": read_plain_text,
     ".md": read_plain_text,
     ".docx": _read_docx,
@@ -62,19 +72,28 @@ READERS: dict[str, Callable[[Path], Extracted]] = {
 }
 
 
-def extract_report(path: Path) -> Extracted:
-    """The cleaned text of a report file and its metadata hints; raises UnreadableReport."""
+def extract_report(path: Path, limits: ReadLimits | None = None) -> Extracted:
+    """The cleaned text of a report file and its metadata hints; raises UnreadableReport.
+
+    `limits` bound the memory and time reading may take (default: ReadLimits(), which is
+    what Settings.read_limits holds unless configured otherwise).
+    """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnreadableReport(f"unsupported file type {path.suffix or '(none)'}")
+    limits = limits or DEFAULT_LIMITS
+    budget = limits.budget()
     try:
-        extracted = reader(path)
+        extracted = reader(path, budget)
     except UnreadableReport:
         raise
     except OSError as exc:
         raise UnreadableReport(f"cannot read the file: {exc.strerror or exc}") from exc
     except Exception as exc:  # a broken docx/pdf/html: report it, never crash the build
         raise UnreadableReport(f"cannot extract text: {type(exc).__name__}: {exc}") from exc
+    if len(extracted.text) > limits.max_report_chars:
+        raise too_much_text(limits, len(extracted.text))
+    budget.check_time()
     text = extracted.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not text.strip():
         raise UnreadableReport("no text found in the file")
@@ -92,9 +111,9 @@ def extract_report(path: Path) -> Extracted:
     return Extracted(cleaned.text, hints)
 
 
-def read_report_text(path: Path) -> str:
+def read_report_text(path: Path, limits: ReadLimits | None = None) -> str:
     """The text of a report file, whatever its format; raises UnreadableReport."""
-    return extract_report(path).text
+    return extract_report(path, limits).text
 
 
 def _looks_binary(text: str) -> bool:
