@@ -60,9 +60,7 @@ class QueriesFirst:
         try:
             yield
         finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+            self._release()
 
     @contextmanager
     def passage(self):  # type: ignore[no-untyped-def]
@@ -73,9 +71,12 @@ class QueriesFirst:
         try:
             yield
         finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+            self._release()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
 
 
 class EncoderError(RuntimeError):

@@ -233,9 +233,11 @@ async def login(ctx: Ctx, tries: int = 2000, seconds: float = 15.0) -> None:
         ctx.statuses[f"right password→{right.status_code}"] += 1
 
 
-async def slow_headers(ctx: Ctx, conns: int = 1000, seconds: float = 15.0) -> None:
-    """1,000 connections sending their headers one byte a second; how many does the server cut off?"""
+async def _trickle(ctx: Ctx, conns: int, seconds: float, first: bytes, drip: Callable[[int], bytes | None]) -> None:
+    """`conns` connections that send `first`, then `drip(i)` one piece a second (None: nothing left to send)
+    until the server answers or closes; counts the status codes (or "closed by server", "held to the end")."""
     cut = Counter[str]()
+    times: list[float] = []
 
     async def one() -> None:
         try:
@@ -243,21 +245,25 @@ async def slow_headers(ctx: Ctx, conns: int = 1000, seconds: float = 15.0) -> No
         except OSError as exc:
             cut[type(exc).__name__] += 1
             return
-        payload = f"GET /api/reports HTTP/1.1\r\nHost: {ctx.host}\r\nX-Slow: ".encode() + b"a" * 100
         start = time.monotonic()
         try:
-            for b in payload:
-                if time.monotonic() - start > seconds:
-                    cut["held to the end"] += 1
-                    return
-                writer.write(bytes([b]))
-                await writer.drain()
+            writer.write(first)
+            await writer.drain()
+            i = 0
+            while time.monotonic() - start < seconds:
                 try:
-                    if await asyncio.wait_for(reader.read(1), timeout=1.0) == b"":
-                        cut["closed by server"] += 1
-                        return
+                    line = await asyncio.wait_for(reader.readline(), timeout=1.0)
                 except asyncio.TimeoutError:
-                    pass
+                    piece = drip(i)
+                    i += 1
+                    if piece is None:
+                        break
+                    writer.write(piece)
+                    await writer.drain()
+                    continue
+                cut[line.split(b" ")[1].decode() if line.startswith(b"HTTP/") else "closed by server"] += 1
+                times.append(time.monotonic() - start)
+                return
             cut["held to the end"] += 1
         except ConnectionError:
             cut["closed by server"] += 1
@@ -266,6 +272,14 @@ async def slow_headers(ctx: Ctx, conns: int = 1000, seconds: float = 15.0) -> No
 
     await asyncio.gather(*(one() for _ in range(conns)))
     ctx.statuses.update(cut)
+    if times:
+        ctx.notes.append(f"cut after {min(times):.1f}–{max(times):.1f} s")
+
+
+async def slow_headers(ctx: Ctx, conns: int = 1000, seconds: float = 15.0) -> None:
+    """1,000 connections sending their headers one byte a second; how many does the server cut off?"""
+    payload = f"GET /api/reports HTTP/1.1\r\nHost: {ctx.host}\r\nX-Slow: ".encode() + b"a" * 100
+    await _trickle(ctx, conns, seconds, payload[:1], lambda i: payload[i + 1:i + 2] or None)
 
 
 async def feedback_flood(ctx: Ctx, votes: int = 2000, seconds: float = 10.0) -> None:
@@ -356,41 +370,9 @@ async def compare_crowd(ctx: Ctx, clients: int = 60, seconds: float = 10.0) -> N
 
 async def slow_bodies(ctx: Ctx, conns: int = 500, seconds: float = 20.0) -> None:
     """Connections that declare a 1,000-byte body and send one byte a second: cut with 408 after the body timeout."""
-    cut = Counter[str]()
-    times: list[float] = []
-
-    async def one() -> None:
-        try:
-            reader, writer = await asyncio.open_connection(ctx.host, ctx.port, local_addr=(SLOW_ADDR, 0))
-        except OSError as exc:
-            cut[type(exc).__name__] += 1
-            return
-        head = (f"POST /api/ask HTTP/1.1\r\nHost: {ctx.host}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: 1000\r\n{_basic_header(AUTH)}\r\n").encode()
-        start = time.monotonic()
-        try:
-            writer.write(head + b'{"question": "')
-            await writer.drain()
-            while time.monotonic() - start < seconds:
-                try:
-                    line = await asyncio.wait_for(reader.readline(), timeout=1.0)
-                    status = line.split(b" ")[1].decode() if line.startswith(b"HTTP/") else "closed by server"
-                    cut[status] += 1
-                    times.append(time.monotonic() - start)
-                    return
-                except asyncio.TimeoutError:
-                    writer.write(b"x")
-                    await writer.drain()
-            cut["held to the end"] += 1
-        except ConnectionError:
-            cut["closed by server"] += 1
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(one() for _ in range(conns)))
-    ctx.statuses.update(cut)
-    if times:
-        ctx.notes.append(f"cut after {min(times):.1f}–{max(times):.1f} s")
+    head = (f"POST /api/ask HTTP/1.1\r\nHost: {ctx.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 1000\r\n{_basic_header(AUTH)}\r\n").encode()
+    await _trickle(ctx, conns, seconds, head + b'{"question": "', lambda i: b"x")
 
 
 async def huge_digits(ctx: Ctx) -> None:
