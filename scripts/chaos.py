@@ -107,6 +107,22 @@ class Ctx:
 
 # ---------------------------------------------------------------- attacks
 
+async def _impatient(ctx: Ctx, request: Awaitable[httpx.Response]) -> None:
+    """One request of an impatient client: count its status (or its error); after a refusal or an error,
+    wait 0.1 s before the next."""
+    try:
+        r = await request
+        ctx.statuses[str(r.status_code)] += 1
+        if r.status_code == 200:
+            return
+    except httpx.TimeoutException:
+        ctx.statuses["timeout"] += 1
+        return
+    except httpx.HTTPError as exc:
+        ctx.statuses[type(exc).__name__] += 1
+    await asyncio.sleep(0.1)
+
+
 async def crowd(ctx: Ctx, addresses: int = 1, clients: int = 200, seconds: float = 15.0) -> None:
     """`clients` impatient clients (2 s timeout, retry 0.1 s after a refusal) for `seconds`, from `addresses` IPs."""
     questions = _questions()
@@ -118,16 +134,7 @@ async def crowd(ctx: Ctx, addresses: int = 1, clients: int = 200, seconds: float
         i = n
         while time.monotonic() < deadline:
             i += 1
-            try:
-                r = await c.post("/api/ask", json={"question": questions[i % len(questions)]})
-                ctx.statuses[str(r.status_code)] += 1
-                if r.status_code != 200:
-                    await asyncio.sleep(0.1)
-            except httpx.TimeoutException:
-                ctx.statuses["timeout"] += 1
-            except httpx.HTTPError as exc:
-                ctx.statuses[type(exc).__name__] += 1
-                await asyncio.sleep(0.1)
+            await _impatient(ctx, c.post("/api/ask", json={"question": questions[i % len(questions)]}))
 
     await asyncio.gather(*(one(n) for n in range(clients)))
     for c in pools:
@@ -340,18 +347,8 @@ async def compare_crowd(ctx: Ctx, clients: int = 60, seconds: float = 10.0) -> N
             while time.monotonic() < deadline:
                 i += 1
                 method, path = routes[i % len(routes)]
-                try:
-                    if method == "POST":
-                        r = await c.post(path, json={"question": COMPARE_Q})
-                    else:
-                        r = await c.get(path, params={"question": COMPARE_Q})
-                    ctx.statuses[str(r.status_code)] += 1
-                    if r.status_code != 200:
-                        await asyncio.sleep(0.1)
-                except httpx.TimeoutException:
-                    ctx.statuses["timeout"] += 1
-                except httpx.HTTPError as exc:
-                    ctx.statuses[type(exc).__name__] += 1
+                await _impatient(ctx, c.post(path, json={"question": COMPARE_Q}) if method == "POST"
+                                 else c.get(path, params={"question": COMPARE_Q}))
 
         await asyncio.gather(*(one(n) for n in range(clients)))
     async with ctx.client(CONTROL_ADDR, timeout=30) as c:

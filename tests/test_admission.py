@@ -15,7 +15,7 @@ import pytest
 
 import webapp  # noqa: F401  (analytics off before gradio is imported)
 from limits_helpers import read_response, request_head, serve
-from test_overload import GDP_Q, GatedAssistant
+from test_overload import GDP_Q, GatedAssistant, gated_server
 from webapp.compare_ui import CompareHandlers
 from webapp.config import ServerConfig
 from webapp.limits import BodyLimitMiddleware
@@ -30,12 +30,8 @@ COMPARE_Q = "东川区和昆明市的地区生产总值分别是多少？"
 def busy(assistant, settings, tmp_path_factory) -> Any:
     """A served app whose single slot a test can hold (the gate), with room for two waiting jobs (all tests
     call from one address: the per-client limit is above what they send, so the queue is what sheds)."""
-    gated = GatedAssistant(assistant)
-    service = QAService(gated, tmp_path_factory.mktemp("fb") / "fb.sqlite3",
-                        queue_limits=QueueLimits(slots=1, max_waiting=2, per_client=20, wait_timeout_s=20,
-                                                 target_wait_s=60))
-    with serve(create_app(ServerConfig(settings=settings), service)) as (host, port):
-        yield gated, service, f"http://{host}:{port}"
+    with gated_server(assistant, settings, tmp_path_factory, per_client=20) as served:
+        yield served
 
 
 def _fill_queue(base: str) -> list[threading.Thread]:

@@ -6,7 +6,8 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import httpx
 import pytest
@@ -138,14 +139,22 @@ def test_queue_sheds_on_predicted_wait() -> None:
 
 # ---------------------------------------------------------------- through the real server
 
-@pytest.fixture(scope="module")
-def gated(assistant, settings, tmp_path_factory) -> Any:
+@contextmanager
+def gated_server(assistant, settings, tmp_path_factory, per_client: int) -> Iterator[tuple[Any, QAService, str]]:
+    """A served app with one slot a test can hold (the gate) and room for two waiting jobs:
+    (gate, service, base URL)."""
     gated = GatedAssistant(assistant)
     service = QAService(gated, tmp_path_factory.mktemp("fb") / "fb.sqlite3",
-                        queue_limits=QueueLimits(slots=1, max_waiting=2, per_client=10, wait_timeout_s=20,
-                                                  target_wait_s=60))
+                        queue_limits=QueueLimits(slots=1, max_waiting=2, per_client=per_client, wait_timeout_s=20,
+                                                 target_wait_s=60))
     with serve(create_app(ServerConfig(settings=settings), service)) as (host, port):
         yield gated, service, f"http://{host}:{port}"
+
+
+@pytest.fixture(scope="module")
+def gated(assistant, settings, tmp_path_factory) -> Any:
+    with gated_server(assistant, settings, tmp_path_factory, per_client=10) as served:
+        yield served
 
 
 def test_full_queue_sheds_with_503_and_retry_after(gated) -> None:
