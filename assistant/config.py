@@ -69,6 +69,14 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    # the passage vectors' FAISS index (assistant/retriever/ann.py): "flat" (exact), "hnsw" (approximate), or
+    # "auto": flat below ann_min_vectors passages (an exact scan of 50,000 takes ~4 ms a question on one core),
+    # HNSW above. efSearch is read at load; the others are part of the build.
+    dense_index: str = field(default_factory=lambda: os.environ.get("GWR_DENSE_INDEX", "auto"))
+    ann_min_vectors: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 256
     # reader
     # the best span's question-term coverage below which the assistant always abstains (a hard floor;
     # above it the calibrated confidence decides)

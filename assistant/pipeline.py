@@ -31,6 +31,7 @@ from .reader.extractor import Candidate
 from .reader.question import QuestionInfo
 from .reader.terms import TermStats
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
+from .retriever.ann import tune_dense_index
 from .scope import Scope, ScopeResolver
 from .store import IndexData, ensure_index
 from . import track
@@ -66,7 +67,8 @@ class Assistant:
             raise ValueError(f"index was built with {self.index.encoder_name}, not {self.encoder.name}")
         chunks = self.index.chunks
         self.bm25 = BM25Searcher(chunks, self.index.bm25)
-        self.dense = DenseSearcher(chunks, self.index.faiss_index, self.encoder)
+        tune_dense_index(self.index.faiss_index, self.settings)
+        self.dense = DenseSearcher(chunks, self.index.faiss_index, self.encoder, self.index.vectors)
         self.hybrid = HybridSearcher(self.bm25, self.dense, self.settings.candidates, self.settings.rrf_k,
                                      (self.settings.bm25_weight, self.settings.dense_weight))
         self.reports: dict[str, Report] = self.index.reports

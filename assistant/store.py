@@ -55,6 +55,7 @@ from .config import Settings
 from .embedding_cache import CachedEncoder, EmbeddingCache
 from .encoders import Encoder, load_encoder
 from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report, text_key
+from .retriever.ann import dense_kind, make_dense_index
 from .sections import OUTLINE_VERSION
 from .text import sentence_spans, tokenize, tokenizer_signature
 from .types import Chunk, Report, ReportMeta
@@ -186,6 +187,7 @@ def build_signature(settings: Settings, encoder_name: str) -> dict[str, Any]:
         "max_file_bytes": settings.max_file_bytes,
         "max_passages_per_report": settings.max_passages_per_report,
         "sentence_vectors": settings.sentence_vectors,
+        "dense_index": [settings.dense_index, settings.ann_min_vectors, settings.hnsw_m, settings.hnsw_ef_construction],
         "encoder": encoder_name,
         "tokenizer": tokenizer_signature(),
     }
@@ -733,10 +735,7 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
             "reports": ids, "report": [pos[r] for r, _, _, _ in sentences],
             "start": [s for _, s, _, _ in sentences], "end": [e for _, _, e, _ in sentences],
             "key": [k for _, _, _, k in sentences]}, ensure_ascii=False), encoding="utf-8")
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(vectors)
-    faiss.write_index(index, str(out / "dense.faiss"))
+    faiss.write_index(make_dense_index(vectors, settings), str(out / "dense.faiss"))
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index([t or ["<empty>"] for t in tokens] or [["<empty>"]], show_progress=False)
     bm25.save(str(out / "bm25"))
@@ -757,6 +756,7 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], *, fi
         "skipped": skipped,
         "reports": [r.meta.id for r in reports],
         "n_chunks": len(chunks),
+        "dense_index": dense_kind(len(vectors), settings),  # "flat" (exact) or "hnsw" (approximate)
         **counts,  # embedded: texts this build sent to the encoder; reused: chunk vectors found in earlier builds
         "build_seconds": round(seconds, 2),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -262,6 +262,8 @@ class QAService:
                 "reports": len(assistant.reports) if assistant is not None else 0,
                 "chunks": len(index.chunks) if index is not None else 0,
                 "built_at": index.manifest.get("built_at") if index is not None else None,
+                # "flat" (exact) or "hnsw" (approximate): chosen by the index's size (Settings.dense_index)
+                "dense_index": index.manifest.get("dense_index", "flat") if index is not None else None,
                 "build": build, "last_build": last}
 
     def problems(self) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 from ..text import has_cjk, tokenize
 from ..types import Chunk, Hit
 from .query import Query
+from .rows import ReportRows
 
 
 def _top_k(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
@@ -21,19 +22,13 @@ def _top_k(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[in
     return [(int(i), float(scores[i])) for i in idx]
 
 
-def report_mask(chunks: Sequence[Chunk], reports: Collection[str] | None) -> np.ndarray | None:
-    if not reports:
-        return None
-    wanted = set(reports)
-    return np.fromiter((c.report_id in wanted for c in chunks), dtype=bool, count=len(chunks))
-
-
 class BM25Searcher:
     name = "bm25"
 
     def __init__(self, chunks: Sequence[Chunk], bm25: Any) -> None:
         self.chunks = chunks
         self.bm25 = bm25
+        self.report_rows = ReportRows(chunks)
         self._vocab = set(getattr(bm25, "vocab_dict", {}) or {})
 
     def tokens(self, query: str) -> list[str]:
@@ -69,6 +64,6 @@ class BM25Searcher:
 
     def search(self, query: Query | str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
         scores = self.scores(Query.of(query).words)
-        mask = report_mask(self.chunks, reports)
+        mask = self.report_rows.mask(reports)
         return [Hit(self.chunks[i], s, rank, self.name)
                 for rank, (i, s) in enumerate(((i, s) for i, s in _top_k(scores, k, mask) if s > 0), start=1)]
