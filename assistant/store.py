@@ -57,7 +57,7 @@ from .encoders import Encoder, load_encoder
 from .ingest import INGEST_VERSION, CorpusFile, UnreadableReport, discover, load_report, text_key
 from .retriever.ann import dense_kind, make_dense_index
 from .sections import OUTLINE_VERSION
-from .text import sentence_spans, tokenize, tokenizer_signature
+from .text import sentence_spans, tokenize_passage, tokenizer_signature
 from .types import Chunk, Report, ReportMeta
 
 logger = logging.getLogger(__name__)
@@ -565,7 +565,7 @@ def _chunk_docs(settings: Settings, docs: list[_Doc], previous_chunks: dict[str,
                            "only the first %d are indexed", doc.file.rel_path, len(chunks), cap, cap)
             chunks = chunks[:cap]
         doc.chunks = chunks
-        doc.tokens = [tokenize(" ".join(c.section_path[-2:]) + " " + c.text) for c in chunks]
+        doc.tokens = [tokenize_passage(" ".join(c.section_path[-2:]) + " " + c.text) for c in chunks]
 
 
 def _sentence_rows(docs: list[_Doc]) -> list[tuple[str, int, int, str]]:
@@ -697,6 +697,8 @@ def _embed(todo: list[tuple[str, str]], encoder: Encoder, batch_size: int, progr
     out: dict[str, np.ndarray] = {}
     if on_progress:
         on_progress(0, len(todo))
+    # an encoder that spreads work (Ray) asks for large hand-overs; batches within them are its own business
+    batch_size = getattr(encoder, "bulk_batch", None) or batch_size
     for i in range(0, len(todo), batch_size):
         batch = todo[i:i + batch_size]
         vecs = encoder.encode_passages([t for _, t in batch])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from typing import Iterable
@@ -172,14 +173,43 @@ def tokenize(text: str) -> list[str]:
     """jieba tokens for lexical matching: normalized, lower-cased, stopwords and punctuation dropped.
 
     Numbers are kept whole; single CJK characters are kept (they matter in short Chinese
-    questions) but single punctuation marks are not.
+    questions) but single punctuation marks are not. Questions are cut with the corpus's own
+    terms too (`add_words`); passages with `tokenize_passage`.
     """
     _ensure_jieba()
     import jieba
 
-    text = normalize(text).lower()
+    return _keep(jieba.lcut(normalize(text).lower(), HMM=True))
+
+
+_PASSAGE_JIEBA = None
+_PASSAGE_LOCK = threading.Lock()
+
+
+def tokenize_passage(text: str) -> list[str]:
+    """`tokenize` for a passage at index time: with the data files' words only, never with words some
+    index loaded earlier in this process added (`add_words`), so a build's tokens depend on its text
+    and `tokenizer_signature()` alone — the same in a fresh process, in a server rebuilding while it
+    serves, and on any machine."""
+    global _PASSAGE_JIEBA
+    with _PASSAGE_LOCK:
+        if _PASSAGE_JIEBA is None:
+            import jieba
+
+            from .knowledge import lexicon
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            for word in lexicon().domain_words + _FIXED_WORDS:
+                tokenizer.add_word(word, freq=200000)
+            _PASSAGE_JIEBA = tokenizer
+    return _keep(_PASSAGE_JIEBA.lcut(normalize(text).lower(), HMM=True))
+
+
+def _keep(tokens: Iterable[str]) -> list[str]:
+    """The tokens worth matching: stripped, no stopwords, no punctuation-only tokens."""
     out = []
-    for tok in jieba.lcut(text, HMM=True):
+    for tok in tokens:
         tok = tok.strip()
         if not tok or tok in _STOPWORDS:
             continue

@@ -1,13 +1,14 @@
 """Build, check and extend the report index.
 
-    python -m index build  [--corpus DIR] [--index-dir DIR] [--model NAME] [--force]
+    python -m index build  [--corpus DIR] [--index-dir DIR] [--model NAME] [--force] [--engine ray [--address ADDR]]
     python -m index status [--corpus DIR] [--index-dir DIR]
     python -m index add FILE... [--index-dir DIR]
 
 Given only --index-dir, every command uses the report folder that index was built
 from (recorded in its manifest), never the default corpus/. `status` and `build`
 verify every index file's checksum; `build` repairs a damaged index, re-embedding
-only the passages whose vectors are lost.
+only the passages whose vectors are lost. `--engine ray` embeds on Ray (a local one, or the
+cluster at --address; `pip install -r requirements-ray.txt`) and writes the same index.
 
 `status` prints JSON ("current", "reason", "damage", ...) and exits 0 when the index
 is current and intact, 3 when it must be built, updated or repaired; damage (a garbage
@@ -36,6 +37,31 @@ def _print_built(path: Path, manifest: dict) -> None:
         print(f"  skipped {s['rel_path']}: {s['reason']}")
 
 
+def _build_on_ray(settings: Settings, address: str | None) -> int:
+    """The build with passages embedded by Ray (through the same vector cache as a local build)."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        print("error: --engine ray needs Ray: pip install -r requirements-ray.txt", file=sys.stderr)
+        return 1
+    from assistant.ray_encoder import RayEncoder
+    from assistant.embedding_cache import CachedEncoder, EmbeddingCache
+    from assistant.store import EMBEDDING_CACHE, build_index, read_manifest
+
+    ray_encoder = RayEncoder(settings.model, address=address, progress=sys.stderr.isatty())
+    encoder = ray_encoder
+    if settings.embedding_cache:
+        encoder = CachedEncoder(ray_encoder, EmbeddingCache(settings.embedding_cache_path
+                                                            or settings.index_dir / EMBEDDING_CACHE))
+    try:
+        path = build_index(settings, encoder=encoder, progress=sys.stderr.isatty())
+    finally:
+        ray_encoder.close()
+    _print_built(path, read_manifest(settings.index_dir) or {})
+    print(f"  embedded on Ray: {ray_encoder.embedded} texts by {ray_encoder.actors} actors")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build, check or extend the report index.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--chunking", choices=["section", "fixed"], default=None)
         if name == "build":
             p.add_argument("--force", action="store_true", help="build even when the index is current")
+            p.add_argument("--engine", choices=["local", "ray"], default="local",
+                           help="where passages are embedded: this process, or Ray (a local one or --address)")
+            p.add_argument("--address", default=None, help="with --engine ray: the Ray cluster (ray://HOST:10001 "
+                                                             "or HOST:6379); default: a local Ray on this machine")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     settings = Settings().with_(corpus_dir=getattr(args, "corpus", None), index_dir=args.index_dir,
@@ -82,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             if reason:
                 print(f"building the index: {reason}")
+            if args.engine == "ray":
+                return _build_on_ray(settings, args.address)
             path = build_index(settings, progress=sys.stderr.isatty())
             _print_built(path, read_manifest(settings.index_dir) or {})
             return 0

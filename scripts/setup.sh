@@ -14,7 +14,7 @@ $PIP install --quiet --upgrade pip >/dev/null
 
 req=requirements.txt
 [ "${1:-}" = "--dev" ] && req=requirements-dev.txt
-stamp=.venv/.installed-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)-$(basename "$req")
+stamp=.venv/.installed-$(cat requirements.txt requirements-ray.txt requirements-dev.txt | sha256sum | cut -c1-16)-$(basename "$req")
 if [ ! -f "$stamp" ]; then
   echo "==> installing $req (CPU-only torch first)"
   $PIP install --quiet "torch==2.13.0"

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.encoders import StandInEncoder
 from assistant.retriever.ann import dense_kind, describe_dense_index, make_dense_index
 from assistant.retriever.dense import DenseSearcher
 from assistant.store import build_index, load_index, read_manifest
@@ -99,27 +100,11 @@ def test_search_within_reports_is_exact_whatever_the_index(assistant) -> None:
     assert on_graph.search("地区生产总值", 5, reports=["no-such-report"]) == []
 
 
-class HashEncoder:
-    """Stand-in vectors (a hash of the text): these builds test which index is written, not retrieval."""
-
-    name, dim = "test:hash-32", 32
-
-    def _encode(self, texts):  # type: ignore[no-untyped-def]
-        import hashlib
-
-        rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little"))
-                .standard_normal(self.dim) for t in texts]
-        x = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-
-    encode_queries = encode_passages = _encode
-
-
 @pytest.mark.parametrize("threshold, kind", [(50_000, "flat"), (10, "hnsw")])
 def test_build_chooses_the_index_by_size(tmp_path: Path, threshold: int, kind: str) -> None:
     settings = Settings().with_(corpus_dir=PROJECT_ROOT / "corpus", index_dir=tmp_path / "index",
                                 sentence_vectors=False).with_(ann_min_vectors=threshold)
-    build_index(settings, encoder=HashEncoder(), progress=False)
+    build_index(settings, encoder=StandInEncoder(32), progress=False)
     manifest = read_manifest(settings.index_dir)
     assert manifest["dense_index"] == kind == dense_kind(manifest["n_chunks"], settings)
     loaded = load_index(settings.index_dir)

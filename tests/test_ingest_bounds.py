@@ -8,7 +8,6 @@ MB at most. Before the limits, the 100 MB .docx took 34 s and 650 MB, the 400,00
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from test_ingest_formats import CORPUS, _cjk_font, _gov_page, _make_docx, _make_
 
 from assistant.chunking import MAX_WHOLE, chunk_report
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.encoders import StandInEncoder
 from assistant.ingest import ReadLimits, discover, load_report
 from assistant.ingest.encoding import UnreadableReport
 from assistant.ingest.readers import extract_report, read_report_text
@@ -218,20 +218,6 @@ def test_full_length_report_reads_in_every_format(tmp_path: Path, fmt: str) -> N
 # ------------------------------------------------------------------ builds
 
 
-class HashEncoder:
-    """A stand-in encoder (vectors from a hash of the text): these builds test reading, not retrieval."""
-
-    name, dim = "test:hash-16", 16
-
-    def _encode(self, texts):  # type: ignore[no-untyped-def]
-        rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little"))
-                .standard_normal(self.dim) for t in texts]
-        x = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-
-    encode_queries = encode_passages = _encode
-
-
 def _settings(root: Path, **changes: Any) -> Settings:
     return Settings().with_(corpus_dir=root / "corpus", index_dir=root / "index", **changes)
 
@@ -247,7 +233,7 @@ def test_build_indexes_the_good_report_and_skips_the_hostile_ones(tmp_path: Path
     hostile.huge_html(corpus / "huge.html")
     hostile.many_pages_pdf(corpus / "pages.pdf", 20_000)
     settings = _settings(tmp_path)
-    build_index(settings, encoder=HashEncoder(), progress=False)
+    build_index(settings, encoder=StandInEncoder(16), progress=False)
 
     manifest = read_manifest(settings.index_dir)
     assert sorted(f["rel_path"] for f in manifest["files"]) == ["no-headings.txt", "test-2026.docx"]
@@ -274,7 +260,7 @@ def test_build_reads_with_the_limits_in_settings(tmp_path: Path) -> None:
     _make_docx(corpus / "test-2026.docx")
     (corpus / "long.txt").write_text(hostile.no_heading_text(41_000, "sentences"), encoding="utf-8")
     settings = _settings(tmp_path, read_limits=ReadLimits(max_report_chars=20_000))
-    build_index(settings, encoder=HashEncoder(), progress=False)
+    build_index(settings, encoder=StandInEncoder(16), progress=False)
     manifest = read_manifest(settings.index_dir)
     assert [f["rel_path"] for f in manifest["files"]] == ["test-2026.docx"]
     (skipped,) = manifest["skipped"]
