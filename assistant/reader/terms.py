@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+from bisect import bisect_right
 from typing import Sequence
 
 from ..text import ASCII_LOWER, normalize
@@ -19,10 +20,21 @@ from .question import QuestionInfo
 class TermStats:
     """Document frequencies over the indexed chunks ("a|b": either, "a&b": both), cached."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, chunks: Sequence[Chunk], joined_from: int = 20_000) -> None:
         self._texts = [normalize(" ".join(c.section_path) + " " + c.text).translate(ASCII_LOWER) for c in chunks]
         self._cache: dict[str, int] = {}
         self._lock = threading.Lock()
+        # From this many passages on (an archive), a count searches all passages joined in one string
+        # (str.find runs in C and jumps to the next passage after a hit) instead of testing each passage
+        # in a Python loop: ~100 ms for a new term at 180,000 passages becomes ~10 ms for a rare one.
+        self._joined: str | None = None
+        self._starts: list[int] = []
+        if len(self._texts) >= joined_from:
+            self._joined = "\x00".join(self._texts)  # no term holds NUL: a hit never spans two passages
+            pos = 0
+            for t in self._texts:
+                self._starts.append(pos)
+                pos += len(t) + 1
 
     @property
     def size(self) -> int:
@@ -33,7 +45,13 @@ class TermStats:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
-        if "&" in term:
+        if self._joined is not None and "" not in term.split("&") and "" not in term.split("|"):
+            if "&" in term:  # the passages holding the longest part (likely the rarest), then the others
+                parts = sorted(term.split("&"), key=len, reverse=True)
+                count = sum(1 for r in self._rows_with(parts[0]) if all(p in self._texts[r] for p in parts[1:]))
+            else:
+                count = len(set.union(*(self._rows_with(a) for a in term.split("|"))))
+        elif "&" in term:
             parts = term.split("&")
             count = sum(1 for t in self._texts if all(p in t for p in parts))
         else:
@@ -44,6 +62,20 @@ class TermStats:
                 self._cache.clear()
             self._cache[term] = count
         return count
+
+    def _rows_with(self, needle: str) -> set[int]:
+        """Rows of the passages holding `needle`, from the joined text: one C search per passage found."""
+        joined, starts = self._joined, self._starts
+        assert joined is not None
+        rows: set[int] = set()
+        pos = joined.find(needle)
+        while pos >= 0:
+            row = bisect_right(starts, pos) - 1
+            rows.add(row)
+            if row + 1 >= len(starts):
+                break
+            pos = joined.find(needle, starts[row + 1])
+        return rows
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over chunks."""
