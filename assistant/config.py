@@ -61,6 +61,9 @@ class Settings:
     # retrieval
     retriever: str = "hybrid"  # "hybrid" | "bm25" | "dense"
     k: int = 8  # passages handed to the reader
+    # sentences searched for spans in each report of a comparison (a single answer searches 8 over all reports):
+    # on eval/qa_compare.jsonl 3, 4, 5 and 8 give the same cells; fewer is what lets 1,500 reports compare in seconds
+    compare_sentences: int = 4
     # a question word no report uses is no reason to abstain when the sentence's embedding is this close
     # (the reader's "semantic" feature: 0.3 × (cosine − 0.75) / 0.25)
     paraphrase_semantic: float = 0.15
@@ -87,8 +90,10 @@ class Settings:
     missing_term_share: float = 0.3  # a term absent from every report carrying this share of the question
     max_question_chars: int = 500
     embed_batch_size: int = 32
-    embedding_cache: bool = True  # keep passage vectors by text, so rebuilds re-embed only new text
-    # where that cache lives: GWR_EMBEDDING_CACHE (a file shared by several indexes), else inside the index folder
+    # keep embedded vectors in the vector cache file too (assistant/storage/vectors.py), so a rebuild re-embeds
+    # only new text even when the index's builds are gone
+    embedding_cache: bool = True
+    # where that file lives: GWR_EMBEDDING_CACHE (a file shared by several indexes), else inside the index folder
     embedding_cache_path: Path | None = field(
         default_factory=lambda: Path(os.environ["GWR_EMBEDDING_CACHE"]).expanduser()
         if os.environ.get("GWR_EMBEDDING_CACHE") else None)

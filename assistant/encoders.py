@@ -182,7 +182,7 @@ class SentenceTransformerEncoder:
             ) from exc
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(get_dim() or 0)
-        # the same key the index manifest uses (store._encoder_key), so staleness checks agree
+        # the same key the index manifest uses (storage.corpus.encoder_key), so staleness checks agree
         self.name = f"st:{path.resolve()}" if path.exists() else f"st:{model}"
         lowered = model.lower()
         self._q_prefix, self._p_prefix = ("query: ", "passage: ") if "e5" in lowered else ("", "")

@@ -33,7 +33,7 @@ from .reader.terms import TermStats
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
 from .retriever.ann import tune_dense_index
 from .scope import Scope, ScopeResolver
-from .store import IndexData, ensure_index
+from .storage import IndexData, ensure_index
 from . import track
 from .text import add_words, clean_question, normalize
 from .types import Alternative, Answer, Citation, Hit, Report

@@ -46,7 +46,7 @@ class _EmbedActor:
 class RayEncoder:
     """An `Encoder` whose passages are embedded by Ray Data; queries by the local encoder."""
 
-    #: how many passages the build hands over at once (the store's `_embed` reads it): Ray spreads each
+    #: how many passages the build hands over at once (storage/build.py's `_embed` reads it): Ray spreads each
     #: hand-over across the actors, so it should be large
     bulk_batch = 4096
 

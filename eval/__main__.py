@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import SystemResult, run_system
     from .systems import AssistantPool, build_systems, in_order
 
-    from assistant.store import IndexError_, resolve_corpus
+    from assistant.storage import IndexError_, resolve_corpus
 
     try:  # an index given alone is evaluated on the reports it was built from (baselines too)
         base = resolve_corpus(Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus))

@@ -45,16 +45,11 @@ def _build_on_ray(settings: Settings, address: str | None) -> int:
         print("error: --engine ray needs Ray: pip install -r requirements-ray.txt", file=sys.stderr)
         return 1
     from assistant.ray_encoder import RayEncoder
-    from assistant.embedding_cache import CachedEncoder, EmbeddingCache
-    from assistant.store import EMBEDDING_CACHE, build_index, read_manifest
+    from assistant.storage import build_index, read_manifest
 
     ray_encoder = RayEncoder(settings.model, address=address, progress=sys.stderr.isatty())
-    encoder = ray_encoder
-    if settings.embedding_cache:
-        encoder = CachedEncoder(ray_encoder, EmbeddingCache(settings.embedding_cache_path
-                                                            or settings.index_dir / EMBEDDING_CACHE))
     try:
-        path = build_index(settings, encoder=encoder, progress=sys.stderr.isatty())
+        path = build_index(settings, encoder=ray_encoder, progress=sys.stderr.isatty(), cache_file=True)
     finally:
         ray_encoder.close()
     _print_built(path, read_manifest(settings.index_dir) or {})
@@ -87,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     settings = Settings().with_(corpus_dir=getattr(args, "corpus", None), index_dir=args.index_dir,
                                 model=args.model, chunking=args.chunking)
-    from assistant.store import (add_reports, build_index, current_build, index_damage, read_manifest,
-                                 resolve_corpus, staleness)
+    from assistant.storage import add_reports, build_index, index_status, read_manifest, resolve_corpus, staleness
 
     try:
         settings = resolve_corpus(settings)
@@ -117,29 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             path = build_index(settings, progress=sys.stderr.isatty())
             _print_built(path, read_manifest(settings.index_dir) or {})
             return 0
-        damage = index_damage(settings.index_dir)  # hashes every file of the live build
-        reason = damage or staleness(settings)
-        if damage:
-            print(f"index damaged: {damage}", file=sys.stderr)
-        manifest = read_manifest(settings.index_dir) or {}
-        reports = manifest.get("reports", [])
-        build = current_build(settings.index_dir)
-        if build is not None and (build / "reports.json").is_file():  # each report's identity, not just its id
-            try:
-                metas = [r["meta"] for r in json.loads((build / "reports.json").read_text(encoding="utf-8"))]
-                reports = [{k: m.get(k) for k in ("id", "level", "region", "year", "reviewed_year", "target_year")}
-                           for m in metas]
-            except (OSError, ValueError, KeyError, TypeError):  # a damaged reports.json: named in "damage"
-                pass
-        print(json.dumps({"current": reason is None, "reason": reason, "damage": damage,
-                          "corpus": str(settings.corpus_dir),
-                          "reports": reports, "n_chunks": manifest.get("n_chunks"),
-                          "n_sentences": manifest.get("n_sentences"), "encoder": manifest.get("encoder"),
-                          "built_at": manifest.get("built_at"),
-                          # files the build could not read, each with its reason (too large, a zip bomb, ...)
-                          "skipped": [{"file": s.get("rel_path"), "reason": s.get("reason")}
-                                      for s in manifest.get("skipped", [])]}, ensure_ascii=False, indent=1))
-        return 0 if reason is None else 3
+        status = index_status(settings)  # hashes every file of the live build
+        if status.damage:
+            print(f"index damaged: {status.damage}", file=sys.stderr)
+        print(json.dumps(status.to_dict(), ensure_ascii=False, indent=1))
+        return 0 if status.current else 3
     except Exception as exc:  # a clear message, not a traceback
         logging.getLogger(__name__).debug("failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)

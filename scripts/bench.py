@@ -80,7 +80,7 @@ def bench_compare(index_dir: Path, corpus: Path, repeat: int) -> int:
 def sentence_vector_cost(corpus: Path, estimate_chunks: int) -> None:
     """Build time and index size with and without sentence vectors (Settings.sentence_vectors), fresh builds."""
     from assistant.encoders import load_encoder
-    from assistant.store import build_index, read_manifest
+    from assistant.storage import build_index, read_manifest
 
     encoder = load_encoder(Settings().model)
     rows = {}
@@ -124,7 +124,7 @@ def main() -> int:
         return 0
 
     from assistant.pipeline import Assistant
-    from assistant.store import build_index, load_index
+    from assistant.storage import build_index, load_index
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings().with_(corpus_dir=args.corpus, index_dir=Path(tmp) / "index", threads=args.threads)

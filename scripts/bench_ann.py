@@ -71,7 +71,7 @@ def main() -> int:
 
     from assistant.encoders import load_encoder
     from assistant.retriever.ann import describe_dense_index, make_dense_index
-    from assistant.store import load_index
+    from assistant.storage import load_index
 
     faiss.omp_set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     settings = Settings().with_(index_dir=args.index_dir)

@@ -18,7 +18,7 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.encoders import StandInEncoder
 from assistant.retriever.ann import dense_kind, describe_dense_index, make_dense_index
 from assistant.retriever.dense import DenseSearcher
-from assistant.store import build_index, load_index, read_manifest
+from assistant.storage import build_index, load_index, read_manifest
 
 QA_SETS = sorted((PROJECT_ROOT / "eval").glob("qa*.jsonl"))
 MIN_RECALL = 0.99

@@ -48,7 +48,7 @@ def test_sentence_transformers_index_end_to_end(tmp_path):
     and answers through the lexical path, which does not depend on the encoder.
     """
     from assistant.pipeline import Assistant
-    from assistant.store import staleness
+    from assistant.storage import staleness
 
     settings = Settings().with_(index_dir=tmp_path / "st-index", model=_fixture_model_dir())
     assistant = Assistant(settings)

@@ -15,10 +15,10 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from assistant import store
 from assistant.config import Settings
-from assistant.store import (CURRENT, SIDECAR, BuildWatch, IndexError_, build_index, current_build, index_damage,
-                             last_good_index, load_index, read_manifest, staleness)
+from assistant.storage import (CURRENT, SIDECAR, BuildWatch, IndexData, IndexError_, build_index, current_build,
+                               index_damage, last_good_index, load_index, read_manifest, staleness)
+from assistant.storage import build as storage_build, watch as storage_watch
 from test_store_robustness import (XINGHE, XINGHE_A, XINGHE_Q, YUEHU, YUEHU_A, YUEHU_Q, CountingEncoder,
                                    _answered_from, _flip, _truncate)
 
@@ -146,7 +146,7 @@ def test_current_is_never_followed_out_of_the_index_folder(work: Settings, tmp_p
 # ------------------------------------------------------------------ noticed while serving
 
 @pytest.fixture()
-def served(work: Settings) -> tuple[Settings, store.IndexData, BuildWatch]:
+def served(work: Settings) -> tuple[Settings, IndexData, BuildWatch]:
     data = load_index(work.index_dir)
     return work, data, BuildWatch(data)
 
@@ -154,13 +154,13 @@ def served(work: Settings) -> tuple[Settings, store.IndexData, BuildWatch]:
 class _CountHashes:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
-        real = store._sha256
+        real = storage_watch.file_sha256
 
         def counting(path: Path) -> str:
             self.calls.append(path.name)
             return real(path)
 
-        monkeypatch.setattr(store, "_sha256", counting)
+        monkeypatch.setattr(storage_watch, "file_sha256", counting)
 
 
 def test_nothing_changed_costs_no_checksum(served, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -338,8 +338,8 @@ def test_repair_reuses_the_chunks_of_a_build_whose_manifest_is_damaged(work: Set
     build = _live(work)
     _half(build / "manifest.json")
     chunked: list[str] = []
-    real = store.chunk_report
-    monkeypatch.setattr(store, "chunk_report", lambda report, *a: chunked.append(report.meta.id) or real(report, *a))
+    real = storage_build.chunk_report
+    monkeypatch.setattr(storage_build, "chunk_report", lambda report, *a: chunked.append(report.meta.id) or real(report, *a))
     build_index(work, encoder=CountingEncoder(), progress=False)
     assert chunked == []  # chunks and tokens came from the damaged build's intact chunks.jsonl
     assert (build / "chunks.jsonl").read_bytes() == (_live(work) / "chunks.jsonl").read_bytes()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.store import build_index, current_build, load_index, read_manifest, staleness
+from assistant.storage import build_index, current_build, load_index, read_manifest, staleness
 from assistant.text import sentence_spans
 from test_store_robustness import (XINGHE, XINGHE_A, XINGHE_Q, YUEHU, YUEHU_A, YUEHU_Q, CountingEncoder,
                                    _answered_from, _ask, _flip, _truncate)
@@ -223,11 +223,9 @@ def test_status_detects_damage_and_build_re_embeds_only_what_is_lost(
     assert code == 3 and status["current"] is False and name in status["reason"]
 
     encoder = CountingEncoder()
-    from assistant import store
-
     reason = staleness(damaged, verify=True)
     assert reason is not None and name in reason
-    store.build_index(damaged, encoder=encoder, progress=False)
+    build_index(damaged, encoder=encoder, progress=False)
     manifest = read_manifest(damaged.index_dir)
     expected = {None: 0, "chunks": n_chunks, "sentences": n_sentences}[lost]
     assert encoder.passages == manifest["embedded"] == expected

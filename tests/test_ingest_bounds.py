@@ -29,7 +29,7 @@ from assistant.encoders import StandInEncoder
 from assistant.ingest import ReadLimits, discover, load_report
 from assistant.ingest.encoding import UnreadableReport
 from assistant.ingest.readers import extract_report, read_report_text
-from assistant.store import build_index, read_manifest
+from assistant.storage import build_index, read_manifest
 
 MAX_SECONDS = 5.0
 MAX_RSS_GROWTH_MB = 300

@@ -15,7 +15,7 @@ import pytest
 import ray  # noqa: F401  (requirements-dev.txt installs it: a missing Ray fails here, loudly)
 
 from assistant.config import PROJECT_ROOT
-from assistant.store import load_index, read_manifest
+from assistant.storage import load_index, read_manifest
 
 
 def test_ray_build_gives_the_local_build(assistant, settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.config import Settings
-from assistant.store import build_index, build_lock, current_build, read_manifest
+from assistant.storage import build_index, build_lock, current_build, read_manifest
 from test_store_robustness import XINGHE, XINGHE_A, XINGHE_Q, YUEHU, YUEHU_A, YUEHU_Q, _answered_from, _flip
 from webapp.api import build_router
 from webapp.service import QAService

@@ -22,8 +22,8 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.encoders import load_encoder
-from assistant.store import (CURRENT, IndexError_, build_index, current_build, ensure_index, load_index,
-                             read_manifest, staleness)
+from assistant.storage import (CURRENT, IndexError_, build_index, current_build, ensure_index, load_index,
+                               read_manifest, staleness)
 
 XINGHE = """2026年星河区政府工作报告
 ——2026年1月20日在星河区第二届人民代表大会第四次会议上
@@ -249,10 +249,10 @@ def _build_script(settings: Settings, prelude: str = "") -> str:
         import sys
         sys.path.insert(0, {str(PROJECT_ROOT)!r})
         from assistant.config import Settings
-        from assistant import store
+        from assistant.storage import build, layout
         {prelude}
         s = Settings().with_(corpus_dir={str(settings.corpus_dir)!r}, index_dir={str(settings.index_dir)!r})
-        store.build_index(s, progress=False, on_stage=lambda m: print("STAGE", m, flush=True))
+        build.build_index(s, progress=False, on_stage=lambda m: print("STAGE", m, flush=True))
         print("DONE", flush=True)
     """)
 
@@ -311,7 +311,7 @@ def test_build_killed_while_writing_leaves_previous_index(work: Settings, moment
                     f.write(b"\\x93NUMPY" + b"\\0" * 100)
                     f.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
-            store.np.save = half_save
+            build.np.save = half_save
         """)
     else:
         prelude = textwrap.dedent("""
@@ -321,7 +321,7 @@ def test_build_killed_while_writing_leaves_previous_index(work: Settings, moment
                 if str(dst).endswith("CURRENT"):
                     os.kill(os.getpid(), signal.SIGKILL)
                 return real_replace(src, dst)
-            store.os.replace = replace
+            layout.os.replace = replace
         """)
     proc = _start(_build_script(work, prelude.replace("\n", "\n        ")))
     proc.wait(timeout=300)
