@@ -201,10 +201,23 @@ def named_reports(question: str, reports: Mapping[str, ReportMeta]) -> tuple[str
     for place in find_places(q, metas):  # whole names, also English ones ("Kunming")
         if place.kind == "region":
             hits.extend(r for r in reports_for(place, metas, include_within=False) if r not in hits)
-    for rid, meta in reports.items():
-        if rid not in hits and any(n in q for n in region_names(meta) if len(n) >= 3):
-            hits.append(rid)
+    table, longest = _region_table(tuple(metas))
+    named = {rid for i in range(len(q)) for size in range(3, min(longest, len(q) - i) + 1)
+             for rid in table.get(q[i:i + size], ())}
+    hits.extend(rid for rid in reports if rid in named and rid not in hits)
     return tuple(hits)
+
+
+@lru_cache(maxsize=16)
+def _region_table(metas: tuple[ReportMeta, ...]) -> tuple[dict[str, tuple[str, ...]], int]:
+    """Region name (three characters or more) -> ids of the reports it names, and the longest name:
+    a question's substrings are looked up instead of every report's names tested against it."""
+    table: dict[str, list[str]] = {}
+    for meta in metas:
+        for name in region_names(meta):
+            if len(name) >= 3:
+                table.setdefault(name, []).append(meta.id)
+    return {k: tuple(v) for k, v in table.items()}, max(map(len, table), default=0)
 
 
 def _strip(text: str, pattern: re.Pattern[str] | str) -> tuple[str, bool]:
@@ -439,14 +452,17 @@ class ComparisonStopped(Exception):
 
 
 def compare(assistant: Any, question: str, reports: Sequence[str] | None = None, level: str | None = None,
-            force: bool = True, stop: Callable[[], bool] | None = None) -> Comparison:
-    """Answer a comparison question report by report (the query is embedded once).
+            force: bool = True, stop: Callable[[], bool] | None = None,
+            on_row: Callable[[CompareRow, int, int], None] | None = None) -> Comparison:
+    """Answer a comparison question report by report (analysed and embedded once: `Assistant.ask_each`).
 
     `reports` (ids) or `level` ("province", …) set the scope explicitly; otherwise it is
     read from the question: the regions it names, the level it names, or every report.
     With `force` a question without comparison words is still compared over the scope.
     `stop` is checked before each report: when it says so, ComparisonStopped is raised and
-    no more work is done (a server stops work for a client that has gone).
+    no more work is done (a server stops work for a client that has gone). `on_row(row, done,
+    total)` hears of each report's row as soon as it is read (rows in scope order, before ranking),
+    so a caller can show an archive's comparison while it runs.
     """
     t0 = time.perf_counter()
     metas = {rid: r.meta for rid, r in assistant.reports.items()}
@@ -472,13 +488,16 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
         msg = f"没有编号为 {'、'.join(unknown)} 的报告" if unknown else "没有符合范围的报告"
         return Comparison(question=raw, core_question=intent.core, scope=label, rows=(), message=msg,
                           latency_ms=(time.perf_counter() - t0) * 1000)
-    vector = assistant.query_vector(intent.core)
     rows: list[CompareRow] = []
-    for rid in scope:
+    answers = assistant.ask_each(intent.core, scope)  # lazy: each report is read when its row is wanted
+    while True:
         if stop is not None and stop():
             logger.info("comparison for %r stopped after %d of %d reports", intent.core, len(rows), len(scope))
             raise ComparisonStopped(f"stopped after {len(rows)} of {len(scope)} reports")
-        answer = assistant.ask(intent.core, report=rid, vector=vector)
+        found = next(answers, None)
+        if found is None:
+            break
+        rid, answer = found
         meta = metas[rid]
         cite = answer.citations[0] if answer.citations and not answer.abstained else None
         span = answer.answer
@@ -490,6 +509,8 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
             sentence=answer.sentence, confidence=answer.confidence, abstained=answer.abstained,
             reason=answer.reason, citation=cite,
             quantity=None if answer.abstained else parse_quantity(span)))
+        if on_row is not None:
+            on_row(rows[-1], len(rows), len(scope))
     ranked, unit_class = rank_rows(rows, intent.superlative)
     message = f"没有编号为 {'、'.join(unknown)} 的报告" if unknown else ""
     comparison = Comparison(question=raw, core_question=intent.core, scope=label, rows=ranked,

@@ -17,7 +17,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Collection, Sequence
+from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from .scope import Scope, ScopeResolver
 from .storage import IndexData, ensure_index
 from . import track
 from .text import add_words, clean_question, normalize
-from .types import Alternative, Answer, Citation, Hit, Report
+from .types import Alternative, Answer, Chunk, Citation, Hit, Report
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Assistant:
         self.scopes = ScopeResolver(self.reports)
         self.reader = Reader(self.reports, self.stats.idf)
         self.policy = AnswerPolicy(self.settings, self.reports, self.stats)
+        self._frame_table: dict[str, tuple[tuple[Chunk, ...], Chunk | None]] | None = None
 
     # ------------------------------------------------------------ helpers
     def df(self, term: str) -> int:
@@ -103,12 +104,6 @@ class Assistant:
             vector = self.dense.embed(info.search_text)
         return Query(text=info.search_text, lexical=info.search_text, vector=vector)
 
-    def query_vector(self, question: str, history: Sequence[str] | None = None, retriever: str | None = None):
-        """The embedding `ask` would compute for a question (comparisons reuse it for every report)."""
-        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
-        info = self.analyze(resolve(question, history, self.scopes.find_places, self.scopes.years_of))
-        return self.make_query(info, retriever).vector
-
     def retrieve(self, info: QuestionInfo | Query, k: int, reports: Collection[str] | None = None,
                  retriever: str | None = None) -> list[Hit]:
         """Top-k passages for an analysed question (or a ready `Query`), optionally within some reports."""
@@ -118,12 +113,21 @@ class Assistant:
     def prepare(self, question: str, history: Sequence[str] | None = None, report: str | None = None,
                 retriever: str | None = None, k: int | None = None, vector=None) -> Prepared:
         """Resolve, analyse, scope and retrieve: everything before reading (the evaluation reuses it)."""
-        raw = question
+        resolved, info, query = self._understand(question, history, retriever, vector)
+        return self._gather(question, resolved, info, query, report, retriever, k)
+
+    def _understand(self, question: str, history: Sequence[str] | None, retriever: str | None,
+                    vector=None) -> tuple[str, QuestionInfo, Query]:
+        """What a question asks, whichever reports it is then asked of: resolved, analysed, embedded."""
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
-        resolved = chat_resolve(self, raw, history)  # `resolve`, aware of comparisons earlier in the chat
+        resolved = chat_resolve(self, question, history)  # `resolve`, aware of comparisons earlier in the chat
         info = self.analyze(resolved)
+        return resolved, info, self.make_query(info, retriever, vector)
+
+    def _gather(self, raw: str, resolved: str, info: QuestionInfo, query: Query, report: str | None,
+                retriever: str | None, k: int | None = None) -> Prepared:
+        """The scope of an understood question and the passages found in it."""
         scope = self.scopes.resolve(info, report)
-        query = self.make_query(info, retriever, vector)
         k = k or self.settings.k
         if scope.fixed:
             hits = self.retrieve(query, k, scope.reports, retriever)
@@ -162,7 +166,7 @@ class Assistant:
             retriever: str | None = None, explain: bool = False, vector=None) -> Answer:
         """Answer `question` (optionally in a conversation, optionally restricted to one report).
 
-        `vector`: the question's embedding from `query_vector`, to skip embedding it again.
+        `vector`: the question's embedding (`make_query(...).vector`), to skip embedding it again.
         """
         t0 = time.perf_counter()
         raw = question if isinstance(question, str) else ""
@@ -180,25 +184,58 @@ class Assistant:
             if compared is not None:
                 return compared
         p = self.prepare(raw, history, report, retriever, vector=vector)
+        answer = self._respond(p, t0, explain)
+        if report is None and not answer.abstained:
+            # an indicator's target and result (its sub-questions name their report: no recursion)
+            answer = track.attach(self, p, answer, t0)
+        return answer
+
+    def ask_each(self, question: str, reports: Sequence[str], vector=None, retriever: str | None = None,
+                 k: int | None = None) -> Iterator[tuple[str, Answer]]:
+        """`ask(question, report=rid)` for every report in turn, as each answer is ready.
+
+        A comparison asks one question of every report of an archive: the question is resolved,
+        analysed and embedded once, and the lexical scores of all passages are computed once
+        (the searcher keeps them), so each further report costs its own retrieval and reading.
+        """
+        raw = question if isinstance(question, str) else ""
+        problem = self.check_question(raw)
+        resolved, info, query = ("", None, None) if problem else self._understand(raw, None, retriever, vector)
+        for rid in reports:
+            t0 = time.perf_counter()
+            msg = problem or (f"没有编号为 {rid} 的报告" if rid not in self.reports else "")
+            if msg or info is None or query is None:
+                yield rid, Answer(question=raw[:self.settings.max_question_chars], answer="", sentence="",
+                                  confidence=0.0, abstained=True, reason=msg, message=msg,
+                                  latency_ms=(time.perf_counter() - t0) * 1000)
+                continue
+            yield rid, self._respond(self._gather(raw, resolved, info, query, rid, retriever, k), t0,
+                                     sentences=self.settings.compare_sentences)
+
+    def _respond(self, p: Prepared, t0: float, explain: bool = False, sentences: int | None = None) -> Answer:
+        """Read the prepared passages and answer, or abstain with the reason (`sentences`: see `_read`)."""
         early = self.policy.before_reading(p.info, p.scope)
         if early:
             return self._abstain(p, Decision(False, 0.0, early), t0)
-        best, reason, decision = self._read(p, p.hits)
+        best, reason, decision = self._read(p, p.hits, sentences)
         if best is None or not decision.answer:
             return self._abstain(p, decision if best is not None else Decision(False, 0.0, reason or NOT_FOUND), t0,
                                  best)
         alternatives = self._alternatives(p, best) if not p.scope.reports else ()
-        answer = self._answer(p, best, decision, t0, alternatives, explain)
-        if report is None:  # an indicator's target and result (its sub-questions name their report: no recursion)
-            answer = track.attach(self, p, answer, t0)
-        return answer
+        return self._answer(p, best, decision, t0, alternatives, explain)
 
-    def _read(self, p: Prepared, hits: Sequence[Hit]) -> tuple[Candidate | None, str, Decision]:
+    def _read(self, p: Prepared, hits: Sequence[Hit], sentences: int | None = None
+              ) -> tuple[Candidate | None, str, Decision]:
+        """The reader's best span in the hits and the policy's decision on it.
+
+        `sentences`: how many of the best-scored sentences are searched for spans (the reader's
+        default when None).
+        """
         preferred = set(p.scope.reports) or None
         if preferred:  # a question about a place is answered from that place's reports or not at all
             hits = [h for h in hits if h.chunk.report_id in preferred]
-        avoided = {rid for rid in self.reports if preferred and rid not in preferred} or None
-        reading = self.reader.read(p.info, hits, preferred, avoided, semantic=self.semantic(p.query))
+        more = {"max_sentences": sentences} if sentences else {}
+        reading = self.reader.read(p.info, hits, preferred, semantic=self.semantic(p.query), **more)
         if reading.best is None:
             return None, reading.reason, Decision(False, 0.0, reading.reason or NOT_FOUND)
         return reading.best, reading.reason, self.policy.decide(p.info, p.scope, reading.best)
@@ -229,20 +266,35 @@ class Assistant:
     def _frame_hits(self, hits: Sequence[Hit], reports: list[str] | None) -> list[Hit]:
         """The opening and closing passages of reports (speaker, date, meeting, news credit line)."""
         seen = {h.chunk.id for h in hits}
-        wanted = set(reports) if reports else set(self.reports)
+        frames = self._frames()
         extra: list[Hit] = []
-        last: dict[str, object] = {}
-        for chunk in self.index.chunks:
-            if chunk.report_id not in wanted:
+        lasts: list[Chunk] = []
+        wanted = set(reports) if reports else None
+        for rid, (fronts, last) in frames.items():  # in index order, as the passages are
+            if wanted is not None and rid not in wanted:
                 continue
-            if chunk.kind == "front" and chunk.id not in seen:
+            extra.extend(Hit(c, 0.0, len(hits) + len(extra) + 1, "frame") for c in fronts if c.id not in seen)
+            if last is not None:
+                lasts.append(last)
+        for chunk in lasts:
+            if chunk.id not in seen:
                 extra.append(Hit(chunk, 0.0, len(hits) + len(extra) + 1, "frame"))
-            if chunk.kind != "glossary":
-                last[chunk.report_id] = chunk
-        for chunk in last.values():
-            if chunk.id not in seen:  # type: ignore[attr-defined]
-                extra.append(Hit(chunk, 0.0, len(hits) + len(extra) + 1, "frame"))  # type: ignore[arg-type]
         return extra
+
+    def _frames(self) -> dict[str, tuple[tuple[Chunk, ...], Chunk | None]]:
+        """Per report, in index order: its front passages and its last passage that is no glossary entry."""
+        if self._frame_table is None:
+            fronts: dict[str, list[Chunk]] = {}
+            last: dict[str, Chunk | None] = {}
+            for chunk in self.index.chunks:
+                fronts.setdefault(chunk.report_id, [])
+                last.setdefault(chunk.report_id, None)
+                if chunk.kind == "front":
+                    fronts[chunk.report_id].append(chunk)
+                if chunk.kind != "glossary":
+                    last[chunk.report_id] = chunk
+            self._frame_table = {rid: (tuple(f), last[rid]) for rid, f in fronts.items()}
+        return self._frame_table
 
     def check_question(self, question: str) -> str:
         """A user-facing message when a question cannot be asked as it is ("" when it can)."""

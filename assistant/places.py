@@ -45,7 +45,6 @@ Pass questions after the project's cleaning (simplified characters); offsets ref
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import re
@@ -390,8 +389,21 @@ def _conj_gap(gap: str) -> bool:
     return gap.strip() in _words()["conjunctions"]
 
 
+_LONGEST: dict[int, tuple[dict[str, list[_Entry]], int]] = {}
+
+
+def _longest_name(table: dict[str, list[_Entry]]) -> int:
+    """The longest name of a (cached, never changed) name table, found once per table."""
+    known = _LONGEST.get(id(table))
+    if known is None or known[0] is not table:
+        if len(_LONGEST) > 64:
+            _LONGEST.clear()
+        known = _LONGEST[id(table)] = (table, max(map(len, table), default=0))
+    return known[1]
+
+
 def _scan_chinese(q: str, table: dict[str, list[_Entry]], corpus: dict[str, list[_Entry]]) -> list[Place]:
-    maxlen = max((len(s) for s in itertools.chain(table, corpus)), default=0)
+    maxlen = max(_longest_name(table), _longest_name(corpus))
     breakers = ("区域", "区位", "区间", "区块", "区划", "市场", "市值", "市容", "市政", "县域", "县城", "省份", "省内", "省外")
     found: list[tuple] = []  # (start, end, surface, entry, accepted, alternatives)
     i, n = 0, len(q)

@@ -20,7 +20,7 @@ from .reader.extractor import Candidate, context_years
 from .reader.question import QuestionInfo
 from .reader.terms import TermStats
 from .scope import Scope, asked_years
-from .text import ASCII_LOWER, normalize
+from .text import ascii_lower, normalize
 from .types import Report
 
 NOT_FOUND = "报告中未找到相关答案"
@@ -70,7 +70,7 @@ def _absent_code(info: QuestionInfo, context: str) -> str:
 
     Codes are exact names: "PM2.5" is no answer about "PM10", and no paraphrase stands for one.
     """
-    context = context.translate(ASCII_LOWER)
+    context = ascii_lower(context)
     for term in info.terms:
         if "|" in term or "&" in term or not re.fullmatch(r"[a-z0-9.+\-]*[a-z][a-z0-9.+\-]*\d[a-z0-9.+\-]*|"
                                                          r"[a-z0-9.+\-]*\d[a-z0-9.+\-]*[a-z][a-z0-9.+\-]*", term):

@@ -28,6 +28,23 @@ def _norm_char(ch: str) -> str:
 
 # lower-cases ASCII letters only: the length (and so every offset) stays the same
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = re.compile("[A-Z]")
+
+
+def ascii_lower(text: str) -> str:
+    """`text` with ASCII letters lower-cased (same length); most report text has none, and is returned as it is."""
+    return text.translate(ASCII_LOWER) if _ASCII_UPPER.search(text) else text
+
+
+class _NormTable(dict):
+    """code point → its normalized character, filled as characters are first seen (for str.translate)."""
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = _norm_char(chr(code))
+        return out
+
+
+_NORM_TABLE = _NormTable()
 
 
 def normalize(text: str) -> str:
@@ -37,7 +54,7 @@ def normalize(text: str) -> str:
     """
     if text.isascii():
         return text
-    return "".join(_norm_char(c) for c in text)
+    return text.translate(_NORM_TABLE)
 
 
 _T2S = None

@@ -5,7 +5,7 @@ and nothing downstream can alter what retrieval or extraction produced.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,6 +43,19 @@ class ReportMeta:
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value or ()))
+
+    def __hash__(self) -> int:
+        # computed once: the place finders key their tables on the tuple of every report's meta,
+        # which an archive of 1,500 reports would otherwise hash field by field on every question
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        # string hashes differ between processes: a copy sent elsewhere computes its own
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -116,7 +116,7 @@ def _latency_row(latencies: list[float]) -> dict[str, float | int]:
 def bench(label: str, sources: list[Path], work: Path, reuse: bool) -> dict[str, object]:
     from assistant.encoders import load_encoder
     from assistant.pipeline import Assistant
-    from assistant.store import build_index, current_build, read_manifest, staleness
+    from assistant.storage import build_index, current_build, read_manifest, staleness
 
     settings = Settings().with_(corpus_dir=work / label / "corpus", index_dir=work / label / "index")
     t = time.perf_counter()
@@ -308,13 +308,13 @@ def _peak_rss_mb() -> float:
 def archive_build(n: int, work: Path, reuse: bool) -> dict[str, object]:
     """Child process: generate the N-report corpus and build its index with the stand-in encoder."""
     from assistant.ingest import discover
-    from assistant.store import build_index, read_manifest
+    from assistant.storage import build_index, read_manifest
 
     base = work / f"archive-{n}"
     settings = Settings().with_(corpus_dir=base / "corpus", index_dir=base / "index")
     info_path = base / "generated.json"
     manifest = read_manifest(settings.index_dir) if settings.index_dir.exists() else None
-    # store.staleness judges against the configured (real) encoder, so "current" is checked here:
+    # storage.staleness judges against the configured (real) encoder, so "current" is checked here:
     # built with the stand-in encoder from exactly the files now in the corpus
     if reuse and manifest and manifest.get("encoder") == ARCHIVE_ENCODER and info_path.exists() and \
             {f["rel_path"]: f.get("fingerprint") for f in manifest.get("files", []) + manifest.get("skipped", [])} \
@@ -337,7 +337,7 @@ def archive_serve(n: int, work: Path, profile: int = 0) -> dict[str, object]:
     """Child process: load the Assistant on archive-N and time ask() and compare()."""
     from assistant.compare import compare
     from assistant.pipeline import Assistant
-    from assistant.store import current_build, load_index, read_manifest
+    from assistant.storage import current_build, load_index, read_manifest
 
     base = work / f"archive-{n}"
     settings = Settings().with_(corpus_dir=base / "corpus", index_dir=base / "index")

@@ -166,13 +166,36 @@ def test_compare_named_regions(assistant) -> None:
 
 
 def test_compare_answers_match_single_report_answers(assistant) -> None:
-    """A row is exactly what `ask(core, report=…)` answers: compare adds no answer logic of its own."""
-    result = compare(assistant, "各地地区生产总值增长目标是多少？")
+    """A row is what `ask(core, report=…)` answers: compare adds no answer logic of its own."""
+    seen: list[tuple[str, int, int]] = []
+    result = compare(assistant, "各地地区生产总值增长目标是多少？", on_row=lambda r, done, total: seen.append(
+        (r.report, done, total)))
     assert result.scope == "all" and len(result.rows) == len(assistant.reports)
+    n = len(result.rows)
+    assert [(d, t) for _, d, t in seen] == [(i, n) for i in range(1, n + 1)]  # each row heard as it was read
+    assert {rid for rid, _, _ in seen} == {r.report for r in result.rows}
     for row in result.rows:
         single = assistant.ask(result.core_question, report=row.report)
         assert row.abstained == single.abstained
         assert single.answer in row.answer  # at most widened to the whole figure ("5%" → "5%左右")
+
+
+@pytest.mark.parametrize("question", ["地区生产总值增长目标是多少？", "城镇新增就业多少人？", "如何稳就业？",
+                                      "What is the GDP growth target?", "东川区2025年粮食产量是多少？"])
+def test_ask_each_is_ask_per_report(assistant, monkeypatch, question: str) -> None:
+    """Analysed and embedded once, read report by report: the same answers as one `ask` per report
+    (with as many sentences read as `ask` reads; comparisons read fewer, see Settings.compare_sentences)."""
+    monkeypatch.setattr(assistant, "settings", assistant.settings.with_(compare_sentences=8))
+    rids = list(assistant.reports) + ["no-such-report"]
+    each = dict(assistant.ask_each(question, rids))
+    assert list(each) == rids
+    assert each["no-such-report"].abstained and "no-such-report" in each["no-such-report"].message
+    for rid in assistant.reports:
+        single = assistant.ask(question, report=rid)
+        got = each[rid]
+        assert (got.answer, got.abstained, got.reason) == (single.answer, single.abstained, single.reason), rid
+        assert got.confidence == pytest.approx(single.confidence)
+        assert [c.chunk_id for c in got.citations] == [c.chunk_id for c in single.citations]
 
 
 def test_a_year_keeps_the_comparison_to_the_reports_of_that_year(assistant) -> None:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from ..knowledge import lexicon
-from ..text import ASCII_LOWER, normalize, sentence_spans
+from ..text import ascii_lower, normalize, sentence_spans
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
@@ -73,6 +73,47 @@ class Reading:
 def _norm_text(text: str) -> str:
     """normalize() of a passage, computed once (every question reads the same passages again)."""
     return normalize(text)
+
+
+@lru_cache(maxsize=8192)
+def _term_matcher(term: str) -> Callable[[str], float]:
+    """How much of one question term a (normalized, lower-cased) text holds, 0..1, made once per term.
+
+    "a|b": the better of its forms; "a&b": pieces of a compound, all of them close together
+    (1.0), all but apart (0.5), some (0.4 × their share); a word: whole (1.0), else from three
+    characters on its character pairs when at least half are there (0.6 × their share).
+    Every sentence of every passage read is matched against every term, so splitting the term
+    and cutting its pairs is done here once, not per sentence.
+    """
+    if "|" in term:
+        forms = tuple(_term_matcher(t) for t in term.split("|"))
+        return lambda text: max(f(text) for f in forms)
+    if "&" in term:
+        parts = term.split("&")
+        first, rest = re.compile(re.escape(parts[0])), parts[1:]
+
+        def compound(text: str) -> float:
+            found = sum(p in text for p in parts)
+            if found < len(parts):
+                return 0.4 * found / len(parts)
+            for m in first.finditer(text):
+                window = text[max(0, m.start() - 12):m.end() + 16]
+                if all(p in window for p in rest):
+                    return 1.0
+            return 0.5
+
+        return compound
+    if len(term) >= 3:
+        grams = tuple(term[i:i + 2] for i in range(len(term) - 1))
+
+        def word(text: str) -> float:
+            if term in text:
+                return 1.0
+            found = sum(g in text for g in grams) / len(grams)
+            return 0.6 * found if found >= 0.5 else 0.0
+
+        return word
+    return lambda text: 1.0 if term in text else 0.0
 
 
 @lru_cache(maxsize=32768)
@@ -216,46 +257,43 @@ class Reader:
     title_weight = 0.15  # what a question naming a document's title (all its terms) adds to its passages' context
 
     def _title_discounted(self, weights: dict[str, float], title: str) -> dict[str, float]:
-        low = title.translate(ASCII_LOWER)
+        low = ascii_lower(title)
         return {t: w * self.title_term_weight if self._match(t, low) >= 1.0 else w for t, w in weights.items()}
 
     @staticmethod
     def _match(term: str, text: str) -> float:
-        if "|" in term:
-            return max(Reader._match(t, text) for t in term.split("|"))
-        if "&" in term:  # pieces of a compound: all of them, close together
-            parts = term.split("&")
-            found = [p for p in parts if p in text]
-            if len(found) < len(parts):
-                return 0.4 * len(found) / len(parts)
-            for m in re.finditer(re.escape(parts[0]), text):
-                window = text[max(0, m.start() - 12):m.end() + 16]
-                if all(p in window for p in parts[1:]):
-                    return 1.0
-            return 0.5
-        if term in text:
-            return 1.0
-        if len(term) >= 3:
-            grams = [term[i:i + 2] for i in range(len(term) - 1)]
-            found = sum(g in text for g in grams) / len(grams)
-            if found >= 0.5:
-                return 0.6 * found
-        return 0.0
+        return _term_matcher(term)(text)
 
     def coverage(self, weights: dict[str, float], text: str) -> float:
         """Idf-weighted share of the question's terms found in `text` (0..1)."""
         return self._coverage(weights, text)
 
-    def _coverage(self, weights: dict[str, float], text: str) -> float:
-        total = sum(weights.values())
+    def _coverage(self, weights: dict[str, float], text: str, total: float | None = None) -> float:
+        """Coverage of `text`; `total` is the weight of all the question's terms when `weights` holds some."""
+        total = sum(weights.values()) if total is None else total
         if total <= 0:
             return 0.0
-        text = text.translate(ASCII_LOWER)  # question terms are lower-cased: "cop15" is "COP15"
+        text = ascii_lower(text)  # question terms are lower-cased: "cop15" is "COP15"
         return sum(w * self._match(t, text) for t, w in weights.items()) / total
+
+    def _passage_coverage(self, weights: dict[str, float], text: str) -> tuple[float, frozenset[str]]:
+        """Coverage of a whole passage, and the terms it does not hold at all.
+
+        Matching only gets weaker on a part of the text (fewer characters, fewer bigrams), so a
+        term absent from a passage is absent from each of its sentences; a term with a space could
+        match across the seam where a sentence meets its section path, so it is never set aside.
+        """
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0, frozenset()
+        text = ascii_lower(text)
+        found = {t: self._match(t, text) for t in weights}
+        absent = frozenset(t for t, m in found.items() if m <= 0 and " " not in t)
+        return sum(w * found[t] for t, w in weights.items()) / total, absent
 
     # ------------------------------------------------------------ main
     def read(self, info: QuestionInfo, hits: Sequence[Hit], preferred: set[str] | None = None,
-             avoided: set[str] | None = None, max_sentences: int = 8,
+             max_sentences: int = 8,
              semantic: Callable[[str, int, int], float | None] | None = None) -> Reading:
         """The best span in the hits' sentences.
 
@@ -283,13 +321,18 @@ class Reader:
                 by_title[report.meta.id] = (self._title_discounted(weights, title),
                                             self.title_weight * self._coverage(weights, title))  # it names the document
             sent_weights, named = by_title[report.meta.id]
-            ctx_cov = self._coverage(weights, path_text + " " + _norm_text(chunk.text))
+            ctx_cov, absent = self._passage_coverage(weights, path_text + " " + _norm_text(chunk.text))
+            # a term the whole passage lacks is in none of its sentences: they are scored on the others
+            # (over the same total weight), which is the same score for less work
+            live = {t: w for t, w in weights.items() if t not in absent}
+            live_sent = {t: w for t, w in sent_weights.items() if t not in absent}
+            total, sent_total = sum(weights.values()), sum(sent_weights.values())
             prior = 1.0 - (hit.rank - 1) / n_hits
-            ctx_bonus = self._context_bonus(info, chunk, report, preferred, avoided) + named
+            ctx_bonus = self._context_bonus(info, chunk, report, preferred) + named
             for s, e in sentence_spans(report.text, chunk.start, chunk.end):
                 sent = norm_text[s:e]
-                sent_cov = self._coverage(sent_weights, sent)
-                both_cov = self._coverage(weights, sent + " " + path_text)
+                sent_cov = self._coverage(live_sent, sent, sent_total)
+                both_cov = self._coverage(live, sent + " " + path_text, total)
                 sim = semantic(chunk.report_id, s, e) if semantic else None
                 sem = self.semantic_weight * max(0.0, (sim - self.semantic_floor)) / (1 - self.semantic_floor) \
                     if sim is not None else 0.0
@@ -338,13 +381,10 @@ class Reader:
         return 1
 
     # ------------------------------------------------------------ context
-    def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None,
-                       avoided: set[str] | None) -> float:
+    def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None) -> float:
         bonus = 0.0
         if preferred and chunk.report_id in preferred:
             bonus += 0.12
-        if avoided and chunk.report_id in avoided:
-            bonus -= 0.25
         asked = asked_years(info, report.meta)
         if asked:
             years = context_years(chunk, report)
@@ -392,7 +432,7 @@ class Reader:
 
     def _anchors(self, weights: dict[str, float], norm: str, s: int, e: int) -> list[tuple[int, int, float]]:
         out = []
-        sent = norm[s:e].translate(ASCII_LOWER)
+        sent = ascii_lower(norm[s:e])
         for term, w in weights.items():
             forms = re.split(r"[|&]", term)
             pattern = "|".join(re.escape(t) for t in forms)

@@ -412,11 +412,18 @@ def tallies(norm: str, start: int, end: int) -> list[Span]:
     return out
 
 
-def numbers(norm: str, start: int, end: int) -> list[Span]:
+@lru_cache(maxsize=65536)
+def numbers(norm: str, start: int, end: int) -> tuple[Span, ...]:
     """Figures with their unit, magnitude, qualifiers and ranges; tallies; "翻一番".
 
     "17.3微克/立方米", "4万套(间)", "4.5%—5%", "约3成", "6%以上", "两千万元", "2金1银1铜".
+    Kept per sentence: every question about a topic reads the same few sentences again (the
+    report's text is hashed once, and found again by identity).
     """
+    return tuple(_numbers(norm, start, end))
+
+
+def _numbers(norm: str, start: int, end: int) -> list[Span]:
     g = grammar()
     raw = _raw_quantities(norm, start, end)
     out: list[Span] = []

@@ -11,15 +11,17 @@ from .query import Query
 from .rows import ReportRows
 
 
-def _top_k(scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-    if mask is not None:
-        scores = np.where(mask, scores, -np.inf)
-    k = min(k, int(np.isfinite(scores).sum()))
+def _top_k(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The k best (row, score) pairs, best first, of all rows or of `rows` only (sorted row numbers)."""
+    sub = scores if rows is None else scores[rows]
+    k = min(k, len(sub))
     if k <= 0:
         return []
-    idx = np.argpartition(-scores, k - 1)[:k]
-    idx = idx[np.argsort(-scores[idx], kind="stable")]
-    return [(int(i), float(scores[i])) for i in idx]
+    idx = np.sort(np.argpartition(-sub, k - 1)[:k])
+    idx = idx[np.argsort(-sub[idx], kind="stable")]  # equal scores: the earlier passage first
+    if rows is not None:
+        return [(int(rows[i]), float(sub[i])) for i in idx]
+    return [(int(i), float(sub[i])) for i in idx]
 
 
 class BM25Searcher:
@@ -30,6 +32,7 @@ class BM25Searcher:
         self.bm25 = bm25
         self.report_rows = ReportRows(chunks)
         self._vocab = set(getattr(bm25, "vocab_dict", {}) or {})
+        self._last: tuple[str, np.ndarray] | None = None  # the last query's scores
 
     def tokens(self, query: str) -> list[str]:
         """The query's tokens as the index knows them.
@@ -57,13 +60,21 @@ class BM25Searcher:
         return out
 
     def scores(self, query: str) -> np.ndarray:
+        """Every passage's score for the query (read-only: the array is kept for the next search)."""
+        last = self._last
+        if last is not None and last[0] == query:  # one question asked of report after report (a comparison)
+            return last[1]
         tokens = self.tokens(query)
         if not tokens:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+            scores = np.zeros(len(self.chunks), dtype=np.float32)
+        else:
+            scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+        scores.flags.writeable = False
+        self._last = (query, scores)  # one assignment: safe with searches in other threads
+        return scores
 
     def search(self, query: Query | str, k: int = 10, reports: Collection[str] | None = None) -> list[Hit]:
         scores = self.scores(Query.of(query).words)
-        mask = self.report_rows.mask(reports)
+        found = _top_k(scores, k, self.report_rows.rows(reports))
         return [Hit(self.chunks[i], s, rank, self.name)
-                for rank, (i, s) in enumerate(((i, s) for i, s in _top_k(scores, k, mask) if s > 0), start=1)]
+                for rank, (i, s) in enumerate(((i, s) for i, s in found if s > 0), start=1)]
