@@ -106,6 +106,12 @@ class Settings:
     read_limits: ReadLimits = field(default_factory=_read_limits)
     # embed every sentence of every passage too (for sentence-level reading); stored in the index
     sentence_vectors: bool = True
+    # a passage's vector: "derived" from what is embedded anyway, (1 - heading_weight) x the mean of its
+    # sentences' vectors + heading_weight x its heading's ("report title | section path"), so a build embeds
+    # each sentence once instead of every passage again as well (half the work); "embedded": the passage's
+    # whole text embedded as one (needs no sentence vectors). Measured in docs/operations.md.
+    passage_vectors: str = "derived"
+    heading_weight: float = 0.3
     # True when corpus_dir was chosen (argument, GWR_CORPUS_DIR, with_(corpus_dir=...)); otherwise an
     # existing index is rebuilt from the corpus folder it records, never from the default one
     corpus_explicit: bool | None = None

@@ -352,25 +352,25 @@ def test_repair_of_a_build_without_sidecar_proves_its_vectors_with_one_text(work
     encoder = CountingEncoder()
     build_index(work, encoder=encoder, progress=False)
     manifest = read_manifest(work.index_dir)
-    # one text embedded to prove the vectors are this encoder's; every other vector reused
-    assert encoder.passages == manifest["embedded"] == manifest["embedded_checks"] == 1
+    # one text per vector file embedded to prove its vectors are this encoder's (the sentences' and the
+    # headings'; the derived passage vectors are made again from them); every other vector reused
+    assert encoder.passages == manifest["embedded"] == manifest["embedded_checks"] == 2
     assert manifest["embedded_chunks"] == manifest["embedded_sentences"] == 0
     assert _answers(work) == built[1]
 
 
 def test_vectors_without_any_record_that_do_not_prove_themselves_are_re_embedded(work: Settings, built) -> None:
     build = _live(work)
-    n_chunks = len(load_index(work.index_dir).chunks)
+    n_headings = len(json.loads((build / "heading_keys.json").read_text(encoding="utf-8")))
     _strip_sidecar(build)
-    vectors = np.load(build / "vectors.npy")
-    np.save(build / "vectors.npy", np.roll(vectors, 1, axis=0))  # unit rows, valid keys, each row another text's
-    sentences = np.load(build / "sentences.npy")
-    np.save(build / "sentences.npy", np.roll(sentences, 1, axis=0))
+    for name in ("vectors.npy", "sentences.npy", "headings.npy"):  # unit rows, valid keys, each row another text's
+        np.save(build / name, np.roll(np.load(build / name), 1, axis=0))
     _half(build / "manifest.json")
     encoder = CountingEncoder()
     build_index(work, encoder=encoder, progress=False)
     manifest = read_manifest(work.index_dir)
-    assert manifest["embedded_checks"] == 1 and manifest["embedded_chunks"] == n_chunks
+    # each vector file fails its own proof (one file proving itself vouches for no other)
+    assert manifest["embedded_checks"] == 2 and manifest["embedded_chunks"] == n_headings
     assert manifest["embedded_sentences"] > 0 and encoder.passages == manifest["embedded"]
     assert _answers(work) == built[1]
 

@@ -91,7 +91,7 @@ def test_duplicate_reports_are_indexed_once_and_logged(untrusted) -> None:
     assert not any(r.meta.path == "kunming-copy.txt" for r in data.reports.values())
     assert any(c.report_id == KUNMING_ID for c in data.chunks)
     assert encoder.passages == manifest["embedded"]  # the copy was never embedded
-    assert manifest["embedded_chunks"] == len(data.chunks)
+    assert manifest["embedded_chunks"] == _headings(data)  # passage vectors are derived from these
     # one citation of a Kunming passage, not two
     from assistant.pipeline import Assistant
 
@@ -198,10 +198,17 @@ def _cli(capsys: pytest.CaptureFixture[str], module: str, *args: str) -> tuple[i
     return code, capsys.readouterr().out
 
 
-REPAIRS = {  # file, damage, what must be embedded again ("chunks" / "sentences" of the report(s) named)
+def _headings(data, report: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Distinct headings ("title | section") embedded for the passages (of one report)."""
+    return len({(data.reports[c.report_id].meta.title, c.section) for c in data.chunks
+                if report is None or c.report_id == report})
+
+
+REPAIRS = {  # file, damage, what must be embedded again ("headings" / "sentences" of the report(s) named)
     "truncated dense.faiss": ("dense.faiss", _truncate, None),
     "flipped bytes in chunks.jsonl": ("chunks.jsonl", _flip, None),
-    "flipped bytes in vectors.npy": ("vectors.npy", _flip, "chunks"),
+    "flipped bytes in vectors.npy": ("vectors.npy", _flip, None),  # derived again from sentences and headings
+    "flipped bytes in headings.npy": ("headings.npy", _flip, "headings"),
     "flipped bytes in sentences.npy": ("sentences.npy", _flip, "sentences"),
     "truncated sentences.json": ("sentences.json", _truncate, "sentences"),
 }
@@ -215,7 +222,7 @@ def test_status_detects_damage_and_build_re_embeds_only_what_is_lost(
     build = current_build(damaged.index_dir)
     assert build is not None
     data = load_index(damaged.index_dir)
-    n_chunks, n_sentences = len(data.chunks), len({data.reports[r].text[s:e] for r, s, e in data.sentence_rows})
+    n_headings, n_sentences = _headings(data), len({data.reports[r].text[s:e] for r, s, e in data.sentence_rows})
     damage(build / name)
 
     code, out = _cli(capsys, "index", "status", "--index-dir", str(damaged.index_dir))
@@ -227,7 +234,7 @@ def test_status_detects_damage_and_build_re_embeds_only_what_is_lost(
     assert reason is not None and name in reason
     build_index(damaged, encoder=encoder, progress=False)
     manifest = read_manifest(damaged.index_dir)
-    expected = {None: 0, "chunks": n_chunks, "sentences": n_sentences}[lost]
+    expected = {None: 0, "headings": n_headings, "sentences": n_sentences}[lost]
     assert encoder.passages == manifest["embedded"] == expected
     assert staleness(damaged, verify=True) is None
     code, out = _cli(capsys, "index", "status", "--index-dir", str(damaged.index_dir))
@@ -240,8 +247,8 @@ def test_repair_borrows_vectors_from_an_intact_earlier_build(damaged: Settings,
     build = current_build(damaged.index_dir)
     assert build is not None
     data = load_index(damaged.index_dir)
-    n_yuehu = sum(1 for c in data.chunks if c.report_id == "yuehu-2026")
-    _flip(build / "vectors.npy")
+    n_yuehu = _headings(data, "yuehu-2026")
+    _flip(build / "headings.npy")
     encoder = CountingEncoder()
     import assistant.encoders as encoders
 
@@ -253,9 +260,9 @@ def test_repair_borrows_vectors_from_an_intact_earlier_build(damaged: Settings,
     finally:
         encoders._CACHE.clear()
         encoders._CACHE.update(saved)
-    assert code == 0 and "vectors.npy is corrupt" in out
+    assert code == 0 and "headings.npy is corrupt" in out
     manifest = read_manifest(damaged.index_dir)
-    # 星河's passage vectors come from the earlier build; only 月湖's (added since) need embedding, and
+    # 星河's heading vectors come from the earlier build; only 月湖's (added since) need embedding, and
     # the embedding cache beside the index may already hold those too
     assert manifest["embedded"] == manifest["embedded_chunks"] == n_yuehu
     assert encoder.passages in (0, n_yuehu)

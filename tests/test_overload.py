@@ -40,6 +40,13 @@ class GatedAssistant:
         self.asked.append(question)
         return self.real.ask(question, **kwargs)
 
+    def ask_each(self, question: str, reports: Any, **kwargs: Any) -> Any:
+        """A comparison's reports, each let through the gate as it is read."""
+        for rid in reports:
+            self.gate.wait(timeout=30)
+            self.asked.append(question)
+            yield from self.real.ask_each(question, [rid], **kwargs)
+
 
 # ---------------------------------------------------------------- the queue itself
 

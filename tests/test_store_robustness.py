@@ -153,8 +153,10 @@ def test_changed_report_is_re_embedded(work: Settings) -> None:
     encoder = CountingEncoder()
     build_index(work, encoder=encoder, progress=False)
     manifest = read_manifest(work.index_dir)
-    # only what holds the changed sentence is embedded again (vectors are reused by text)
-    assert 0 < manifest["embedded_chunks"] < manifest["n_chunks"]
+    # only the changed sentence is embedded again (vectors are reused by text); passage vectors are
+    # derived from sentences and headings, and no heading changed
+    assert work.passage_vectors == "derived"
+    assert manifest["embedded_chunks"] == 0
     assert manifest["embedded_sentences"] == 1
     assert encoder.passages == manifest["embedded"]
     assert _answered_from(_ask(work, XINGHE_Q), "xinghe-2026", "59.01亿元")
@@ -194,7 +196,9 @@ def _flip(path: Path) -> None:
 
 
 CORRUPTIONS = {
-    "truncated vectors.npy": ("vectors.npy", _truncate, True),
+    # passage vectors are derived from sentence and heading vectors: losing them loses nothing embedded
+    "truncated vectors.npy": ("vectors.npy", _truncate, False),
+    "truncated headings.npy": ("headings.npy", _truncate, True),
     "flipped bytes in dense.faiss": ("dense.faiss", _flip, False),
     "deleted chunks.jsonl": ("chunks.jsonl", lambda p: p.unlink(), False),  # vectors are found by text
     "flipped bytes in reports.json": ("reports.json", _flip, False),

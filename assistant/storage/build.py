@@ -9,13 +9,14 @@ instead of racing on CURRENT and on the cleanup of old builds. Readers never loc
 """
 from __future__ import annotations
 
+
 import json
 import logging
 import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -134,6 +135,7 @@ class _Vectors:
     sentences: np.ndarray  # float16, a row per sentence
     counts: dict[str, int]  # the manifest's (see _vectors)
     embedded_now: int  # texts the encoder embedded for this build (the counts include cache-file hits)
+    headings: tuple[list[str], np.ndarray] | None = None  # derived passages: (keys, float16 vectors) of the headings
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,10 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     reports = [d.report for d in docs]
     by_id = {r.meta.id: r for r in reports}
     chunks = [c for p in passages for c in p.chunks]
-    chunk_texts = [_embed_text(c, by_id[c.report_id]) for c in chunks]
+    derived = settings.passage_vectors == "derived" and settings.sentence_vectors
+    if settings.passage_vectors not in ("derived", "embedded"):
+        raise ValueError(f"Settings.passage_vectors is {settings.passage_vectors!r}: 'derived' or 'embedded'")
+    chunk_texts = [(_heading_text if derived else _embed_text)(c, by_id[c.report_id]) for c in chunks]
     sentences = _sentence_rows(docs, passages) if settings.sentence_vectors else []
 
     use_file = settings.embedding_cache and (own_encoder if cache_file is None else cache_file)
@@ -182,12 +187,16 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
                            threads=settings.build_threads if own_encoder else None)
     finally:
         cache.close()
+    chunk_keys = [vector_key(t) for t in chunk_texts]
+    if derived:
+        vectors, chunk_keys = _derived_passages(vectors, chunks, chunk_keys, sentences, by_id,
+                                                settings.heading_weight)
     content = _Content(
         files=[{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
                 "text_key": d.key} for d in docs],
         skipped=skipped, reports=reports, chunks=chunks, tokens=[t for p in passages for t in p.tokens],
-        chunk_keys=[vector_key(t) for t in chunk_texts],
-        sentences=[(r, s, e, vector_key(text)) for r, s, e, text in sentences], vectors=vectors)
+        chunk_keys=chunk_keys, sentences=[(r, s, e, vector_key(text)) for r, s, e, text in sentences],
+        vectors=vectors)
     tmp, final = new_build_dirs(index_dir)
     tmp.mkdir(parents=True)
     try:
@@ -261,6 +270,42 @@ def _sentence_rows(docs: list[CorpusReport], passages: list[_Passages]) -> list[
 def _embed_text(chunk: Chunk, report: Report) -> str:
     """What the encoder sees for a chunk: report, section path and text together."""
     return f"{report.meta.title} | {chunk.section}\n{chunk.text}"
+
+
+def _heading_text(chunk: Chunk, report: Report) -> str:
+    """What the encoder sees of a passage whose vector is derived: the report and the section path."""
+    return f"{report.meta.title} | {chunk.section}"
+
+
+def _derived_passages(vectors: _Vectors, chunks: list[Chunk], heading_keys: list[str],
+                      sentences: list[tuple[str, int, int, str]], reports: dict[str, Report],
+                      weight: float) -> tuple[_Vectors, list[str]]:
+    """Passage vectors made of vectors the build has anyway: (1 - weight) x the mean of the passage's
+    sentence vectors (normalized) + weight x its heading's, normalized; a passage without sentences
+    keeps its heading's. `vectors.chunks` holds the headings' vectors, a row per passage.
+
+    Each is keyed by what it is made of (never by a text an encoder saw), so the vector cache cannot
+    give it for its heading's text.
+    """
+    rows = {(r, s, e): i for i, (r, s, e, _) in enumerate(sentences)}
+    sentence_keys = [vector_key(text) for _, _, _, text in sentences]
+    first = dict(zip(reversed(heading_keys), range(len(heading_keys) - 1, -1, -1)))  # a heading's first passage
+    heads = (list(first), vectors.chunks[list(first.values())].astype(np.float16))
+    out = np.empty_like(vectors.chunks)
+    keys: list[str] = []
+    for i, chunk in enumerate(chunks):
+        text = reports[chunk.report_id].text
+        mine = [r for r in (rows.get((chunk.report_id, s, e)) for s, e in sentence_spans(text, chunk.start, chunk.end))
+                if r is not None]
+        heading = vectors.chunks[i].astype(np.float16).astype(np.float32)  # as kept: the same from a cache
+        if mine:
+            mean = vectors.sentences[mine].astype(np.float32).mean(axis=0)
+            vec = (1 - weight) * mean / max(float(np.linalg.norm(mean)), 1e-9) + weight * heading
+        else:
+            vec = heading
+        out[i] = vec / max(float(np.linalg.norm(vec)), 1e-9)
+        keys.append(vector_key("\x00".join(["derived", str(weight), heading_keys[i], *(sentence_keys[r] for r in mine)])))
+    return replace(vectors, chunks=out, headings=heads), keys
 
 
 # ------------------------------------------------------------------ vectors
@@ -375,6 +420,10 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
             "reports": ids, "report": [pos[r] for r, _, _, _ in sentences],
             "start": [s for _, s, _, _ in sentences], "end": [e for _, _, e, _ in sentences],
             "key": [k for _, _, _, k in sentences]}, ensure_ascii=False), encoding="utf-8")
+    if content.vectors.headings is not None:
+        keys, heads = content.vectors.headings
+        np.save(out / "headings.npy", heads)
+        (out / "heading_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     faiss.write_index(make_dense_index(vectors, settings), str(out / "dense.faiss"))
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index([t or ["<empty>"] for t in content.tokens] or [["<empty>"]], show_progress=False)

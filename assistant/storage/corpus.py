@@ -46,10 +46,15 @@ def build_signature(settings: Settings, encoder_name: str) -> dict[str, Any]:
         "max_file_bytes": settings.max_file_bytes,
         "max_passages_per_report": settings.max_passages_per_report,
         "sentence_vectors": settings.sentence_vectors,
+        "passage_vectors": [settings.passage_vectors, settings.heading_weight] if _derived(settings) else "embedded",
         "dense_index": [settings.dense_index, settings.ann_min_vectors, settings.hnsw_m, settings.hnsw_ef_construction],
         "encoder": encoder_name,
         "tokenizer": tokenizer_signature(),
     }
+
+
+def _derived(settings: Settings) -> bool:
+    return settings.passage_vectors == "derived" and settings.sentence_vectors
 
 
 def encoder_key(settings: Settings) -> str:

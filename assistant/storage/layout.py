@@ -17,6 +17,9 @@ on these names and on what counts as damage, so they are defined here once. Layo
         bm25/               bm25s index over the chunk tokens
         sentences.npy       every sentence of every chunk, embedded (normalized float16)
         sentences.json      for each row: report id, start, end (offsets into the report text), text hash
+        headings.npy        when passage vectors are derived (Settings.passage_vectors): each distinct
+        heading_keys.json   "title | section path" embedded, and its text hash; vectors.npy then holds
+                            the derived passage vectors, keyed by what each is made of
 
 A build writes a fresh `build-*` folder and only then points CURRENT at it, so a build killed midway
 leaves the previous index serving. Every file's sha256 is in the manifest; `verify_build` finds a
@@ -46,7 +49,8 @@ LOCK = ".build.lock"
 SIDECAR = "checksums.json"  # a build's signature, corpus, files and checksums, apart from its manifest
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 REQUIRED_FILES = ("reports.json", "chunks.jsonl", "vectors.npy", "vector_keys.json", "dense.faiss")
-VECTOR_FILES = (("vectors.npy", "vector_keys.json"), ("sentences.npy", "sentences.json"))  # (vectors, their keys)
+VECTOR_FILES = (("vectors.npy", "vector_keys.json"), ("sentences.npy", "sentences.json"),
+                ("headings.npy", "heading_keys.json"))  # (vectors, their keys)
 
 FileStat = tuple[int, int, int, int]  # (inode, size, mtime_ns, ctime_ns): a file rewritten in place changes one
 

@@ -96,7 +96,9 @@ class VectorCache:
         self._file = _VectorFile(file) if file is not None else None
         self._sources: list[_Rows] = []  # opened so far, in the order they are asked
         self._unopened = self._open_builds()
-        self._proof: dict[Path, bool] = {}  # build without a record -> whether its vectors are this encoder's
+        # (build without a record, vector file) -> whether its vectors are this encoder's: each file proves
+        # itself, since one file of a build may hold rows that belong to other texts
+        self._proof: dict[tuple[Path, str], bool] = {}
 
     def lookup(self, texts: Mapping[str, str], dtype: type = np.float32) -> Found:
         """Which of these texts (key -> text) already have a vector for this encoder, and those vectors."""
@@ -176,7 +178,7 @@ class VectorCache:
         Without checksums a vector file is trusted only when it is consistent in itself (a text hash per
         row, unit rows of the encoder's dimension) and with the corpus (its keys are hashes of texts being
         indexed), and one of its rows embedded again comes out the same (`_proves`): that proves the
-        encoder, which only the lost record named. Costs one embedded text per such build.
+        encoder, which only the lost record named. Costs one embedded text per vector file of such a build.
         """
         for vec_file, key_file in VECTOR_FILES:
             rows = _load_rows(build, vec_file, key_file, self.dim) if (build / vec_file).is_file() else None
@@ -190,16 +192,17 @@ class VectorCache:
 
     def _proves(self, rows: _Rows, hits: list[tuple[int, int]], keys: tuple[str, ...],
                 texts: Mapping[str, str]) -> bool:
-        """Whether the vectors of a build without a record are this encoder's (one row embedded again, once)."""
-        verdict = self._proof.get(rows.build)
+        """Whether the vectors of one file of a build without a record are this encoder's (one row embedded again,
+        once per file)."""
+        verdict = self._proof.get((rows.build, rows.name))
         if verdict is None:
             i, row = hits[len(hits) // 2]
             self.checks += 1
             fresh = np.asarray(self.encoder.encode_passages([texts[keys[i]]])[0], dtype=np.float32)
             verdict = float(fresh @ np.asarray(rows.vectors[row], dtype=np.float32)) >= 0.99
-            self._proof[rows.build] = verdict
+            self._proof[(rows.build, rows.name)] = verdict
             if not verdict:
-                logger.info("not reusing the vectors of %s: they are not this encoder's", rows.build.name)
+                logger.info("not reusing %s/%s: its vectors are not this encoder's", rows.build.name, rows.name)
         return verdict
 
     # ------------------------------------------------------------ the cache file
