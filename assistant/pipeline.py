@@ -251,7 +251,8 @@ class Assistant:
         for rid in others:
             if len(out) >= limit:
                 break
-            hits = [h for h in p.hits if h.chunk.report_id == rid]
+            # that report's own best passages: the global top k may hold only its opening
+            hits = self.retrieve(p.query, self.settings.k, [rid])
             cand, _, decision = self._read(p, hits)
             if cand is None or not decision.answer or decision.confidence < self.settings.alternative_confidence:
                 continue

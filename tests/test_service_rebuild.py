@@ -106,11 +106,13 @@ def test_without_any_index_the_service_listens_and_says_how_far_the_build_is(set
         service.close()
 
 
-def test_a_damaged_live_build_is_served_from_the_one_before_and_repaired(settings: Settings) -> None:
+@pytest.mark.parametrize("damaged", ["headings.npy", "vectors.npy"])
+def test_a_damaged_live_build_is_served_from_the_one_before_and_repaired(settings: Settings, damaged: str) -> None:
+    assert settings.passage_vectors == "derived"
     (settings.corpus_dir / "yuehu-2026.txt").write_text(YUEHU, encoding="utf-8")
     build_index(settings, progress=False)  # now two builds: 星河 only, and 星河 + 月湖 (live)
     live = current_build(settings.index_dir)
-    _flip(live / "vectors.npy")
+    _flip(live / damaged)
     with build_lock(settings.index_dir):
         service = QAService.create(settings, workers=1)
         try:
@@ -126,8 +128,12 @@ def test_a_damaged_live_build_is_served_from_the_one_before_and_repaired(setting
         assert service.status()["last_build"]["error"] is None
         assert _answered_from(service.ask_sync(YUEHU_Q), "yuehu-2026", YUEHU_A)
         manifest = read_manifest(settings.index_dir)
-        # 星河's vectors come from the earlier build, 月湖's sentences from the damaged one: only 月湖's passages
-        assert manifest["embedded"] == manifest["embedded_chunks"] == manifest["n_chunks"] - manifest["reused"] > 0
+        # 星河's vectors come from the earlier build, 月湖's sentences from the damaged one's intact file
+        assert manifest["embedded_sentences"] == 0
+        if damaged == "headings.npy":  # 月湖's headings are embedded again, and nothing else
+            assert 0 < manifest["embedded"] == manifest["embedded_chunks"] <= manifest["n_chunks"] - manifest["reused"]
+        else:  # passage vectors are derived from sentence and heading vectors: losing them costs no embedding
+            assert manifest["embedded"] == 0 and manifest["reused"] == manifest["n_chunks"]
     finally:
         service.close()
 
