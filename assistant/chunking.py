@@ -13,7 +13,7 @@ from .sections import Block, parse_outline
 from .text import normalize, sentence_spans
 from .types import Chunk, Report
 
-CHUNKER_VERSION = "section-v2"
+CHUNKER_VERSION = "section-v3"  # v3: a run of spaces between words ends a sentence
 MAX_WHOLE = 4  # a glossary entry or the opening lines stay one passage up to this many times max_chars
 _SUBLEAD_MAX = 12
 _MIN_GROUP = 60

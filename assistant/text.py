@@ -86,13 +86,15 @@ def clean_question(text: str) -> str:
 
 # ---------------------------------------------------------------- sentences
 
-_SENT_END = re.compile(r"[。!?;！？；]+[”’\"')）]*|\n+")
+# a run of spaces between two words is a line break that a copy flattened (a page's paragraphs in one table cell)
+_SENT_END = re.compile(r"[。!?;！？；]+[”’\"')）]*|\n+|(?<=\S)[ \t\u3000]{2,}(?=\S)")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Split text[start:end] into sentences; returns (start, end) offsets into `text`.
 
-    Sentences end at 。!?; (any width) plus closing quotes, or at line breaks.
+    Sentences end at 。!?; (any width) plus closing quotes, or at line breaks (a run of two or more
+    spaces between words counts as one).
     Leading/trailing whitespace is excluded from each span.
     """
     end = len(text) if end is None else end
@@ -100,7 +102,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     pos = start
     for m in _SENT_END.finditer(text, start, end):
         s, e = pos, m.end()
-        if text[m.start()] == "\n":
+        if text[m.start()].isspace():
             e = m.start()
         spans.append((s, e))
         pos = m.end()

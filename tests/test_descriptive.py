@@ -10,7 +10,7 @@ import pytest
 
 from assistant.chunking import section_chunks
 from assistant.ingest.metadata import infer_metadata
-from assistant.reader.descriptive import answer_span, asks_description
+from assistant.reader.descriptive import answer_span, asks_description, description_cue, lists_clauses
 from assistant.reader.question import analyze
 from assistant.text import normalize
 from assistant.types import Report
@@ -35,6 +35,23 @@ def test_descriptive_questions_are_recognised(question: str) -> None:
 def test_short_answer_questions_stay_short(question: str) -> None:
     assert not asks_description(question)
     assert analyze(normalize(question)).qtype != "descriptive"
+
+
+@pytest.mark.parametrize("question, cue", [
+    ("定兴县2022年经济社会发展存在哪些突出问题？", "clauses"), ("做好政府工作要抓住哪“三个关键”？", "clauses"),
+    ("规划纲要明确了今后五年的哪些发展目标？", "clauses"), ("城乡居民人均可支配收入的预期目标是什么？", ""),
+    ("如何稳就业？", "how"), ("有哪些未来产业？", ""),
+])
+def test_which_problems_principles_and_aims_ask_for_clauses_only_where_a_list_of_them_answers(question: str,
+                                                                                           cue: str) -> None:
+    assert description_cue(question) == cue
+
+
+def test_a_list_of_clauses_is_several_sentences_or_numbered_items() -> None:
+    for text, want in [("少数干部不担当、不作为的现象仍然存在。", False), ("一是经济总量偏小，结构不优。", True),
+                       ("经济下行压力较大。转型任务艰巨。", True)]:
+        norm = normalize(text)
+        assert lists_clauses(norm, 0, len(norm)) is want
 
 
 def _span(doc: str, at: str, question: str, topics: tuple[str, ...] = (), relevant=None) -> str:
@@ -170,3 +187,24 @@ def test_the_descriptive_qa_set_is_verbatim_bounded_and_split_by_document() -> N
     assert all(len(s) == 1 for s in splits.values()), "a document in both splits"
     for split in ("dev", "test"):
         assert {i.level for i in items if i.split == split} >= {"province", "county", "notice"}
+
+
+def test_a_lead_in_that_only_names_what_follows_is_left_out() -> None:
+    doc = ("三个关键：一是抓机遇。牢牢抓住发展机遇。二是抓环境。打好优化环境“组合拳”。三是抓依法行政。加强法治政府建设。\n"
+           "《纲要草案》明确了今后五年的发展目标：一是首都功能持续提升，二是高质量发展迈上新台阶。\n")
+    got = _span(doc, "三个关键", "要抓住哪“三个关键”？")
+    assert got.startswith("一是抓机遇") and got.endswith("加强法治政府建设。")
+    assert _span(doc, "《纲要草案》", "明确了今后五年的哪些发展目标？").startswith("一是首都功能")
+    # a lead-in that says something (who pays) stays: it is part of the answer
+    doc = "工伤职工的下列待遇由用人单位负责，不得在基金中列支：停工留薪期间的工资；生活护理费用。\n"
+    assert _span(doc, "工伤职工", "哪些待遇由用人单位负责？").startswith("工伤职工的下列待遇")
+
+
+def test_a_copy_that_flattened_its_lines_into_spaces_is_read_line_by_line() -> None:
+    # a web page's paragraphs in one table cell: runs of spaces where the lines were, markdown bold labels
+    doc = ("| **关于2025年部分节假日安排的通知**  各省人民政府：  经国务院批准，现将安排通知如下。  "
+           "**一、元旦：**1月1日（周三）放假1天，不调休。  "
+           "**二、国庆节、中秋节：**10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）上班。  "
+           "节假日期间，各地区要妥善安排好值班工作。 |\n")
+    assert _span(doc, "**二、国庆节", "国庆节、中秋节如何放假调休？") == \
+        "10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）上班。"

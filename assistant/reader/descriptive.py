@@ -13,18 +13,44 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from ..knowledge import DATA_DIR
 from ..text import sentence_spans
 from .spans import Span
 
 # ------------------------------------------------------------------ question cues
+
+
+def _clause_nouns() -> dict[str, list[str]]:
+    """What a question asks for when clauses answer it (assistant/data/descriptive_words.txt), by section:
+    "any" after "哪些/什么" and before "是什么" alike, "which" only after "哪些/哪几/哪三…"."""
+    out: dict[str, list[str]] = {"any": [], "which": []}
+    section = "any"
+    for line in (DATA_DIR / "descriptive_words.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        out[section].extend(re.escape(w) for w in line.split())
+    return out
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
 _HOW = re.compile(r"(?:如何|怎样|怎么|咋)(?!表述|说|称|定义|计算|算|样[?？]?$)")
-_MEASURE_NOUNS = (r"措施|举措|办法|政策|要求|服务|支持|帮助|保障|工作|任务|安排|行动|做法|条件|规定|优惠|补贴|"
-                  r"扶持|手段|途径|路径|思路|部署|机制|制度|流程|程序|步骤|实事|变化")
-# a figure, a rank or a date is asked: a short span answers, however the question is worded
+_NOUNS = _clause_nouns()
+_MEASURE_NOUNS = _alternation(_NOUNS["any"])
+_WHICH_NOUNS = _alternation(_NOUNS["any"] + _NOUNS["which"])
+_WH = r"(?:哪些|什么|何种|哪几[项条方个类]?|哪[“\"]?[一二三四五六七八九十两]+[项条个方类])(?![人者些])[“”\"\u4e00-\u9fff]{0,4}?"
 _SHORT = re.compile(r"多少|几[个项家所座条户人名次批万亿倍年岁天号月日点]|百分之几|第几|哪天|哪一天|何时|什么时候|"
                     r"how (?:many|much|long|old)|what (?:date|time|percentage|share)", re.I)
-_WHICH_MEASURES = re.compile(r"(?:哪些|什么|何种|哪几[项条方个类]?|哪[一二三四五六七八九十两]+[项条个方类])"
-                             rf"(?![人者些])[\u4e00-\u9fff]{{0,4}}?(?:{_MEASURE_NOUNS})")
+_WHICH_MEASURES = re.compile(rf"{_WH}(?:{_MEASURE_NOUNS})")
+# "存在哪些问题", "抓住哪三个关键": clauses answer only when the report lists them so (一是…二是…)
+_WHICH_CLAUSES = re.compile(rf"(?:哪些|哪几[项条方个类]?|哪[“\"]?[一二三四五六七八九十两]+[项条个方类])"
+                            rf"(?![人者些])[“”\"\u4e00-\u9fff]{{0,4}}?(?:{_WHICH_NOUNS})")
 _WHY = re.compile(r"为什么|为何|什么(?:作用|意义|原因|目的|影响)|\bwhy\b", re.I)
 _MEASURES_ARE = re.compile(rf"(?:{_MEASURE_NOUNS})(?:主要|具体)?(?:是|有|包括)(?:什么|哪些)")
 _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|are|was|were)\b(?! (?:many|much|long|old|far|often|big|large|high)\b)"
@@ -33,15 +59,31 @@ _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|a
                       r"|\bwhich (?:measures|steps|policies|services)\b", re.I)
 
 
-def asks_description(question: str) -> bool:
-    """Whether a question asks how / which measures / what policy (a clause or list is the answer)."""
+def description_cue(question: str) -> str:
+    """How a question asks for clauses: "how" (how / which measures / what policy: a clause or a list
+    of them answers), "clauses" (which problems, principles, aims …: a list of clauses answers when
+    the report has one, else the items a list question wants), "" (neither)."""
     if _SHORT.search(question):
-        return False
-    return bool(_HOW.search(question) or _WHICH_MEASURES.search(question) or _MEASURES_ARE.search(question)
-                or _WHY.search(question) or _ENGLISH.search(question))
+        return ""
+    if (_HOW.search(question) or _WHICH_MEASURES.search(question) or _MEASURES_ARE.search(question)
+            or _WHY.search(question) or _ENGLISH.search(question)):
+        return "how"
+    return "clauses" if _WHICH_CLAUSES.search(question) else ""
+
+
+def asks_description(question: str) -> bool:
+    """Whether a question asks how / which measures / what policy / which problems (clauses answer)."""
+    return bool(description_cue(question))
+
+
+def lists_clauses(norm: str, start: int, end: int) -> bool:
+    """Whether a span is a list of clauses (items 一是…二是…, 1. 2., or several sentences), not one sentence."""
+    sents = sentence_spans(norm, start, end)
+    return len(sents) >= 2 or any(_item_index(norm[s:e]) for s, e in sents)
 
 
 # ------------------------------------------------------------------ what is no answer
+_MARKUP = re.compile(r"^[>#*\s]+|\*\*")  # a web copy's markdown: bold marks, quote and heading marks
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十百]+[章节条部分])")
 _BASIS = re.compile(r"^\s*[【\[](?:政策|法律|文件)?(?:依据|来源|出处|链接|附件)[】\]]")
 # a page's or a file's own data: where it comes from, who issued it, when, its number; links; table rules
@@ -50,7 +92,7 @@ _META = re.compile(r"^[\s>#*]*(?:来源|原文|存档|链接|网址|出处|发�
 _INTRO_END = re.compile(r"(?:如下|以下|下列|几个方面|几项|几点|措施|举措|工作|要求|内容|任务)?[:：]\s*$")
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.、．)]|[(]\d{1,2}[)]|[(][一二三四五六七八九十]{1,3}[)]|[①-⑳]|"
                    r"[一二三四五六七八九十]{1,3}[是要、]|第[一二三四五六七八九十]{1,3}[,，、是]|首先|其次|再次|最后)")
-_ANNOUNCES = re.compile(r"(?:如下|以下|下列)[^,;。]{0,12}:\s*$")  # "…现将有关事项通知如下:" only announces
+_ANNOUNCES = re.compile(r"(?:如下|以下|下列)[^,;。]{0,12}[:。]\s*$")  # "…现将有关事项通知如下:" only announces
 _ORDINAL = "一二三四五六七八九十"
 # a short topic sentence inside a paragraph ("工业转型聚势突破。"): it names what follows
 _TOPIC = re.compile(r"[^,;:\d]{4,12}。")
@@ -58,7 +100,7 @@ _TOPIC = re.compile(r"[^,;:\d]{4,12}。")
 
 def _item_index(sentence: str) -> int | None:
     """The number of a list item a sentence opens ("二是…" → 2, "3." → 3, "(四)" → 4), None if none."""
-    m = _ITEM.match(sentence)
+    m = _ITEM.match(_MARKUP.sub("", sentence))
     if not m:
         return None
     mark = m.group(0).strip()
@@ -69,6 +111,11 @@ def _item_index(sentence: str) -> int | None:
         if ch in _ORDINAL:
             return _ORDINAL.index(ch) + 1
     return {"首先": 1, "其次": 2, "再次": 3, "最后": 9}.get(mark, None)
+
+
+def _titled(text: str) -> bool:
+    """A numbered title ("**一、调整后的标准**"): it heads a section, it is no item of a list."""
+    return not re.search(r"[,;:。!?]", _MARKUP.sub("", text))
 
 
 def _core(text: str) -> str:
@@ -94,15 +141,18 @@ class Layout:
     heading: bool
 
 
+_FLAT_BREAK = re.compile(r"[ \t\u3000]{2,}")  # a line break a copy flattened into spaces (as sentence_spans reads it)
+
+
 def _layout(norm: str, start: int, end: int) -> list[Layout]:
     out: list[Layout] = []
     for s, e in sentence_spans(norm, start, end):
         line_start = norm.rfind("\n", 0, s) + 1
-        new_line = not norm[line_start:s].strip()
+        new_line = not norm[line_start:s].strip() or _FLAT_BREAK.fullmatch(norm, max(line_start, s - 2), s) is not None
         line_end = norm.find("\n", e)
         line_end = len(norm) if line_end < 0 else line_end
-        whole_line = new_line and not norm[e:line_end].strip()
-        text = norm[s:e]
+        whole_line = new_line and (not norm[e:line_end].strip() or _FLAT_BREAK.match(norm, e, line_end) is not None)
+        text = _MARKUP.sub("", norm[s:e])
         heading = bool(_BASIS.match(text)) or whole_line and (
             bool(_HEADING.match(text)) and (len(text) <= 25 or len(text) <= 60 and not text.endswith("。"))
             or len(text) <= 80 and not re.search(r"[,;:。!?]$", text) and not _ITEM.match(text))  # a title line
@@ -114,7 +164,7 @@ def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) ->
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
     return (lay.heading or _is_topic(text, topics) or restates(text, question) or bool(_META.search(text))
-            or bool(_INTRO_END.search(text)) and (len(_core(text)) <= 30 or bool(_ANNOUNCES.search(text))))
+            or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30 or bool(_ANNOUNCES.search(text)))
 
 
 def _is_topic(text: str, topics: frozenset[str]) -> bool:
@@ -122,7 +172,9 @@ def _is_topic(text: str, topics: frozenset[str]) -> bool:
     return text.rstrip("。.") in topics or (_TOPIC.fullmatch(text) is not None and not _ITEM.match(text))
 
 
-_ARTICLE = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[(][一二三四五六七八九十]{1,3}[)])\s*")
+# an article's or item's number, and the short label it may carry ("**七、国庆节、中秋节:**")
+_ARTICLE = re.compile(r"(?:\*\*)?(?:[一二三四五六七八九十]{1,3}、|[(][一二三四五六七八九十]{1,3}[)])\s*"
+                      r"(?:[^,;:。!?*\n]{1,12}:\s*(?:\*\*)?\s*(?=\S))?")
 
 
 def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = frozenset(),
@@ -188,7 +240,8 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
             if not (listing and next_item):
                 break
         elif _ANNOUNCES.search(text) and k + 1 < len(sents) and sents[k + 1].new_line and \
-                _item_index(norm[sents[k + 1].start:sents[k + 1].end]) == 1:
+                _item_index(norm[sents[k + 1].start:sents[k + 1].end]) == 1 and \
+                not _titled(norm[sents[k + 1].start:sents[k + 1].end]):
             # "…现通告如下:" then "(一)…(二)…": the announced list is the answer, not what led to it
             idx, listing, expected = k + 1, True, 2
             first, last, k = sents[k + 1], k + 1, k + 2
@@ -199,13 +252,33 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
         if next_item:
             expected += 1
         k += 1
+    while last > idx and _ANNOUNCES.search(norm[sents[last].start:sents[last].end]):
+        last -= 1  # "…现通告如下:" announces what the answer did not take in
     start, end = max(first.start, list_start), sents[last].end
     if end - start > limit:
         end = _cut(norm, start, end, limit)
     m = _ARTICLE.match(norm, start, end)
     if m and not listing:  # "七、工伤职工的…": the article's number is no part of what it says
         start = m.end()
-    return Span(start, end, "descriptive"), topical
+    return Span(_after_lead(norm, start, min(end, first.end)), end, "descriptive"), topical
+
+
+_NAMES_WHAT_FOLLOWS = re.compile(r"(?:如下|以下|下列|几个方面|几项|几点|措施|举措|工作|要求|内容|任务|目标|关键|问题|原则|重点)"
+                                 r"(?:是|有|包括)?:\s*$")
+_LEAD = re.compile(r"[^,;:。!?\n]{1,40}?:\s*(?=\S)")
+
+
+def _after_lead(norm: str, start: int, end: int) -> int:
+    """Where the answer starts past a lead-in clause of its first sentence that only names what follows
+    ("三个关键:一是…", "《纲要草案》明确了今后五年的发展目标:一是…", "具体措施如下:…"); `start` if none."""
+    m = _LEAD.match(norm, start, end)
+    if m is None or m.end() >= end:
+        return start
+    lead = norm[start:m.end()]
+    core = _core(_MARKUP.sub("", lead))
+    if len(core) <= 8 or _NAMES_WHAT_FOLLOWS.search(lead):
+        return m.end()
+    return start
 
 
 def _cut(norm: str, start: int, end: int, limit: int) -> int:

@@ -20,7 +20,7 @@ from ..text import ascii_lower, normalize, sentence_spans
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
-from .descriptive import answer_span
+from .descriptive import answer_span, description_cue, lists_clauses
 from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
@@ -524,10 +524,13 @@ class Reader:
             topics = frozenset(_norm_path((t,)) for t in chunk.section_path)
             found = answer_span(norm, s, info.text, topics, self._relevance(weights, norm, report.meta.id, semantic),
                                 limit=self.descriptive_limit)
-            if found is not None:
+            clauses_only = description_cue(info.text) == "clauses"
+            if found is not None and (not clauses_only or lists_clauses(norm, found[0].start, found[0].end)):
                 span, topical = found
                 add(span, 0.1 + (self.topical_bonus if topical else 0.0), kind="descriptive")
-            return out
+            if not clauses_only:
+                return out
+            q = "list"  # "存在哪些问题" answered by one sentence: the items it names, as for any list
         slots: list[S.Span] = []
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
             slots = S.slot_fill(info.text, norm, s, e, info.slot_head, _generic_words())
