@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from ..knowledge import DATA_DIR
@@ -44,13 +45,13 @@ _HOW = re.compile(r"(?:如何|怎样|怎么|咋)(?!表述|说|称|定义|计算|
 _NOUNS = _clause_nouns()
 _MEASURE_NOUNS = _alternation(_NOUNS["any"])
 _WHICH_NOUNS = _alternation(_NOUNS["any"] + _NOUNS["which"])
-_WH = r"(?:哪些|什么|何种|哪几[项条方个类]?|哪[“\"]?[一二三四五六七八九十两]+[项条个方类])(?![人者些])[“”\"\u4e00-\u9fff]{0,4}?"
+_WHICH = r"(?:哪些|哪几[项条方个类]?|哪[“\"]?[一二三四五六七八九十两]+[项条个方类])"
+_NOUN_GAP = r"(?![人者些])[“”\"\u4e00-\u9fff]{0,4}?"  # "哪些**突出**问题": a few words before the noun
 _SHORT = re.compile(r"多少|几[个项家所座条户人名次批万亿倍年岁天号月日点]|百分之几|第几|哪天|哪一天|何时|什么时候|"
                     r"how (?:many|much|long|old)|what (?:date|time|percentage|share)", re.I)
-_WHICH_MEASURES = re.compile(rf"{_WH}(?:{_MEASURE_NOUNS})")
+_WHICH_MEASURES = re.compile(rf"(?:{_WHICH}|什么|何种){_NOUN_GAP}(?:{_MEASURE_NOUNS})")
 # "存在哪些问题", "抓住哪三个关键": clauses answer only when the report lists them so (一是…二是…)
-_WHICH_CLAUSES = re.compile(rf"(?:哪些|哪几[项条方个类]?|哪[“\"]?[一二三四五六七八九十两]+[项条个方类])"
-                            rf"(?![人者些])[“”\"\u4e00-\u9fff]{{0,4}}?(?:{_WHICH_NOUNS})")
+_WHICH_CLAUSES = re.compile(rf"{_WHICH}{_NOUN_GAP}(?:{_WHICH_NOUNS})")
 _WHY = re.compile(r"为什么|为何|什么(?:作用|意义|原因|目的|影响)|\bwhy\b", re.I)
 _MEASURES_ARE = re.compile(rf"(?:{_MEASURE_NOUNS})(?:主要|具体)?(?:是|有|包括)(?:什么|哪些)")
 _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|are|was|were)\b(?! (?:many|much|long|old|far|often|big|large|high)\b)"
@@ -59,6 +60,7 @@ _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|a
                       r"|\bwhich (?:measures|steps|policies|services)\b", re.I)
 
 
+@lru_cache(maxsize=512)
 def description_cue(question: str) -> str:
     """How a question asks for clauses: "how" (how / which measures / what policy: a clause or a list
     of them answers), "clauses" (which problems, principles, aims …: a list of clauses answers when
