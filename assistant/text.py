@@ -87,7 +87,8 @@ def clean_question(text: str) -> str:
 # ---------------------------------------------------------------- sentences
 
 # a run of spaces between two words is a line break that a copy flattened (a page's paragraphs in one table cell)
-_SENT_END = re.compile(r"[。!?;！？；]+[”’\"')）]*|\n+|(?<=\S)[ \t\u3000]{2,}(?=\S)")
+FLAT_BREAK = re.compile(r"[ \t\u3000]{2,}")
+_SENT_END = re.compile(rf"[。!?;！？；]+[”’\"')）]*|\n+|(?<=\S){FLAT_BREAK.pattern}(?=\S)")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Callable
 
 from ..knowledge import DATA_DIR
-from ..text import sentence_spans
+from ..text import FLAT_BREAK, sentence_spans  # FLAT_BREAK: a line break a copy flattened into spaces
 from .spans import Span
 
 # ------------------------------------------------------------------ question cues
@@ -143,17 +143,16 @@ class Layout:
     heading: bool
 
 
-_FLAT_BREAK = re.compile(r"[ \t\u3000]{2,}")  # a line break a copy flattened into spaces (as sentence_spans reads it)
 
 
 def _layout(norm: str, start: int, end: int) -> list[Layout]:
     out: list[Layout] = []
     for s, e in sentence_spans(norm, start, end):
         line_start = norm.rfind("\n", 0, s) + 1
-        new_line = not norm[line_start:s].strip() or _FLAT_BREAK.fullmatch(norm, max(line_start, s - 2), s) is not None
+        new_line = not norm[line_start:s].strip() or FLAT_BREAK.fullmatch(norm, max(line_start, s - 2), s) is not None
         line_end = norm.find("\n", e)
         line_end = len(norm) if line_end < 0 else line_end
-        whole_line = new_line and (not norm[e:line_end].strip() or _FLAT_BREAK.match(norm, e, line_end) is not None)
+        whole_line = new_line and (not norm[e:line_end].strip() or FLAT_BREAK.match(norm, e, line_end) is not None)
         text = _MARKUP.sub("", norm[s:e])
         heading = bool(_BASIS.match(text)) or whole_line and (
             bool(_HEADING.match(text)) and (len(text) <= 25 or len(text) <= 60 and not text.endswith("。"))
