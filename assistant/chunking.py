@@ -13,11 +13,14 @@ from .sections import Block, parse_outline
 from .text import normalize, sentence_spans
 from .types import Chunk, Report
 
-CHUNKER_VERSION = "section-v3"  # v3: a run of spaces between words ends a sentence
+# v4: a fragment ("02-22", "|", "（") joins its neighbour, never a passage alone; a repeated passage is left out
+CHUNKER_VERSION = "section-v4"
 MAX_WHOLE = 4  # a glossary entry or the opening lines stay one passage up to this many times max_chars
 _SUBLEAD_MAX = 12
 _MIN_GROUP = 60
 _DIGIT = re.compile(r"\d")
+_WORD_CHAR = re.compile(r"[\w]", re.UNICODE)
+MIN_WORD_CHARS = 6  # a piece with fewer letters, digits and characters is a fragment of a copy, not a passage
 
 
 def _is_sublead(sentence: str) -> bool:
@@ -86,7 +89,7 @@ def _windows(sents: list[tuple[int, int]], max_chars: int, overlap: int) -> list
 
 def section_chunks(report: Report, max_chars: int = 320, overlap: int = 1) -> list[Chunk]:
     text = report.text
-    chunks: list[Chunk] = []
+    spans: list[tuple[int, int, tuple[str, ...], str]] = []
     for block in parse_outline(text).blocks:
         size = block.end - block.start
         if size <= max_chars or block.kind in ("glossary", "front") and size <= MAX_WHOLE * max_chars:
@@ -97,19 +100,57 @@ def section_chunks(report: Report, max_chars: int = 320, overlap: int = 1) -> li
                 path = block.path + ((topic,) if topic else ())
                 for s, e in _windows(_bounded(text, sents, 2 * max_chars), max_chars, overlap):
                     pieces.append((s, e, path))
-        for s, e, path in pieces:
-            chunks.append(
-                Chunk(
-                    id=f"{report.meta.id}#{len(chunks)}",
-                    report_id=report.meta.id,
-                    section_path=path,
-                    text=text[s:e],
-                    start=s,
-                    end=e,
-                    kind=block.kind,
-                )
-            )
-    return chunks
+        spans.extend((s, e, path, block.kind) for s, e, path in pieces)
+    return [Chunk(id=f"{report.meta.id}#{i}", report_id=report.meta.id, section_path=path, text=text[s:e],
+                  start=s, end=e, kind=kind)
+            for i, (s, e, path, kind) in enumerate(_drop_repeats(text, _absorb_fragments(text, spans)))]
+
+
+def _drop_repeats(text: str, spans: list[tuple[int, int, tuple[str, ...], str]]
+                  ) -> list[tuple[int, int, tuple[str, ...], str]]:
+    """A passage that says again, word for word, what an earlier passage of its report said (a page footer
+    scraped once per page, a copy pasted twice) is left out: the first one is found, a second only
+    takes a place among the results that another passage would have."""
+    seen: set[str] = set()
+    out = []
+    for span in spans:
+        key = "".join(normalize(text[span[0]:span[1]]).split())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(span)
+    return out
+
+
+def _word_chars(text: str) -> int:
+    return len(_WORD_CHAR.findall(text.replace("_", "")))
+
+
+def _absorb_fragments(text: str, spans: list[tuple[int, int, tuple[str, ...], str]]
+                      ) -> list[tuple[int, int, tuple[str, ...], str]]:
+    """Pieces too small to be about anything ("02-22" under each link of a scraped page, a lone "|" of a
+    table, a stray "（") join the passage before them, or after them, of the same section and kind.
+
+    Alone they are passages whose vectors sit near every question (a heading and nothing else): they
+    crowd real passages out of dense results and make hubs that graph search misses. One that has no
+    such neighbour holds nothing to search and is left out of the passages (it stays in the report).
+    """
+    out: list[tuple[int, int, tuple[str, ...], str]] = []
+    pending: tuple[int, int, tuple[str, ...], str] | None = None  # a fragment waiting for the next piece
+    for s, e, path, kind in spans:
+        if _word_chars(text[s:e]) >= MIN_WORD_CHARS:
+            if pending is not None and pending[2:] == (path, kind):
+                s = min(s, pending[0])
+            pending = None
+            out.append((s, e, path, kind))
+        elif out and out[-1][2:] == (path, kind) and pending is None:
+            ps, pe, _, _ = out[-1]
+            out[-1] = (ps, max(pe, e), path, kind)
+        elif pending is not None and pending[2:] == (path, kind):
+            pending = (pending[0], e, path, kind)
+        else:
+            pending = (s, e, path, kind)
+    return out
 
 
 def fixed_chunks(report: Report, size: int = 500, overlap: int = 50) -> list[Chunk]:

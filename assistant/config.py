@@ -79,7 +79,7 @@ class Settings:
     ann_min_vectors: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 512
+    hnsw_ef_search: int = 1024
     # reader
     # the best span's question-term coverage below which the assistant always abstains (a hard floor;
     # above it the calibrated confidence decides)

@@ -39,7 +39,7 @@ def _recall_at_10(assistant: Any, questions: list[str]) -> tuple[float, int]:
     """Mean share of exact search's top 10 that HNSW (forced) also returns, over the questions."""
     vectors = np.asarray(assistant.index.vectors, dtype=np.float32)
     hnsw = make_dense_index(vectors, assistant.settings.with_(dense_index="hnsw"))
-    assert describe_dense_index(hnsw).startswith("hnsw(M=32, efSearch=512)")
+    assert describe_dense_index(hnsw).startswith("hnsw(M=32, efSearch=1024)")
     exact = assistant.index.faiss_index
     assert describe_dense_index(exact) == "flat"
     queries = np.asarray([assistant.dense.embed(q) for q in questions], dtype=np.float32)

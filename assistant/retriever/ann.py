@@ -63,7 +63,7 @@ def tune_dense_index(index: Any, settings: "Settings") -> None:
 
 
 def describe_dense_index(index: Any) -> str:
-    """ "flat" or "hnsw(M=32, efSearch=512)": what /healthz, the manifest and benchmarks say is searched."""
+    """ "flat" or "hnsw(M=32, efSearch=1024)": what /healthz, the manifest and benchmarks say is searched."""
     hnsw = getattr(index, "hnsw", None)
     if hnsw is None:
         return "flat"
