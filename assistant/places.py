@@ -118,6 +118,23 @@ def _english_table() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _official_keys() -> dict[str, frozenset[str]]:
+    """English key → the divisions whose official English name it is ("shanxi" → 山西省, "shaanxi" → 陕西省)."""
+    out: dict[str, set[str]] = {}
+    for name, englishes in _english_table().items():
+        for e in englishes:
+            out.setdefault(_key(e), set()).add(name)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _own_pinyin(name: str, spellings: Sequence[str]) -> set[str]:
+    """A division's pinyin spellings, less any that is another division's official English name: 陕西 reads
+    "shanxi" in plain pinyin, but "Shanxi" is 山西 (陕西 is "Shaanxi")."""
+    official = _official_keys()
+    return {p for p in spellings if p not in official or name in official[p]}
+
+
 @dataclass(frozen=True)
 class _Gazetteer:
     divisions: tuple[Division, ...]
@@ -145,7 +162,7 @@ def gazetteer() -> _Gazetteer:
         if d.short:
             by_short.setdefault(d.short, []).append(d)
         keys = {_key(e) for e in english.get(d.name, ())}
-        keys.update(d.pinyin)
+        keys.update(_own_pinyin(d.name, d.pinyin))
         for k in keys:
             if len(k) >= 4:
                 by_key.setdefault(k, []).append(d)
@@ -356,10 +373,10 @@ def _corpus_keys(reports: tuple[ReportMeta, ...]) -> dict[str, list[_Entry]]:
         names = {r.english, re.sub(r"\s+(District|County|City|Prefecture|League|Banner)$", "", r.english)}
         known = gazetteer().by_name.get(r.region)
         if known:
-            names.update(known[0].pinyin)
+            names.update(_own_pinyin(r.region, known[0].pinyin))
         else:
             for alias in (r.region, *r.aliases):
-                names.update(_pinyin_keys(alias))
+                names.update(_own_pinyin(r.region, _pinyin_keys(alias)))
         for n in names:
             k = _key(n)
             if len(k) >= 4:

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 from .reader.question import QuestionInfo
 from .types import Report
-from .years import asked_years, covered_years, level_of, reviewed_year, target_year
+from .years import asked_years, covered_years, is_document, level_of, reviewed_year, target_year
 
 
 
@@ -121,9 +121,16 @@ class ScopeResolver:
 
         scored = sorted(rids, key=lambda r: fit(r), reverse=True)
         best = fit(scored[0])[0]
-        kept = [r for r in scored if fit(r)[0] == best] if best > 0 else list(scored)
+        kept = [r for r in scored if fit(r)[0] == best or best > 0 and self._issued_in_asked_year(info, r)] \
+            if best > 0 else list(scored)
         mismatch = tuple(info.years) if best == 0 and info.years else ()
         return kept, mismatch
+
+    def _issued_in_asked_year(self, info: QuestionInfo, rid: str) -> bool:
+        """A notice or other document issued in an asked year: it has no year reviewed or planned, and is about
+        the year it is issued in as much as any report is ("北京市2025年最低工资标准" is the 2025 notice's)."""
+        meta = self.reports[rid].meta
+        return is_document(meta) and meta.year in asked_years(info, meta)
 
 
 __all__ = ["Scope", "ScopeResolver", "asked_years", "covered_years", "level_of", "reviewed_year", "target_year"]

@@ -107,6 +107,18 @@ def test_numbered_articles_answer_one_at_a_time_without_their_number() -> None:
     assert _span(doc, "八、", "单位没有参加工伤保险怎么办？") == "用人单位未参加工伤保险的，工伤保险待遇由用人单位支付。"
 
 
+def test_an_addressee_line_is_never_the_answer() -> None:
+    """A notice's title matches every word of the question; what answers it is the body, past the line that
+    names whom it is sent to and the sentence that announces what follows."""
+    doc = ("关于调整本市2025年最低工资标准的通知\n各区人力资源和社会保障局，各人民团体，各类企业、事业等用人单位：\n"
+           "经市政府批准，对本市2025年最低工资标准进行调整。现将有关事宜通知如下：\n"
+           "一、本市最低工资标准由每月不低于2420元，调整到每月不低于2540元。\n"
+           "下列项目不作为最低工资标准的组成部分：\n（一）加班工资；\n（二）社会保险费。\n")
+    got = _span(doc, "关于调整", "本市2025年最低工资标准如何调整？")
+    assert got.lstrip("一、") == "本市最低工资标准由每月不低于2420元，调整到每月不低于2540元。"
+    assert _span(doc, "下列项目", "哪些项目不作为最低工资标准的组成部分？") == "（一）加班工资；\n（二）社会保险费。"
+
+
 def test_a_policy_basis_line_is_never_the_answer() -> None:
     doc = "【政策依据】《失业保险条例》第十四条。\n失业人员按月领取失业保险金，标准为每月2000元。\n"
     assert _span(doc, "【政策依据】", "失业保险金怎么领？") == "失业人员按月领取失业保险金，标准为每月2000元。"
@@ -149,7 +161,7 @@ def test_a_document_without_headings_is_split_into_bounded_passages() -> None:
     assert len(chunks) >= 8 and max(len(c.text) for c in chunks) <= 400
     assert all(c.kind == "paragraph" for c in chunks[1:])
     # one enormous line with no sentence end at all still makes passages of bounded size
-    blob = "数据" * 20_000
+    blob = "".join(f"数据{i}项" for i in range(8_000))  # (no two windows alike: a repeated passage is left out)
     chunks = section_chunks(_report(blob))
     assert len(chunks) > 50 and max(len(c.text) for c in chunks) <= 640
     assert "".join(c.text for c in chunks) == blob

@@ -55,11 +55,28 @@ def test_chinese_place_names(question: str, expected: list[str]) -> None:
     ("What about Baoding?", "保定市", "city"),
     ("Tibet's growth target", "西藏自治区", "province"),
     ("Shaanxi GDP", "陕西省", "province"),
+    ("How will Shanxi tackle solid waste?", "山西省", "province"),  # 陕西 reads shanxi too, but is "Shaanxi"
     ("How many people live in Chaoyang District?", "朝阳区", "county"),
 ])
 def test_english_and_pinyin_names(question: str, expected: str, level: str) -> None:
     (place,) = [p for p in find_places(question) if p.kind == "region"]
     assert (place.region, place.level) == (expected, level)
+
+
+def test_an_english_name_is_its_own_divisions_whatever_the_corpus_holds() -> None:
+    """陕西 reads "shanxi" in plain pinyin, but "Shanxi" is 山西 (陕西 is "Shaanxi"): a corpus holding both
+    reports, or only 陕西's, never takes "Shanxi" for 陕西."""
+    from assistant.types import ReportMeta
+
+    shaanxi = ReportMeta(id="sn", title="陕西省2026年政府工作报告", region="陕西省", year=2026, date="2026-01-27", source="", path="sn.txt", level="province",
+                         english="Shaanxi")
+    shanxi = ReportMeta(id="sx", title="山西省2026年政府工作报告", region="山西省", year=2026, date="2026-01-27", source="", path="sx.txt", level="province",
+                        english="Shanxi")
+    for corpus in ((shaanxi, shanxi), (shaanxi,)):
+        found = [p.region for p in find_places("How will Shanxi tackle solid waste?", corpus) if p.kind == "region"]
+        assert found == ["山西省"], corpus
+        found = [p.region for p in find_places("Shaanxi GDP target", corpus) if p.kind == "region"]
+        assert found == ["陕西省"], corpus
 
 
 def test_english_words_are_not_places() -> None:

@@ -152,3 +152,24 @@ def test_descriptive_answers_are_calibrated_apart(tmp_path) -> None:  # type: ig
     short, descriptive = load_calibration(str(out)), load_calibration(str(out), "descriptive")
     assert short[0] and descriptive[0] and short[0] != descriptive[0]
     assert load_calibration(str(out), "number") == short  # a kind with no fit of its own takes the shared one
+
+
+def test_a_notice_of_the_asked_year_is_read_beside_the_report_about_that_year() -> None:
+    """"北京市2025年最低工资标准…": the 2026 work report reviews 2025, and the 2025 notice is about 2025 too (a
+    document has no year reviewed or planned: it is about the year it is issued in). Both are read; a notice
+    of another year is not, and a question about 2026 keeps the 2026 report alone."""
+    from assistant.scope import ScopeResolver
+    from assistant.types import Report
+
+    def report(rid: str, title: str, year: int, kind: str) -> Report:
+        meta = ReportMeta(id=rid, title=title, region="北京市", year=year, date=f"{year}-07-25", source=None,
+                          path=f"{rid}.txt", level="province", kind=kind)
+        return Report(meta=meta, text=title + "\n")
+
+    reports = {r.meta.id: r for r in (
+        report("gwr", "北京市2026年政府工作报告", 2026, "report"),
+        report("wage", "关于调整北京市2025年最低工资标准的通知", 2025, "document"),
+        report("old", "关于调整北京市2023年最低工资标准的通知", 2023, "document"))}
+    resolver = ScopeResolver(reports)
+    assert set(resolver.resolve(analyze("北京市2025年最低工资标准如何调整？", ("北京市",))).reports) == {"gwr", "wage"}
+    assert resolver.resolve(analyze("北京市2026年如何加强养老服务？", ("北京市",))).reports == ("gwr",)

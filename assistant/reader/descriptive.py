@@ -141,6 +141,7 @@ class Layout:
     end: int
     new_line: bool
     heading: bool
+    lead_line: bool = False  # a whole line that ends in a colon: an addressee ("各区…用人单位:") or a list's lead-in
 
 
 
@@ -155,16 +156,18 @@ def _layout(norm: str, start: int, end: int) -> list[Layout]:
         whole_line = new_line and (not norm[e:line_end].strip() or FLAT_BREAK.match(norm, e, line_end) is not None)
         text = _MARKUP.sub("", norm[s:e])
         heading = bool(_BASIS.match(text)) or whole_line and (
-            bool(_HEADING.match(text)) and (len(text) <= 25 or len(text) <= 60 and not text.endswith("。"))
+            bool(_HEADING.match(text)) and not re.search(r"[;,:]$", text)  # ("(一)加班工资;" is a list's item)
+            and (len(text) <= 25 or len(text) <= 60 and not text.endswith("。"))
             or len(text) <= 80 and not re.search(r"[,;:。!?]$", text) and not _ITEM.match(text))  # a title line
-        out.append(Layout(s, e, new_line, heading))
+        lead_line = whole_line and text.rstrip().endswith(":") and not heading
+        out.append(Layout(s, e, new_line, heading, lead_line))
     return out
 
 
 def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) -> bool:
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
-    return (lay.heading or _is_topic(text, topics) or restates(text, question) or bool(_META.search(text))
+    return (lay.heading or lay.lead_line or _is_topic(text, topics) or restates(text, question) or bool(_META.search(text))
             or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30 or bool(_ANNOUNCES.search(text)))
 
 
@@ -201,7 +204,7 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
     # move forward past what only frames the answer: headings, topic sentences, lead-ins
     while _no_answer(sents[idx], norm, question, topics):
         lay = sents[idx]
-        intro = intro or bool(_INTRO_END.search(norm[lay.start:lay.end]))
+        intro = intro or lay.lead_line or bool(_INTRO_END.search(norm[lay.start:lay.end]))
         # a heading or topic sentence about the question: what follows it is about the question too
         whole_paragraph = whole_paragraph or relevant is None or relevant(lay.start, lay.end)
         if idx + 1 >= len(sents):
