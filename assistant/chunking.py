@@ -14,7 +14,8 @@ from .text import normalize, sentence_spans
 from .types import Chunk, Report
 
 # v4: a fragment ("02-22", "|", "（") joins its neighbour, never a passage alone; a repeated passage is left out
-CHUNKER_VERSION = "section-v4"
+# v5: a numbered line ending in ";" or "," is an item of a list, not a section heading
+CHUNKER_VERSION = "section-v5"
 MAX_WHOLE = 4  # a glossary entry or the opening lines stay one passage up to this many times max_chars
 _SUBLEAD_MAX = 12
 _MIN_GROUP = 60

@@ -34,6 +34,7 @@ UNNUMBERED_L1 = re.compile(r"^[^。!?;,:]{2,26}(?:工作回顾|发展成就|目�
 ANNEX = re.compile(r"^附件\s*[\d" + _CN + r"]*[::]?$")
 _INTRO = re.compile(r"以下|如下|下列|方面工作|几个方面|各位代表")
 MAX_HEADING = 60  # a numbered line longer than this is a paragraph, not a heading
+_ITEM_END = re.compile(r"[;,]$")  # "(二)加班、加点工资;": a numbered line that goes on is a list's item, no heading
 MAX_LEAD = 30  # a paragraph's first sentence up to this length names its topic
 FRONT = "报告开头"
 MAX_FRONT = 400  # the opening lines before the first heading; past this, a heading-less text is paragraphs
@@ -82,7 +83,7 @@ def lead_sentence(text: str, start: int, end: int) -> tuple[str, int] | None:
 
 def _is_heading(line: str) -> bool:
     """Whether a (normalized) line opens a section, by any of the rules below."""
-    if len(line) > MAX_HEADING:
+    if len(line) > MAX_HEADING or _ITEM_END.search(line):
         return False
     return bool(GLOSSARY_HEAD.match(line) or ANNEX.match(line) or UNNUMBERED_L1.match(line)
                 or ((L1.match(line) or L2.match(line)) and (not line.endswith("。") or _one_sentence(line))))
@@ -141,7 +142,7 @@ def parse_outline(text: str) -> Outline:
             l1, l2, in_glossary, in_annex, unnumbered = title, None, False, True, False
             sections.append(Section(level=1, title=title, start=s, end=end))
             continue
-        if len(line) <= MAX_HEADING and L1.match(line) and not line.endswith("。"):
+        if len(line) <= MAX_HEADING and L1.match(line) and not line.endswith("。") and not _ITEM_END.search(line):
             if in_annex or unnumbered:  # numbered parts of an annex, or of a part titled without a number
                 l2 = line
                 sections.append(Section(level=2, title=line, start=s, end=e))
@@ -153,7 +154,7 @@ def parse_outline(text: str) -> Outline:
             l1, l2, in_glossary, in_annex, unnumbered = line, None, False, False, True
             sections.append(Section(level=1, title=line, start=s, end=e))
             continue
-        if len(line) <= MAX_HEADING and L2.match(line) and (
+        if len(line) <= MAX_HEADING and L2.match(line) and not _ITEM_END.search(line) and (
                 not line.endswith("。") or (_one_sentence(line) and nxt and not _is_heading(nxt))):
             l2 = line.rstrip("。") if line.endswith("。") else line
             sections.append(Section(level=2, title=l2, start=s, end=e))

@@ -220,3 +220,29 @@ def test_a_copy_that_flattened_its_lines_into_spaces_is_read_line_by_line() -> N
            "节假日期间，各地区要妥善安排好值班工作。 |\n")
     assert _span(doc, "**二、国庆节", "国庆节、中秋节如何放假调休？") == \
         "10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）上班。"
+
+
+WAGE_NOTICE = ("关于调整本市2025年最低工资标准的通知\n\n各区人力资源和社会保障局，各有关单位：\n\n"
+               "经市政府批准，现将有关事项通知如下：\n\n一、本市月最低工资标准由每月不低于2420元调整为每月不低于2540元。\n\n"
+               "下列项目不作为最低工资标准的组成部分，用人单位应另行支付：\n\n（一）中班、夜班、高温等特殊条件下的津贴；\n\n"
+               "（二）加班、加点工资；\n\n（三）个人缴纳的社会保险费。\n\n二、本通知自2025年9月1日起执行。\n\n"
+               "某市人力资源和社会保障局\n\n2025年7月25日\n")
+
+
+def test_a_notice_answers_with_its_own_articles_through_the_whole_pipeline(tmp_path) -> None:
+    """A notice indexed by the real model: "哪些…" is answered with the list the notice announces ("下列项目…:"
+    points at the answer and is none), "如何调整" with the article, never with the addressees."""
+    from assistant.config import Settings
+    from assistant.pipeline import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2025-wage-notice.txt").write_text(WAGE_NOTICE, encoding="utf-8")
+    assistant = Assistant(Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+    listed = assistant.ask("哪些项目不作为最低工资标准的组成部分？")
+    assert not listed.abstained, listed.reason
+    assert all(item in listed.answer for item in ("特殊条件下的津贴", "加点工资", "个人缴纳的社会保险费"))
+    assert "下列项目" not in listed.answer and "执行" not in listed.answer
+    adjusted = assistant.ask("最低工资标准如何调整？")
+    assert not adjusted.abstained, adjusted.reason
+    assert "调整为每月不低于2540元" in adjusted.answer and "各有关单位" not in adjusted.answer

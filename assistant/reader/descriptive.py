@@ -256,8 +256,9 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
         if next_item:
             expected += 1
         k += 1
-    while last > idx and _ANNOUNCES.search(norm[sents[last].start:sents[last].end]):
-        last -= 1  # "…现通告如下:" announces what the answer did not take in
+    while last > idx and (_ANNOUNCES.search(norm[sents[last].start:sents[last].end]) or
+                          norm[sents[last].start:sents[last].end].rstrip().endswith(":")):
+        last -= 1  # "…现通告如下:", "二、下列项目…:" announce what the answer did not take in
     start, end = max(first.start, list_start), sents[last].end
     if end - start > limit:
         end = _cut(norm, start, end, limit)

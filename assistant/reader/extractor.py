@@ -75,6 +75,11 @@ def _norm_text(text: str) -> str:
     return normalize(text)
 
 
+_POINTER = re.compile(r"(?:下列|以下|如下|上述)")  # a span opening so points at what it names elsewhere
+_ASKS_WHICH = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]+[项条个类种]")
+_ANNOUNCED_LIST = re.compile(r"(?:下列|以下)[^,;。:]{0,30}(?:[,][^;。:]{0,30})?:\s*$")  # "下列项目…,用人单位…:"
+
+
 @lru_cache(maxsize=8192)
 def _term_matcher(term: str) -> Callable[[str], float]:
     """How much of one question term a (normalized, lower-cased) text holds, 0..1, made once per term.
@@ -487,8 +492,8 @@ class Reader:
 
         def add(span: S.Span, extra: float, coverage: float = cov, kind: str | None = None,
                 attached: bool | None = None) -> None:
-            if span.end <= span.start:
-                return
+            if span.end <= span.start or _POINTER.match(norm, span.start, span.end):
+                return  # "下列项目" points at the answer, it is none
             prox = self._proximity(anchors, span.start, span.end, norm)
             out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
                                  sent_score + 0.25 * prox + extra, coverage,
@@ -531,6 +536,13 @@ class Reader:
             if not clauses_only:
                 return out
             q = "list"  # "存在哪些问题" answered by one sentence: the items it names, as for any list
+        if q in ("list", "entity", "text") and _ASKS_WHICH.search(info.text) and cov >= 0.5 and \
+                _ANNOUNCED_LIST.search(norm, s, e):
+            # "哪些项目不作为…组成部分" read in "下列项目不作为…组成部分:" — the answer is the list it announces
+            # (a lead-in about what is asked, not any "要重点做好以下八个方面的工作:")
+            found = answer_span(norm, s, info.text, frozenset(), None, limit=self.descriptive_limit)
+            if found is not None and found[0].start >= e:
+                add(found[0], 0.1, kind="descriptive")
         slots: list[S.Span] = []
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
             slots = S.slot_fill(info.text, norm, s, e, info.slot_head, _generic_words())
