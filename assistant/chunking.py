@@ -20,7 +20,6 @@ MAX_WHOLE = 4  # a glossary entry or the opening lines stay one passage up to th
 _SUBLEAD_MAX = 12
 _MIN_GROUP = 60
 _DIGIT = re.compile(r"\d")
-_WORD_CHAR = re.compile(r"[\w]", re.UNICODE)
 MIN_WORD_CHARS = 6  # a piece with fewer letters, digits and characters is a fragment of a copy, not a passage
 
 
@@ -124,7 +123,7 @@ def _drop_repeats(text: str, spans: list[tuple[int, int, tuple[str, ...], str]]
 
 
 def _word_chars(text: str) -> int:
-    return len(_WORD_CHAR.findall(text.replace("_", "")))
+    return sum(ch.isalnum() for ch in text)
 
 
 def _absorb_fragments(text: str, spans: list[tuple[int, int, tuple[str, ...], str]]

@@ -167,8 +167,9 @@ def _layout(norm: str, start: int, end: int) -> list[Layout]:
 def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) -> bool:
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
-    return (lay.heading or lay.lead_line or _is_topic(text, topics) or restates(text, question) or bool(_META.search(text))
-            or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30 or bool(_ANNOUNCES.search(text)))
+    return (lay.heading or lay.lead_line or _is_topic(text, topics) or restates(text, question)
+            or bool(_META.search(text)) or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30
+            or bool(_ANNOUNCES.search(text)))
 
 
 def _is_topic(text: str, topics: frozenset[str]) -> bool:
