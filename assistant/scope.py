@@ -121,7 +121,7 @@ class ScopeResolver:
 
         scored = sorted(rids, key=lambda r: fit(r), reverse=True)
         best = fit(scored[0])[0]
-        kept = [r for r in scored if fit(r)[0] == best or best > 0 and self._issued_in_asked_year(info, r)] \
+        kept = [r for r in scored if fit(r)[0] == best or self._issued_in_asked_year(info, r)] \
             if best > 0 else list(scored)
         mismatch = tuple(info.years) if best == 0 and info.years else ()
         return kept, mismatch

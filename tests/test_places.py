@@ -68,10 +68,11 @@ def test_an_english_name_is_its_own_divisions_whatever_the_corpus_holds() -> Non
     reports, or only 陕西's, never takes "Shanxi" for 陕西."""
     from assistant.types import ReportMeta
 
-    shaanxi = ReportMeta(id="sn", title="陕西省2026年政府工作报告", region="陕西省", year=2026, date="2026-01-27", source="", path="sn.txt", level="province",
-                         english="Shaanxi")
-    shanxi = ReportMeta(id="sx", title="山西省2026年政府工作报告", region="山西省", year=2026, date="2026-01-27", source="", path="sx.txt", level="province",
-                        english="Shanxi")
+    def meta(rid: str, region: str, english: str) -> ReportMeta:
+        return ReportMeta(id=rid, title=f"{region}2026年政府工作报告", region=region, year=2026, date="2026-01-27",
+                          source="", path=f"{rid}.txt", level="province", english=english)
+
+    shaanxi, shanxi = meta("sn", "陕西省", "Shaanxi"), meta("sx", "山西省", "Shanxi")
     for corpus in ((shaanxi, shanxi), (shaanxi,)):
         found = [p.region for p in find_places("How will Shanxi tackle solid waste?", corpus) if p.kind == "region"]
         assert found == ["山西省"], corpus
