@@ -21,7 +21,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 KNOWN_TYPES = ("number", "list", "glossary", "name", "date", "place", "target", "paraphrase", "english",
-               "multiturn", "wrong_premise", "unanswerable", "noplace", "descriptive", "other")
+               "multiturn", "wrong_premise", "unanswerable", "noplace", "descriptive", "entity", "other")
 SPLITS = ("dev", "test")
 LEVELS = ("national", "province", "city", "county", "notice")  # notice: a policy document that is no report
 

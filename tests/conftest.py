@@ -41,7 +41,8 @@ PROVINCES = DEV_REPORTS / "provinces-2026"
 MORE_LEVELS = DEV_REPORTS / "more-levels"
 COUNTIES = DEV_REPORTS / "counties"
 NOTICES = DEV_REPORTS / "notices"  # policy documents that are no work reports (notices, news items)
-ALL_REPORT_FOLDERS = (CORPUS, PROVINCES, MORE_LEVELS, COUNTIES, NOTICES)
+HELD_OUT = DEV_REPORTS / "held-out"  # reports of the test split's national, city and county questions (never read)
+ALL_REPORT_FOLDERS = (CORPUS, PROVINCES, MORE_LEVELS, COUNTIES, NOTICES, HELD_OUT)
 
 
 def combined_corpus(dest: Path, folders=ALL_REPORT_FOLDERS) -> Path:

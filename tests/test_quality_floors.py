@@ -22,11 +22,14 @@ QA = PROJECT_ROOT / "eval" / "qa.jsonl"
 QA_GENERAL = PROJECT_ROOT / "eval" / "qa_general.jsonl"
 QA_DESCRIPTIVE = PROJECT_ROOT / "eval" / "qa_descriptive.jsonl"
 
-# floors: a little under what the reader reaches (measured: bundled 91.7%; dev 91.3% correct, 100% of
-# unanswerable questions abstained; test 86.4% and 87.5% = 7 of 8) — raise them when the reader improves
+# floors: a little under what the reader reaches — raise them when the reader improves. Measured on the index
+# of every document (docs/eval.md): bundled 93.4%; dev 90.4% correct, 100% of unanswerable questions abstained;
+# test 76.2% and 94.4% (by level: national 66.1%, province 85.2%, city 76.8%, county 74.4%)
 FLOOR_BUNDLED = 0.90
 FLOORS_GENERAL = {"dev": {"accuracy": 0.88, "abstention_recall": 0.90},
-                  "test": {"accuracy": 0.83, "abstention_recall": 0.75}}
+                  "test": {"accuracy": 0.74, "abstention_recall": 0.85}}
+# the test split by level (the reports of each level nobody tuned on): accuracy
+FLOORS_GENERAL_TEST_LEVEL = {"national": 0.63, "province": 0.83, "city": 0.74, "county": 0.72}
 
 
 def _rows(assistant, path: Path, split: str | None = None) -> list[dict]:
@@ -46,10 +49,17 @@ def test_bundled_reports_accuracy_floor(assistant) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_general_reports_floors(assistant_all, split: str) -> None:
-    m = summarize(_rows(assistant_all, QA_GENERAL, split))
+    rows = _rows(assistant_all, QA_GENERAL, split)
+    m = summarize(rows)
     assert m["errors"] == 0
     for key, floor in FLOORS_GENERAL[split].items():
         assert m[key] >= floor, (split, key, m[key], m)
+    if split == "test":
+        for level, floor in FLOORS_GENERAL_TEST_LEVEL.items():
+            at_level = [r for r in rows if r["level"] == level]
+            assert at_level, f"no test questions at level {level}"
+            accuracy = summarize(at_level)["accuracy"]
+            assert accuracy >= floor, (level, accuracy)
 
 
 # descriptive answers (how / which measures / what policy), character ROUGE-L with β = 1.2; measured: see docs/eval.md
