@@ -110,8 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def split_table(result) -> str:
     """Accuracy, citation, refusal and abstention by split and by split/level (the product only)."""
-    lines = ["| group | n | answerable | correct | first citation holds it | refused | unanswerable abstained |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| group | n | answerable | correct | first citation holds it | refused | unanswerable abstained "
+             "| ECE | wrong above 0.9 |",
+             "|---|---|---|---|---|---|---|---|---|"]
 
     def pct(x):
         return "–" if x is None else f"{100 * x:.1f}%"
@@ -120,7 +121,8 @@ def split_table(result) -> str:
     for name, m in groups:
         refused = m["wrongly_abstained"] / m["answerable"] if m["answerable"] else None
         lines.append(f"| {name} | {m['n']} | {m['answerable']} | {pct(m['accuracy'])} | "
-                     f"{pct(m['citation_precision'])} | {pct(refused)} | {pct(m['abstention_recall'])} |")
+                     f"{pct(m['citation_precision'])} | {pct(refused)} | {pct(m['abstention_recall'])} | "
+                     f"{'–' if m.get('ece') is None else format(m['ece'], '.3f')} | {m.get('wrong_above_0.9', '–')} |")
     return "\n".join(lines)
 
 

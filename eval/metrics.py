@@ -234,6 +234,36 @@ def item_correct(row: Mapping) -> bool:
     return bool(row["abstained"])
 
 
+#: confidence above which a wrong answer counts as overconfident (shown as sure, and wrong)
+SURE = 0.9
+
+
+def reliability(rows: Sequence[Mapping], bins: int = 10) -> tuple[float | None, list[dict]]:
+    """Expected calibration error and its table over the answers given (abstentions are no claim).
+
+    An answer is right when it is correct for an answerable question; any answer to a question
+    without one is wrong. Bins of equal width over the confidence; ECE is the answers-weighted mean
+    of |share right − mean confidence| over the bins.
+    """
+    answered = [r for r in rows if not r["abstained"] and not r.get("error")]
+    if not answered:
+        return None, []
+    table: list[dict] = []
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [r for r in answered
+                  if lo <= float(r.get("confidence") or 0.0) < hi or b == bins - 1 and float(r.get("confidence") or 0.0) >= hi]
+        if not inside:
+            continue
+        right = sum(1 for r in inside if r["answers"] and is_correct(r["answer"], r["answers"], r.get("type", "")))
+        conf = sum(float(r.get("confidence") or 0.0) for r in inside) / len(inside)
+        acc = right / len(inside)
+        ece += len(inside) / len(answered) * abs(acc - conf)
+        table.append({"bin": f"{lo:.1f}-{hi:.1f}", "answers": len(inside), "mean_confidence": conf, "share_right": acc})
+    return ece, table
+
+
 def summarize(rows: Sequence[Mapping]) -> dict:
     """Metrics over prediction rows joined with gold.
 
@@ -271,6 +301,9 @@ def summarize(rows: Sequence[Mapping]) -> dict:
         "abstention_recall": a_r,
         "abstention_f1": a_f,
         "errors": sum(1 for r in rows if r.get("error")),
+        "ece": reliability(rows)[0],
+        "wrong_above_0.9": sum(1 for r in rows if not r["abstained"] and float(r.get("confidence") or 0.0) > SURE
+                               and not (r["answers"] and is_correct(r["answer"], r["answers"], r.get("type", "")))),
         "latency_ms_p50": percentile(lat, 0.5),
         "latency_ms_p95": percentile(lat, 0.95),
         "latency_ms_mean": _mean(lat),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from .failures import CATEGORIES, category_counts, failures
-from .metrics import HIT_KS, hit_curve, strip_punct
+from .metrics import HIT_KS, hit_curve, reliability, strip_punct
 from .plots import TYPE_LABELS_ZH, cjk_font, plot_accuracy_by_type, plot_hit_curves, plot_latency
 from .runner import SystemResult, snippet
 from .systems import model_slug
@@ -248,6 +248,23 @@ def write_metrics(results: Sequence[SystemResult], out_dir: Path, meta: Mapping[
     return path
 
 
+def reliability_rows(result: SystemResult) -> tuple[list[str], list[list[str]]]:
+    """The reliability table (confidence bins vs share right), for all questions and for each split."""
+    groups: dict[str, list] = {"all": list(result.rows)}
+    for row in result.rows:
+        if row.get("split"):
+            groups.setdefault(row["split"], []).append(row)
+    header = ["group", "bin", "answers", "mean confidence", "share right"]
+    rows: list[list[str]] = []
+    for name, members in groups.items():
+        ece, table = reliability(members)
+        for b in table:
+            rows.append([name, b["bin"], str(b["answers"]), fmt(b["mean_confidence"]), fmt(b["share_right"])])
+        if ece is not None:
+            rows.append([name, "ECE", "", "", fmt(ece)])
+    return header, rows
+
+
 def write_report(results: Sequence[SystemResult], out_dir: Path, meta: Mapping[str, Any]) -> tuple[Path, Path]:
     """report.md (+ plots/*.png) and a self-contained report.html."""
     plots = make_plots(results, out_dir)
@@ -291,6 +308,12 @@ def write_report(results: Sequence[SystemResult], out_dir: Path, meta: Mapping[s
     if product:
         th, tr = type_rows(product)
         add(f"{product.spec.name} by question type", md_table(th, tr), html_table(th, tr))
+        rh, rr = reliability_rows(product)
+        if rr:
+            note = ("Answers given (abstentions make no claim), by the confidence shown; an answer to a question "
+                    "without one is wrong. ECE: the answers-weighted mean of |share right − mean confidence|.")
+            add(f"Calibration of {product.spec.name}", md_table(rh, rr) + "\n\n" + note,
+                html_table(rh, rr) + f"<p class=muted>{html.escape(note)}</p>")
         cat_rows = [[c, str(n), CATEGORIES[c]] for c, n in counts.items()]
         add(f"Failures of {product.spec.name}: {len(entries)}",
             md_table(["Category", "n", "Meaning"], cat_rows) + "\n\n" + _failures_md(entries),
