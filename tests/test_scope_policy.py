@@ -173,3 +173,35 @@ def test_a_notice_of_the_asked_year_is_read_beside_the_report_about_that_year() 
     resolver = ScopeResolver(reports)
     assert set(resolver.resolve(analyze("北京市2025年最低工资标准如何调整？", ("北京市",))).reports) == {"gwr", "wage"}
     assert resolver.resolve(analyze("北京市2026年如何加强养老服务？", ("北京市",))).reports == ("gwr",)
+
+
+def _city_report(year: int, growth: str, jobs: str, target_growth: str) -> str:
+    return (f"绵阳市{year}年政府工作报告\n\n——{year}年1月20日在绵阳市人民代表大会上\n\n各位代表：\n\n"
+            f"一、{year - 1}年工作回顾\n\n过去一年，全市地区生产总值增长{growth}，粮食产量稳定在30亿斤以上，"
+            f"新开工重点项目120个，城镇新增就业{jobs}，新建改建农村公路500公里。\n\n"
+            f"二、{year}年主要目标任务\n\n{year}年经济社会发展的主要预期目标是：地区生产总值增长{target_growth}；"
+            f"{year}年绵阳市城镇新增就业人数4万人以上；城镇调查失业率5.5%以内。\n")
+
+
+def test_a_year_asked_without_plan_words_is_read_in_the_report_that_reviews_it(tmp_path) -> None:
+    """Two reports of one city: the 2021 report sets 2021's targets, the 2022 report says what 2021 brought.
+    "2021年…多少" with no word of plan or result is answered with the result; "…目标" still with the target."""
+    from assistant.config import Settings
+    from assistant.pipeline import Assistant
+    from assistant.years import reviewed_year, target_year
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2021-mianyang.txt").write_text(_city_report(2021, "4.0%", "4.2万人", "8%左右"), encoding="utf-8")
+    (corpus / "2022-mianyang.txt").write_text(_city_report(2022, "8.7%", "4.6万人", "7.5%左右"), encoding="utf-8")
+    assistant = Assistant(Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+    by_year = {reviewed_year(r.meta): rid for rid, r in assistant.reports.items()}
+    assert set(by_year) == {2020, 2021}
+
+    result = assistant.ask("绵阳市2021年城镇新增就业多少人？")
+    assert not result.abstained, result.reason
+    assert result.citations[0].report == by_year[2021] and result.answer == "4.6万人"
+    target = assistant.ask("绵阳市2021年城镇新增就业目标是多少？")
+    assert not target.abstained, target.reason
+    assert target_year(assistant.reports[target.citations[0].report].meta) == 2021
+    assert target.answer.startswith("4万人")

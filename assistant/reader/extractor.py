@@ -386,6 +386,14 @@ class Reader:
         return 1
 
     # ------------------------------------------------------------ context
+    def _year_reviewed(self, info: QuestionInfo, preferred: set[str] | None) -> bool:
+        """A year asked with no word of plan or result ("2021年全国城镇新增就业多少人") that a report in scope
+        reviews: the question asks what the year brought, not the targets another report set for it."""
+        if info.wants_target or info.wants_actual or not info.years or not preferred:
+            return False
+        return any(reviewed_year(self.reports[r].meta) in asked_years(info, self.reports[r].meta)
+                   for r in preferred if r in self.reports)
+
     def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None) -> float:
         bonus = 0.0
         if preferred and chunk.report_id in preferred:
@@ -401,7 +409,7 @@ class Reader:
         if plan is not None:
             if info.wants_target and not info.wants_actual:
                 bonus += 0.06 if plan else -0.06
-            elif info.wants_actual and not info.wants_target:
+            elif info.wants_actual and not info.wants_target or self._year_reviewed(info, preferred):
                 bonus += 0.06 if not plan else -0.06
         path = " ".join(chunk.section_path)
         if "十五五" in path:
