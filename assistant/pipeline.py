@@ -76,6 +76,7 @@ class Assistant:
         self.stats = TermStats(chunks)
         self.scopes = ScopeResolver(self.reports)
         self.reader = Reader(self.reports, self.stats.idf)
+        self.reader.prepare(self.reports.values())
         self.policy = AnswerPolicy(self.settings, self.reports, self.stats)
         self._frame_table: dict[str, tuple[tuple[Chunk, ...], Chunk | None]] | None = None
 
@@ -159,6 +160,16 @@ class Assistant:
             row = row_of(report_id, start, end)
             return None if row is None else float(np.dot(qv, vectors[row].astype(np.float32)))
 
+        def many(report_id: str, spans: Sequence[tuple[int, int]]) -> list[float | None]:
+            """`score` of several sentences of one report, in one product."""
+            rows = [row_of(report_id, s, e) for s, e in spans]
+            known = [r for r in rows if r is not None]
+            if not known:
+                return [None] * len(rows)
+            sims = iter((vectors[known].astype(np.float32) @ qv).tolist())
+            return [None if r is None else next(sims) for r in rows]
+
+        score.many = many  # type: ignore[attr-defined]
         return score
 
     # ------------------------------------------------------------ ask
@@ -209,7 +220,8 @@ class Assistant:
                                   confidence=0.0, abstained=True, reason=msg, message=msg,
                                   latency_ms=(time.perf_counter() - t0) * 1000)
                 continue
-            yield rid, self._respond(self._gather(raw, resolved, info, query, rid, retriever, k), t0,
+            yield rid, self._respond(self._gather(raw, resolved, info, query, rid, retriever,
+                                                  k or self.settings.compare_k), t0,
                                      sentences=self.settings.compare_sentences)
 
     def _respond(self, p: Prepared, t0: float, explain: bool = False, sentences: int | None = None) -> Answer:

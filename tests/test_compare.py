@@ -184,8 +184,9 @@ def test_compare_answers_match_single_report_answers(assistant) -> None:
                                       "What is the GDP growth target?", "东川区2025年粮食产量是多少？"])
 def test_ask_each_is_ask_per_report(assistant, monkeypatch, question: str) -> None:
     """Analysed and embedded once, read report by report: the same answers as one `ask` per report
-    (with as many sentences read as `ask` reads; comparisons read fewer, see Settings.compare_sentences)."""
-    monkeypatch.setattr(assistant, "settings", assistant.settings.with_(compare_sentences=8))
+    (with as many passages and sentences read as `ask` reads; comparisons read fewer, see Settings.compare_k)."""
+    monkeypatch.setattr(assistant, "settings", assistant.settings.with_(compare_sentences=8,
+                                                                      compare_k=assistant.settings.k))
     rids = list(assistant.reports) + ["no-such-report"]
     each = dict(assistant.ask_each(question, rids))
     assert list(each) == rids

@@ -403,3 +403,24 @@ def test_indicator_unit_classes_are_classes_the_grammar_produces():
     produced = {u.unit_class for u in g.units.values()} | set(g.ratio_classes.values())
     wrong = [(name, cls) for name, cls in indicator_classes() if cls not in produced]
     assert not wrong, f"unit classes the grammar does not produce: {wrong}"
+
+
+def test_normalize_is_the_per_character_fold_on_every_development_report() -> None:
+    """`normalize` replaces each distinct changing character throughout (fast); the definition is a fold
+    of each character alone (NFKC where it keeps one character). Both must agree everywhere."""
+    import unicodedata
+
+    from assistant.text import ascii_lower
+    from conftest import ALL_REPORT_FOLDERS
+
+    def by_character(text: str) -> str:
+        return "".join(n if len(n := unicodedata.normalize("NFKC", c)) == 1 else c for c in text)
+
+    odd = "ＧＤＰ增长５．２％，ＰＭ２.５：３０微克／立方米（①㈠）\u3000𝐀𝟏🈁 ﬁ ㍿ Ⅻ 가"
+    texts = [odd] + [p.read_text(encoding="utf-8") for folder in ALL_REPORT_FOLDERS for p in folder.glob("*.txt")]
+    assert len(texts) > 60
+    for text in texts:
+        norm = normalize(text)
+        assert norm == by_character(text)
+        assert ascii_lower(norm) == "".join(c.lower() if "A" <= c <= "Z" else c for c in norm)
+    assert normalize(odd).startswith("GDP增长5.2%,PM2.5:30微克/立方米(1㈠) A1")

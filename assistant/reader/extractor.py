@@ -13,7 +13,7 @@ import dataclasses
 import math
 import re
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..knowledge import lexicon
 from ..text import ascii_lower, normalize, sentence_spans
@@ -212,6 +212,16 @@ def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
     return None
 
 
+def _similarities(semantic: Callable[[str, int, int], float | None] | None, report_id: str,
+                  spans: Sequence[tuple[int, int]]) -> Sequence[float | None]:
+    """The question's cosine with each sentence of a passage (None where unknown), in one product when
+    `semantic` offers `many` (a comparison reads some 30 sentences in each of hundreds of reports)."""
+    if semantic is None:
+        return [None] * len(spans)
+    many = getattr(semantic, "many", None)
+    return many(report_id, spans) if many is not None else [semantic(report_id, s, e) for s, e in spans]
+
+
 class Reader:
     """Scores sentences and spans of retrieved chunks for one question."""
 
@@ -222,6 +232,7 @@ class Reader:
         self.reports = reports
         self.idf = idf
         self._norm: dict[str, str] = {}
+        self._low: dict[str, str] = {}
         self._marks: dict[str, tuple[list[int], list[str]]] = {}
 
     def _periods(self, report: Report) -> tuple[list[int], list[str]]:
@@ -247,11 +258,27 @@ class Reader:
         i = bisect.bisect_right(offsets, pos) - 1
         return i >= 0 and kinds[i] == "five"
 
+    def prepare(self, reports: Iterable[Report]) -> None:
+        """Read each report once now (its normalized and lower-cased text, where its periods open):
+        0.6 ms a report at start-up, instead of on the first comparison that reaches it (a comparison
+        over 1,500 reports: 3.0 s cold, 2.0 s prepared)."""
+        for report in reports:
+            self._lowered(report)
+            self._periods(report)
+
     def _normalized(self, report: Report) -> str:
         """The report's normalized text (same length, same offsets), computed once."""
         text = self._norm.get(report.meta.id)
         if text is None:
             text = self._norm[report.meta.id] = normalize(report.text)
+        return text
+
+    def _lowered(self, report: Report) -> str:
+        """The normalized text with ASCII letters lower-cased, as question terms are (computed once; the
+        same string when the report has no capital letter): a sentence is matched as a slice of it."""
+        text = self._low.get(report.meta.id)
+        if text is None:
+            text = self._low[report.meta.id] = ascii_lower(self._normalized(report))
         return text
 
     # ------------------------------------------------------------ term coverage
@@ -275,10 +302,13 @@ class Reader:
 
     def _coverage(self, weights: dict[str, float], text: str, total: float | None = None) -> float:
         """Coverage of `text`; `total` is the weight of all the question's terms when `weights` holds some."""
+        return self._lowered_coverage(weights, ascii_lower(text), total)  # terms are lower-cased: "cop15" is "COP15"
+
+    def _lowered_coverage(self, weights: dict[str, float], text: str, total: float | None = None) -> float:
+        """`_coverage` of a text already lower-cased (`ascii_lower`)."""
         total = sum(weights.values()) if total is None else total
         if total <= 0:
             return 0.0
-        text = ascii_lower(text)  # question terms are lower-cased: "cop15" is "COP15"
         return sum(w * self._match(t, text) for t, w in weights.items()) / total
 
     def _passage_coverage(self, weights: dict[str, float], text: str) -> tuple[float, frozenset[str]]:
@@ -317,7 +347,6 @@ class Reader:
         for hit in hits:
             chunk = hit.chunk
             report = self.reports[chunk.report_id]
-            norm_text = self._normalized(report)
             # the document's own title belongs to every passage of it ("…提案答复的函"): its words say which
             # document, not which sentence, so they count for coverage but weigh little in choosing the sentence
             title = _norm_path((report.meta.title,))
@@ -334,11 +363,13 @@ class Reader:
             total, sent_total = sum(weights.values()), sum(sent_weights.values())
             prior = 1.0 - (hit.rank - 1) / n_hits
             ctx_bonus = self._context_bonus(info, chunk, report, preferred) + named
-            for s, e in sentence_spans(report.text, chunk.start, chunk.end):
-                sent = norm_text[s:e]
-                sent_cov = self._coverage(live_sent, sent, sent_total)
-                both_cov = self._coverage(live, sent + " " + path_text, total)
-                sim = semantic(chunk.report_id, s, e) if semantic else None
+            low_text, low_path = self._lowered(report), " " + ascii_lower(path_text)
+            spans = sentence_spans(report.text, chunk.start, chunk.end)
+            sims = _similarities(semantic, chunk.report_id, spans)
+            for (s, e), sim in zip(spans, sims):
+                sent = low_text[s:e]
+                sent_cov = self._lowered_coverage(live_sent, sent, sent_total)
+                both_cov = self._lowered_coverage(live, sent + low_path, total)
                 sem = self.semantic_weight * max(0.0, (sim - self.semantic_floor)) / (1 - self.semantic_floor) \
                     if sim is not None else 0.0
                 feats = (("sentence_coverage", 0.45 * sent_cov), ("section_coverage", 0.25 * both_cov),
