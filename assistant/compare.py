@@ -146,7 +146,8 @@ def _vocab() -> dict[str, Any]:
 
 def _words_re(words: Iterable[str], english: bool = False) -> re.Pattern[str]:
     alts = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![a-z])(?:{alts})(?![a-z])" if english else f"(?:{alts})", re.I)
+    # "哪些区" is not "哪些区域", nor "各市" "各市场"
+    return re.compile(rf"(?<![a-z])(?:{alts})(?![a-z])" if english else f"(?:{alts})(?![域场])", re.I)
 
 
 @lru_cache(maxsize=1)

@@ -159,3 +159,28 @@ def test_follow_up_answers_use_the_conversation(assistant):
     assert other.answer.endswith("5%左右") and other.citations[0].report == KUNMING
     growth = assistant.ask("增长了多少？", history=["东川区2025年社会消费品零售总额完成多少？"])
     assert growth.answer.endswith("9.6%")
+
+
+CITY_REVIEW = ("德阳市2024年政府工作报告\n\n——2024年1月18日在德阳市人民代表大会上\n\n各位代表：\n\n一、2023年工作回顾\n\n"
+               "过去一年，全市农村低收入人口减少2317人，低收入人口发生率降至0.8%。前三季度，全市实现地区生产总值"
+               "2201.6亿元、增长6.1%。全年城镇新增就业3.2万人。\n\n二、2024年重点工作\n\n"
+               "继续推动成德同城化、德眉资协同、德绵一体化发展。\n")
+
+
+def test_figures_of_a_change_of_part_of_the_year_and_a_list_ending_in_a_question_word(tmp_path) -> None:
+    """"减少了多少" about people is answered by the number the verb governs, not by the rate beside it; a
+    figure of three quarters does not answer a question about the year; a list whose last item ends in a
+    word of the question ("…一体化发展" for "…发展是哪些") is given whole."""
+    from assistant.config import Settings
+    from assistant.pipeline import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2024-deyang.txt").write_text(CITY_REVIEW, encoding="utf-8")
+    assistant = Assistant(Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+    fewer = assistant.ask("德阳市2023年农村低收入人口减少了多少？")
+    assert fewer.answer == "2317人", fewer
+    year = assistant.ask("德阳市2023年全年地区生产总值是多少？")
+    assert year.abstained or "2201.6" not in year.answer, year.answer
+    listed = assistant.ask("德阳市2024年要继续推动的区域协同发展是哪些？")
+    assert listed.answer.endswith("德绵一体化发展"), listed.answer

@@ -326,6 +326,8 @@ def _level_hint(joined: str) -> str:
         return "province"
     if m and m.group(1) in ("区", "县", "旗"):
         return "county"
+    if m and m.group(1) == "市":  # a prefecture-level or county-level city, or a municipality
+        return "city"
     return ""
 
 
@@ -352,7 +354,8 @@ def _most_named(body: str, level_hint: str) -> str:
             counts[p.region] += 1
             levels[p.region] = p.level
     for name, _ in counts.most_common():
-        if not level_hint or levels.get(name) == level_hint:
+        # "我代表市人民政府": a city of any level (北京市 is a province, 天门市 a county) — not its province
+        if not level_hint or levels.get(name) == level_hint or level_hint == "city" and name.endswith("市"):
             return name
     return ""
 

@@ -42,6 +42,11 @@ _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么�
 _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|rank", re.I)
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$")
+_REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)(?:至|到)$")
+# a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
+_PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三四]季度|\d{1,2}[-—~至]\d{1,2}月|前\d{1,2}个?月")
+# "贫困人口减少了多少": the amount of a change, answered by the figure the change verb governs ("减少1109万")
+_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了)了?多少(?!个百分点)")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
@@ -642,8 +647,13 @@ class Reader:
         for span in slots:
             add(span, 0.15 + min(0.25, 0.04 * span.value) if span.value else 0.2, kind="slot")
         if q in ("list", "glossary"):
-            for span in S.enumerations(norm, s, e):
-                add(self._trim_prefix(info, norm, span), 0.05 + self._lead_in(info, norm, span.start))
+            lists = [self._trim_prefix(info, norm, span) for span in S.enumerations(norm, s, e)]
+            # a list answer holds every item: a slot between question words that stops inside a list's last item
+            # ("…、东部率先|发展" for "…板块发展是哪些") gives way to the whole list
+            out[:] = [c for c in out if not (c.kind == "slot" and "、" in norm[c.start:c.end] and any(
+                x.start <= c.start and c.end < x.end and len(norm[c.end:x.end].strip()) <= 2 for x in lists))]
+            for span in lists:
+                add(span, 0.05 + self._lead_in(info, norm, span.start))
             if out:
                 return out
         if q in ("entity", "name") and _ASKS_NAME.search(info.text):
@@ -707,7 +717,14 @@ class Reader:
             if re.search(r"[从由][^,;。]{0,8}$", norm[max(s, span.start - 10):span.start]) and \
                     re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大)?(到|至)", norm[span.end:span.end + 4]):
                 bonus -= 0.2  # "从82.4岁提高到83.9岁": the earlier level
-        if info.wants_growth or wants_rate:
+        change_amount = not is_pct and bool(_ASKS_CHANGE_AMOUNT.search(info.text)) and bool(_CHANGE_BEFORE.search(before))
+        # "降至0.8%", "提高到83.9岁": the level reached, not the change a "减少了多少" asks for
+        level_reached = bool(_ASKS_CHANGE_AMOUNT.search(info.text)) and bool(_REACHED_BEFORE.search(before))
+        if change_amount:
+            bonus += 0.1
+        elif level_reached:
+            bonus -= 0.15
+        elif info.wants_growth or wants_rate:
             bonus += 0.15 if is_pct else (-0.05 if info.unit_hint else -0.15)
             if growth_before and info.wants_growth:
                 bonus += 0.08
@@ -813,14 +830,18 @@ class Reader:
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if five and (info.years or info.relative_year) and not info.five_year:
             attached = False
-        if wrong_direction or asks_rank and not is_rank:
+        if wrong_direction or asks_rank and not is_rank or level_reached:
             attached = False
+        part = [m for m in _PART_OF_YEAR.finditer(norm, max(s, span.start - 24), span.start)]
+        if part and "全年" not in norm[part[-1].end():span.start] and not _PART_OF_YEAR.search(normalize(info.text)):
+            attached = False  # the figure of some months, asked about the year: no answer, however close
+            bonus -= 1.0
         if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
             attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year
         if is_pct and not (info.wants_growth or wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"
         if (info.wants_growth or wants_rate) and not info.unit_hint and not is_pct and span.unit != "倍" \
-                and span.unit_class not in ("percent", "percentage_point", "ratio"):
+                and span.unit_class not in ("percent", "percentage_point", "ratio") and not change_amount:
             attached = False  # "增长了多少" is answered by a rate, not by an amount
         if not attached:
             bonus -= 0.5
