@@ -64,7 +64,7 @@ class Settings:
     # each report of a comparison: its passages read (k) and sentences searched for spans (a single answer
     # reads 8 passages and 8 sentences over all reports). On eval/qa_compare.jsonl (279 cells) 6 passages
     # and 3 sentences give 97.1% (8 and 4: 96.8%; 4 and 3: 96.4%; 6 and 2: 95.3%); fewer is what lets
-    # 1,500 reports compare in 3 seconds
+    # 1,500 reports compare in 2 seconds
     compare_k: int = 6
     compare_sentences: int = 3
     # a question word no report uses is no reason to abstain when the sentence's embedding is this close
