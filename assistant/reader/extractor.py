@@ -349,6 +349,7 @@ class Reader:
         scored: list[tuple[float, float, Chunk, int, int, tuple[tuple[str, float], ...]]] = []
         n_hits = max(1, len(hits))
         by_title: dict[str, tuple[dict[str, float], float]] = {}
+        year_reviewed = self._year_reviewed(info, preferred)  # the same for every passage read
         for hit in hits:
             chunk = hit.chunk
             report = self.reports[chunk.report_id]
@@ -367,7 +368,7 @@ class Reader:
             live_sent = {t: w for t, w in sent_weights.items() if t not in absent}
             total, sent_total = sum(weights.values()), sum(sent_weights.values())
             prior = 1.0 - (hit.rank - 1) / n_hits
-            ctx_bonus = self._context_bonus(info, chunk, report, preferred) + named
+            ctx_bonus = self._context_bonus(info, chunk, report, preferred, year_reviewed) + named
             low_text, low_path = self._lowered(report), " " + ascii_lower(path_text)
             spans = sentence_spans(report.text, chunk.start, chunk.end)
             sims = _similarities(semantic, chunk.report_id, spans)
@@ -430,7 +431,8 @@ class Reader:
         return any(reviewed_year(self.reports[r].meta) in asked_years(info, self.reports[r].meta)
                    for r in preferred if r in self.reports)
 
-    def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None) -> float:
+    def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None,
+                       year_reviewed: bool = False) -> float:
         bonus = 0.0
         if preferred and chunk.report_id in preferred:
             bonus += 0.12
@@ -445,7 +447,7 @@ class Reader:
         if plan is not None:
             if info.wants_target and not info.wants_actual:
                 bonus += 0.06 if plan else -0.06
-            elif info.wants_actual and not info.wants_target or self._year_reviewed(info, preferred):
+            elif info.wants_actual and not info.wants_target or year_reviewed:
                 bonus += 0.06 if not plan else -0.06
         path = " ".join(chunk.section_path)
         if "十五五" in path:
@@ -833,7 +835,7 @@ class Reader:
         if wrong_direction or asks_rank and not is_rank or level_reached:
             attached = False
         part = [m for m in _PART_OF_YEAR.finditer(norm, max(s, span.start - 24), span.start)]
-        if part and "全年" not in norm[part[-1].end():span.start] and not _PART_OF_YEAR.search(normalize(info.text)):
+        if part and "全年" not in norm[part[-1].end():span.start] and not _PART_OF_YEAR.search(info.text):
             attached = False  # the figure of some months, asked about the year: no answer, however close
             bonus -= 1.0
         if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
