@@ -238,29 +238,35 @@ def item_correct(row: Mapping) -> bool:
 SURE = 0.9
 
 
+def _confidence(row: Mapping) -> float:
+    return float(row.get("confidence") or 0.0)
+
+
+def _answer_right(row: Mapping) -> bool:
+    """An answer is right when it is correct for an answerable question; any answer to one without is wrong."""
+    return bool(row["answers"]) and is_correct(row["answer"], row["answers"], row.get("type", ""))
+
+
 def reliability(rows: Sequence[Mapping], bins: int = 10) -> tuple[float | None, list[dict]]:
     """Expected calibration error and its table over the answers given (abstentions are no claim).
 
-    An answer is right when it is correct for an answerable question; any answer to a question
-    without one is wrong. Bins of equal width over the confidence; ECE is the answers-weighted mean
-    of |share right − mean confidence| over the bins.
+    Bins of equal width over the confidence (the last one holds 1.0); ECE is the answers-weighted
+    mean of |share right − mean confidence| over the bins.
     """
     answered = [r for r in rows if not r["abstained"] and not r.get("error")]
     if not answered:
         return None, []
+    by_bin: dict[int, list[Mapping]] = {}
+    for r in answered:
+        by_bin.setdefault(min(int(_confidence(r) * bins), bins - 1), []).append(r)
     table: list[dict] = []
     ece = 0.0
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        inside = [r for r in answered
-                  if lo <= float(r.get("confidence") or 0.0) < hi or b == bins - 1 and float(r.get("confidence") or 0.0) >= hi]
-        if not inside:
-            continue
-        right = sum(1 for r in inside if r["answers"] and is_correct(r["answer"], r["answers"], r.get("type", "")))
-        conf = sum(float(r.get("confidence") or 0.0) for r in inside) / len(inside)
-        acc = right / len(inside)
+    for b, inside in sorted(by_bin.items()):
+        conf = sum(_confidence(r) for r in inside) / len(inside)
+        acc = sum(1 for r in inside if _answer_right(r)) / len(inside)
         ece += len(inside) / len(answered) * abs(acc - conf)
-        table.append({"bin": f"{lo:.1f}-{hi:.1f}", "answers": len(inside), "mean_confidence": conf, "share_right": acc})
+        table.append({"bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}", "answers": len(inside), "mean_confidence": conf,
+                      "share_right": acc})
     return ece, table
 
 
@@ -302,8 +308,7 @@ def summarize(rows: Sequence[Mapping]) -> dict:
         "abstention_f1": a_f,
         "errors": sum(1 for r in rows if r.get("error")),
         "ece": reliability(rows)[0],
-        "wrong_above_0.9": sum(1 for r in rows if not r["abstained"] and float(r.get("confidence") or 0.0) > SURE
-                               and not (r["answers"] and is_correct(r["answer"], r["answers"], r.get("type", "")))),
+        "wrong_above_0.9": sum(1 for r in rows if not r["abstained"] and _confidence(r) > SURE and not _answer_right(r)),
         "latency_ms_p50": percentile(lat, 0.5),
         "latency_ms_p95": percentile(lat, 0.95),
         "latency_ms_mean": _mean(lat),

@@ -719,9 +719,10 @@ class Reader:
             if re.search(r"[从由][^,;。]{0,8}$", norm[max(s, span.start - 10):span.start]) and \
                     re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大)?(到|至)", norm[span.end:span.end + 4]):
                 bonus -= 0.2  # "从82.4岁提高到83.9岁": the earlier level
-        change_amount = not is_pct and bool(_ASKS_CHANGE_AMOUNT.search(info.text)) and bool(_CHANGE_BEFORE.search(before))
+        asks_change = bool(_ASKS_CHANGE_AMOUNT.search(info.text))
+        change_amount = asks_change and not is_pct and bool(_CHANGE_BEFORE.search(before))
         # "降至0.8%", "提高到83.9岁": the level reached, not the change a "减少了多少" asks for
-        level_reached = bool(_ASKS_CHANGE_AMOUNT.search(info.text)) and bool(_REACHED_BEFORE.search(before))
+        level_reached = asks_change and bool(_REACHED_BEFORE.search(before))
         if change_amount:
             bonus += 0.1
         elif level_reached:
