@@ -12,6 +12,11 @@ level-2 heading that is a full sentence on its own line ("（一）经济运行�
 亮丽。"), annexes ("附件1" + "2026年省十件民生实事") and glossary variants
 ("《政府工作报告》有关内容名词注释", entries numbered "［25］"). Each rule only fires
 on lines the two bundled reports don't have, so their outline is unchanged.
+
+Some copies lost their line breaks: the whole report is one run-on line, its headings running
+into the text ("2023年工作回顾2023年是…", "。一、聚焦抓项目增效益，…行动。牢固树立…"). Such a
+line is read as the lines it lost (`_run_on_lines`): a break before each numbered heading
+sentence and after it, around a part title, and before each short topic sentence.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from .text import normalize, sentence_spans, strip_spans
 from .types import Section
 
 #: Bump when a change alters the outline (and so the chunks) of some report.
-OUTLINE_VERSION = "outline-v3"
+OUTLINE_VERSION = "outline-v4"
 
 _CN = "一二三四五六七八九十百"
 L1 = re.compile(r"^[" + _CN + r"]+[、.]\s*\S")
@@ -30,7 +35,15 @@ L2 = re.compile(r"^[((][" + _CN + r"]+[))]\s*\S")
 GLOSSARY_HEAD = re.compile(r"^(?:(名词解释|名词注释|名词解读|注释|附注)|\S{0,20}(?:名词解释|名词注释|名词解读))[::]?$")
 GLOSSARY_ENTRY = re.compile(r"^(?:(\d{1,3})\s*[.、．]|\[(\d{1,3})\]|【(\d{1,3})】)\s*(?P<body>.+)$")
 # level-1 headings some reports print without "一、"
-UNNUMBERED_L1 = re.compile(r"^[^。!?;,:]{2,26}(?:工作回顾|发展成就|目标任务|重点工作|工作安排|重点任务)$")
+_PART_NAMES = "工作回顾|发展成就|目标任务|重点工作|工作安排|重点任务"
+UNNUMBERED_L1 = re.compile(r"^[^。!?;,:]{2,26}?(?:" + _PART_NAMES + r")(?:建议)?$")
+RUN_ON = 2000  # a line longer than this is a copy that lost its line breaks (a paragraph is rarely 1,000)
+# a part's title at the start of a run-on sentence ("2024年工作安排建议", "二、2024年工作总体要求和主要目标"),
+# followed by the text it heads (a year, a quote, "今年是…"; not "如下", "的"…)
+_INLINE_PART = re.compile(r"^[^。!?;,:]{2,26}?(?:" + _PART_NAMES + r"|总体要求|主要目标|预期目标)(?:建议)?"
+                          r"(?=[\d一二三四五六七八九十今过当各这我“《])")
+_COLON_BEFORE_HEADING = re.compile(r"[:：]\s*(?=[(（][" + _CN + r"]+[)）]|[" + _CN + r"]+、)")
+_DIGIT = re.compile(r"\d")
 ANNEX = re.compile(r"^附件\s*[\d" + _CN + r"]*[::]?$")
 _INTRO = re.compile(r"以下|如下|下列|方面工作|几个方面|各位代表")
 MAX_HEADING = 60  # a numbered line longer than this is a paragraph, not a heading
@@ -58,12 +71,82 @@ class Outline:
     blocks: tuple[Block, ...]
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
+def _lines(text: str) -> tuple[list[tuple[int, int]], set[int]]:
+    """The text's lines, a run-on line read as the lines it lost; and which of them are inline headings."""
     spans, pos = [], 0
     for line in text.split("\n"):
         spans.append((pos, pos + len(line)))
         pos += len(line) + 1
-    return strip_spans(text, spans)
+    out: list[tuple[int, int]] = []
+    headings: set[int] = set()
+    for s, e in strip_spans(text, spans):
+        if e - s <= RUN_ON:
+            title_end = _inline_part_end(text, s, e) if e - s > MAX_HEADING and L1.match(text[s:s + 8]) else None
+            if title_end is not None:  # "二、2024年工作总体要求和主要目标今年是…": the part's title, then its text
+                headings.add(len(out))
+                out.append((s, title_end))
+                s = title_end
+            out.append((s, e))
+            continue
+        for piece, heading in _run_on_lines(text, s, e):
+            if heading:
+                headings.add(len(out))
+            out.append(piece)
+    return out, headings
+
+
+def _inline_part_end(text: str, start: int, end: int) -> int | None:
+    """Where a part's title that runs into its text ends ("2024年工作安排建议|2024年是…"), if text[start:end] opens so."""
+    head = text[start:min(end, start + 40)]
+    m = _INLINE_PART.match(normalize(head))
+    if m is None or normalize(head[:m.end()]) != m.group():  # folding changed a length: no offset to trust
+        return None
+    return start + m.end()
+
+
+def _run_on_lines(text: str, start: int, end: int) -> list[tuple[tuple[int, int], bool]]:
+    """The lines a run-on text[start:end] lost, each with whether it is a heading found inline.
+
+    A numbered heading ("一、" / "（一）") is the sentence it opens; a part title ("2024年工作安排建议")
+    ends where the text it heads begins; a short topic sentence followed by a longer one opens a
+    paragraph. Everything else stays with the line before it.
+    """
+    sents = []
+    for s, e in sentence_spans(text, start, end):  # "以下工作：（一）千方百计稳增长，…": the heading after the colon
+        for m in _COLON_BEFORE_HEADING.finditer(text, s, e):
+            sents.append((s, m.end()))
+            s = m.end()
+        sents.append((s, e))
+    normed = [normalize(text[s:e]) for s, e in sents]
+    out: list[tuple[tuple[int, int], bool]] = []
+    line_start = start
+    lead_at = -2  # the sentence that last opened a paragraph
+
+    def cut(at: int) -> None:
+        nonlocal line_start
+        if at > line_start:
+            out.append(((line_start, at), False))
+        line_start = at
+
+    for k, ((s, e), sent) in enumerate(zip(sents, normed)):
+        nxt = normed[k + 1] if k + 1 < len(normed) else ""
+        if len(sent) <= MAX_HEADING and (L1.match(sent) or L2.match(sent)) and not _ITEM_END.search(sent):
+            cut(s)
+            out.append(((s, e), True))
+            line_start = e
+            continue
+        title_end = _inline_part_end(text, s, e)
+        if title_end is not None:
+            cut(s)
+            out.append(((s, title_end), True))
+            line_start = title_end
+            continue
+        if (_standalone_lead(sent) and len(nxt) > len(sent) and k != lead_at + 1
+                and not _DIGIT.search(sent) and "等" not in sent):  # a topic, not a sentence of figures or examples
+            cut(s)
+            lead_at = k
+    cut(end)
+    return out
 
 
 def lead_sentence(text: str, start: int, end: int) -> tuple[str, int] | None:
@@ -109,7 +192,7 @@ def parse_outline(text: str) -> Outline:
     in_glossary = False
     in_annex = False
     unnumbered = False  # the current part's heading has no "一、" (so "一、" lines are its sub-parts)
-    lines = _lines(text)
+    lines, inline_headings = _lines(text)
     normed = [normalize(text[s:e]) for s, e in lines]
     pending: tuple[int, int, str] | None = None  # a standalone lead line waiting for its paragraph
     i = 0
@@ -142,13 +225,14 @@ def parse_outline(text: str) -> Outline:
             l1, l2, in_glossary, in_annex, unnumbered = title, None, False, True, False
             sections.append(Section(level=1, title=title, start=s, end=end))
             continue
-        if len(line) <= MAX_HEADING and L1.match(line) and not line.endswith("。") and not _ITEM_END.search(line):
+        if len(line) <= MAX_HEADING and L1.match(line) and not _ITEM_END.search(line) and (
+                not line.endswith("。") or i - 1 in inline_headings):
             if in_annex or unnumbered:  # numbered parts of an annex, or of a part titled without a number
-                l2 = line
-                sections.append(Section(level=2, title=line, start=s, end=e))
+                l2 = line.rstrip("。")
+                sections.append(Section(level=2, title=l2, start=s, end=e))
             else:
-                l1, l2, in_glossary = line, None, False
-                sections.append(Section(level=1, title=line, start=s, end=e))
+                l1, l2, in_glossary = line.rstrip("。"), None, False
+                sections.append(Section(level=1, title=l1, start=s, end=e))
             continue
         if len(line) <= MAX_HEADING and UNNUMBERED_L1.match(line) and nxt and not _is_heading(nxt):
             l1, l2, in_glossary, in_annex, unnumbered = line, None, False, False, True

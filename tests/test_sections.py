@@ -86,3 +86,44 @@ def test_full_width_headings_are_recognised():
     assert _titles(outline, 2) == ["(一)稳增长", "(二)惠民生"]
     paths = [b.path for b in outline.blocks]
     assert paths == [("一、总体要求", "(一)稳增长", "推进项目建设"), ("二、重点任务", "(二)惠民生", "办好民生实事")]
+
+
+def _check_blocks(text, outline):
+    for block in outline.blocks:
+        piece = text[block.start:block.end]
+        assert piece == piece.strip() and piece
+    assert all(a.end <= b.start for a, b in zip(outline.blocks, outline.blocks[1:]))
+
+
+def test_a_copy_that_lost_its_line_breaks_gets_its_outline_back():
+    # a real city report copied as one 16,000-character line: "2023年工作回顾2023年是…",
+    # "…(一)千方百计稳增长，经济发展质效稳中有升。项目投资拉动有力。…", "2024年工作安排建议2024年是…"
+    from conftest import MORE_LEVELS, dev_reports
+
+    text = (dev_reports(MORE_LEVELS) / "2024-luzhou-government-work-report.txt").read_text(encoding="utf-8")
+    assert "\n" not in text.strip()
+    outline = parse_outline(text)
+    assert _titles(outline, 1) == ["2023年工作回顾", "2024年工作安排建议"]
+    level2 = _titles(outline, 2)
+    assert len(level2) == 14  # (一)…(七) of the review, 一、…七、 of the plan
+    assert level2[0] == "(一)千方百计稳增长,经济发展质效稳中有升"
+    _check_blocks(text, outline)
+    assert len(outline.blocks) > 50  # paragraphs at their topic sentences, not one block
+    plan = next(b for b in outline.blocks if "大力实施项目投资攻坚行动" in text[b.start:b.end]
+                or "项目为王" in text[b.start:b.end])
+    assert plan.path[0] == "2024年工作安排建议" and plan.path[1].startswith("一、聚焦抓项目增效益")
+    review = next(b for b in outline.blocks if text[b.start:b.end].startswith("项目投资拉动有力。"))
+    assert review.path == ("2023年工作回顾", "(一)千方百计稳增长,经济发展质效稳中有升", "项目投资拉动有力")
+
+
+def test_the_bundled_report_joined_into_one_line_keeps_its_parts(reports):
+    text = reports[DONGCHUAN].text
+    one_line = "".join(line.strip() for line in text.splitlines())
+    outline = parse_outline(one_line)
+    _check_blocks(one_line, outline)
+    level1 = _titles(outline, 1)
+    assert "一、“十四五”时期和2025年工作回顾" in level1 and "三、2026年重点工作" in level1
+    # a numbered heading runs into its first paragraph's topic ("…上奋发作为巩固提升铜磷支柱地位"): still found
+    original = _titles(parse_outline(text), 2)
+    found = [t for t in original if any(s.startswith(t) for s in _titles(outline, 2))]
+    assert len(found) >= 0.6 * len(original)
