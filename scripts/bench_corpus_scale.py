@@ -37,6 +37,8 @@ Latency: Assistant.ask over a fixed question list (one thread, after a warm-up),
 assistant.compare.compare (the comparison behind the web app and eval/compare.py) over
 COMPARE_QUESTIONS, each timed once after one warm-up comparison. Each question is timed the
 first time it is asked: asking it again is several times faster (cached per-term counts).
+Then one more generated report is added to the index and removed again, each a timed build
+(the HNSW graph grows and masks instead of being rebuilt).
 """
 from __future__ import annotations
 
@@ -333,6 +335,43 @@ def archive_build(n: int, work: Path, reuse: bool) -> dict[str, object]:
             "build_peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
+def archive_add(n: int, work: Path) -> dict[str, object]:
+    """Child process: add one new generated report to the N-report index, then remove it again (timed).
+
+    The graph grows instead of being rebuilt (assistant/retriever/ann.py); the removal masks the
+    report's graph entries. The stand-in encoder embeds nothing worth timing, so the seconds are the
+    build's own cost over what the report's embedding takes.
+    """
+    from assistant.ingest import discover
+    from assistant.storage import build_index, read_manifest
+
+    base = work / f"archive-{n}"
+    settings = Settings().with_(corpus_dir=base / "corpus", index_dir=base / "index")
+    extra = work / "extra-report"
+    n_real = len(discover(ROOT / "corpus", warn=False)) + sum(
+        len(discover(ROOT / "dev-reports" / sub, warn=False)) for sub in ARCHIVE_SOURCES)
+    made = make_archive(extra, n_real + 1, seed=ARCHIVE_SEED + 1)[0]
+    added = [settings.corpus_dir / f"added-{name}" for name in (made["file"], f"{made['file']}.meta.json")]
+    for name, dest in zip((made["file"], f"{made['file']}.meta.json"), added):
+        shutil.copyfile(extra / name, dest)
+    shutil.rmtree(extra)
+    before = read_manifest(settings.index_dir) or {}
+    try:
+        t = time.perf_counter()
+        build_index(settings, encoder=HashEncoder(), progress=False)
+        add_s = time.perf_counter() - t
+        grown = read_manifest(settings.index_dir) or {}
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)
+    t = time.perf_counter()
+    build_index(settings, encoder=HashEncoder(), progress=False)
+    remove_s = time.perf_counter() - t
+    shrunk = read_manifest(settings.index_dir) or {}
+    return {"add_s": round(add_s, 1), "added_passages": grown.get("n_chunks", 0) - before.get("n_chunks", 0),
+            "remove_s": round(remove_s, 1), "masked_after_remove": shrunk.get("dense_masked")}
+
+
 def archive_serve(n: int, work: Path, profile: int = 0) -> dict[str, object]:
     """Child process: load the Assistant on archive-N and time ask() and compare()."""
     from assistant.compare import compare
@@ -418,20 +457,24 @@ def bench_archive(n: int, work: Path, reuse: bool, profile: int) -> dict[str, ob
     built = _child("build", n, work, reuse, 0)
     logging.info("archive-%d built: %s", n, built)
     served = _child("serve", n, work, False, profile)
-    return {"corpus": f"archive-{n}", "encoder": ARCHIVE_ENCODER, **built, **served}
+    changed = _child("add", n, work, False, 0)
+    logging.info("archive-%d, one report added and removed: %s", n, changed)
+    return {"corpus": f"archive-{n}", "encoder": ARCHIVE_ENCODER, **built, **served, **changed}
 
 
 def print_archive_table(results: list[dict[str, object]]) -> None:
     print(f"\nArchive sizes: STAND-IN ENCODER {ARCHIVE_ENCODER} (hash vectors): build seconds exclude real "
           "embedding; retrieval quality is not measured.\n")
     print("| reports | passages | dense index | build s | build peak RSS MB | index bytes | serving RSS MB "
-          "| ask p50 ms | ask p95 ms | compare p50 ms | compare ms each (rows) |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+          "| ask p50 ms | ask p95 ms | compare p50 ms | compare ms each (rows) | add one report s (passages) "
+          "| remove it s (masked) |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     for r in results:
         each = " / ".join(f"{ms:.0f} ({rows})" for ms, rows in zip(r["compare_ms"], r["compare_rows"]))  # type: ignore
         print(f"| {r['reports']} | {r['chunks']} | {r['dense_index']} | {r['build_s']} | {r['build_peak_rss_mb']} "
               f"| {r['index_bytes']:,} | {r['rss_serving_mb']} | {r['p50_ms']} | {r['p95_ms']} "
-              f"| {r['compare_p50_ms']} | {each} |")
+              f"| {r['compare_p50_ms']} | {each} | {r['add_s']} ({r['added_passages']}) "
+              f"| {r['remove_s']} ({r['masked_after_remove']}) |")
     print("\ncompare ms each: " + " / ".join(COMPARE_QUESTIONS) + " (rows = reports compared). "
           "index bytes: the live build folder (the embedding cache beside it excluded).")
 
@@ -448,15 +491,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, default=0,
                         help="with --archive: cProfile N never-asked questions at each size "
                              "(top functions printed)")
-    parser.add_argument("--_stage", choices=["build", "serve"], default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--_stage", choices=["build", "serve", "add"], default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("faiss.loader", "bm25s", "jieba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args._stage:  # a child of --archive: one stage, its result as the last line of stdout
         n = int(args.archive)
-        result = archive_build(n, args.work, args.reuse) if args._stage == "build" else \
-            archive_serve(n, args.work, args.profile)
+        stages = {"build": lambda: archive_build(n, args.work, args.reuse),
+                  "serve": lambda: archive_serve(n, args.work, args.profile), "add": lambda: archive_add(n, args.work)}
+        result = stages[args._stage]()
         print(json.dumps(result, ensure_ascii=False))
         return 0
     if args.archive:

@@ -18,6 +18,7 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.encoders import StandInEncoder
 from assistant.retriever.ann import dense_kind, describe_dense_index, make_dense_index
 from assistant.retriever.dense import DenseSearcher
+from assistant.retriever.query import Query
 from assistant.storage import build_index, load_index, read_manifest
 
 QA_SETS = sorted((PROJECT_ROOT / "eval").glob("qa*.jsonl"))
@@ -115,3 +116,51 @@ def test_build_chooses_the_index_by_size(tmp_path: Path, threshold: int, kind: s
 def test_unknown_index_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="dense_index must be one of auto, flat, hnsw"):
         dense_kind(10, Settings().with_(dense_index="ivf"))
+
+
+def test_a_graph_grows_with_the_archive_instead_of_being_rebuilt(tmp_path: Path, caplog) -> None:
+    """Adding a report adds its passages to the previous build's graph; removing one masks its entries.
+    Every passage of every build is still found by its own vector, and none that left is ever returned."""
+    import logging
+    import shutil
+
+    from conftest import PROVINCES, dev_reports
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in (PROJECT_ROOT / "corpus").glob("*.txt"):
+        shutil.copy(f, corpus / f.name)
+    settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index", sentence_vectors=False,
+                                ann_min_vectors=10)
+    encoder = StandInEncoder(32)
+
+    def build_and_check() -> Any:
+        build_index(settings, encoder=encoder, progress=False)
+        loaded = load_index(settings.index_dir)
+        searcher = DenseSearcher(loaded.chunks, loaded.faiss_index, encoder)
+        vectors = np.asarray(loaded.vectors, dtype=np.float32)
+        for row, chunk in enumerate(loaded.chunks):
+            top = searcher.search(Query(text="", vector=vectors[row]), 3)
+            assert top[0].chunk.id == chunk.id or top[0].score >= 0.9999  # a duplicate text scores the same
+            assert all(h.chunk.report_id in loaded.reports for h in top)
+        return loaded
+
+    first = build_and_check()
+    # a report whose name sorts first: every earlier passage moves to a new row
+    added = dev_reports(PROVINCES) / "2026-ningxia-government-work-report.txt"
+    shutil.copy(added, corpus / ("0-" + added.name))
+    with caplog.at_level(logging.INFO, logger="assistant.retriever.ann"):
+        grown = build_and_check()
+    assert "adding" in caplog.text and "building an HNSW graph" not in caplog.text
+    assert len(grown.chunks) > len(first.chunks) and grown.manifest["dense_masked"] == 0
+    # the small news summary leaves: its entries are masked, not rebuilt around
+    caplog.clear()
+    (corpus / "kunming-2025-government-work-report-summary.txt").unlink()
+    with caplog.at_level(logging.INFO, logger="assistant.retriever.ann"):
+        shrunk = build_and_check()
+    assert "building an HNSW graph" not in caplog.text
+    assert shrunk.manifest["dense_masked"] > 0
+    assert shrunk.faiss_index.ntotal == len(shrunk.chunks) + shrunk.manifest["dense_masked"]
+    assert "masked" in describe_dense_index(shrunk.faiss_index)
+    assert not any(c.report_id.startswith("kunming") for c in shrunk.chunks)
+

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..encoders import Encoder
 from ..types import Chunk, Hit
+from .ann import search_params
 from .query import Query
 from .rows import ReportRows
 
@@ -27,6 +28,7 @@ class DenseSearcher:
         # the vectors the index holds, for exact search within some reports (None: asked of the index)
         self.vectors = vectors
         self.report_rows = ReportRows(chunks)
+        self.params = search_params(faiss_index, len(chunks))  # a grown graph's masked entries are skipped
 
     def embed(self, query: str) -> np.ndarray:
         return self.encoder.encode_queries([query])[0]
@@ -38,13 +40,13 @@ class DenseSearcher:
         q = np.asarray(self.embed(query.text) if query.vector is None else query.vector, dtype=np.float32)
         rows = self.report_rows.rows(reports)
         if rows is None:
-            scores, ids = self.index.search(q[None, :], min(k, len(self.chunks)))
+            scores, ids = self.index.search(q[None, :], min(k, len(self.chunks)), params=self.params)
             found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         elif self.vectors is not None:
             found = _exact_top_k(self.vectors, rows, q, k)
         else:  # no vectors at hand: ask the index for everything, keep these reports' chunks
             wanted = self.report_rows.mask(reports)
-            scores, ids = self.index.search(q[None, :], len(self.chunks))
+            scores, ids = self.index.search(q[None, :], len(self.chunks), params=self.params)
             found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and wanted[i]][:k]
         return [Hit(self.chunks[i], s, rank, self.name) for rank, (i, s) in enumerate(found, start=1)]
 

@@ -13,7 +13,9 @@ on these names and on what counts as damage, so they are defined here once. Layo
         chunks.jsonl        one chunk a line, with its jieba tokens
         vectors.npy         chunk embeddings (normalized float32), aligned with chunks.jsonl
         vector_keys.json    for each row of vectors.npy, the hash of the text that was embedded
-        dense.faiss         inner-product FAISS index over vectors.npy
+        dense.faiss         inner-product FAISS index over vectors.npy (flat, or an HNSW graph whose
+                            entries carry their row; a later build may grow it, see retriever/ann.py)
+        dense_rows.json     with a graph: each row's report and vector key, to grow the graph from
         bm25/               bm25s index over the chunk tokens
         sentences.npy       every sentence of every chunk, embedded (normalized float16)
         sentences.json      for each row: report id, start, end (offsets into the report text), text hash
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 INDEX_FORMAT = 2  # 2: vector_keys.json, sentence vectors, corpus folder in the manifest
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
+DENSE_ROWS = "dense_rows.json"  # beside an HNSW graph: the name of each row, so that the next build can grow it
 SIDECAR = "checksums.json"  # a build's signature, corpus, files and checksums, apart from its manifest
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 REQUIRED_FILES = ("reports.json", "chunks.jsonl", "vectors.npy", "vector_keys.json", "dense.faiss")

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..retriever.ann import live_entries
 from ..types import Chunk, Report, ReportMeta
 from .layout import INDEX_FORMAT, SIDECAR, FileStat, IndexError_, current_build, file_stat, live_first, \
     load_manifest, read_chunks, read_pointer, read_sidecar, verify_build
@@ -136,7 +137,7 @@ def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
                              enumerate(zip(table["report"], table["start"], table["end"]))}
     except Exception as exc:
         raise IndexError_(f"cannot load index {build.name}: {type(exc).__name__}: {exc}") from exc
-    if len(chunks) != len(vectors) or faiss_index.ntotal != len(chunks):
+    if len(chunks) != len(vectors) or live_entries(faiss_index) != len(chunks):
         raise IndexError_(f"index {build.name} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors)")
     if sentence_vectors is not None and len(sentence_vectors) != len(sentence_rows):
         raise IndexError_(f"index {build.name} is inconsistent (sentence vectors and their table differ)")
