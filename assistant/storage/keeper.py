@@ -235,6 +235,8 @@ class IndexKeeper(Generic[T]):
                 "built_at": index.manifest.get("built_at") if index is not None else None,
                 # "flat" (exact) or "hnsw" (approximate): chosen by the index's size (Settings.dense_index)
                 "dense_index": index.manifest.get("dense_index", "flat") if index is not None else None,
+                # graph entries of passages no longer indexed (a grown graph; see retriever/ann.py)
+                "dense_masked": index.manifest.get("dense_masked", 0) if index is not None else None,
                 "build": build, "last_build": last}
 
     def problems(self) -> list[str]:
