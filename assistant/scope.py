@@ -26,6 +26,7 @@ class Scope:
     reports: tuple[str, ...] = ()  # preferred reports, best first; () = every report
     places: tuple[str, ...] = ()  # place names found in the question (as written)
     missing: tuple[str, ...] = ()  # named places (or 全国) no report covers
+    within: tuple[str, ...] = ()  # named places without a report of their own, read in a report of the region around them
     national: bool = False  # the question is about the whole country
     fixed: bool = False  # the caller chose the report
     year_mismatch: tuple[int, ...] = ()  # named years none of the scoped reports covers
@@ -84,11 +85,14 @@ class ScopeResolver:
         national = any(p.kind == "national" for p in found) and not regions
         matched: list[str] = []
         missing: list[str] = []
+        within: list[str] = []
         for place in regions:
             # the region's own reports only: a province's figure is not in its cities' reports
-            own = self._places.reports_for(place, self._metas, include_within=False)
+            own = self._places.reports_for(place, self._metas, include_within=False) or self._around(place)
             if own:
                 matched.extend(r for r in own if r not in matched)
+                if not place.report_ids:
+                    within.append(place.name)
             else:
                 missing.append(place.name)
         if national:
@@ -99,7 +103,17 @@ class ScopeResolver:
                 missing.append("全国")
         ordered, mismatch = self._by_year(info, matched)
         return Scope(reports=tuple(ordered), places=tuple(p.name for p in regions), missing=tuple(missing),
-                     national=national, year_mismatch=mismatch)
+                     within=tuple(within), national=national, year_mismatch=mismatch)
+
+    def _around(self, place) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+        """For a place without reports of its own ("长春市" with only 吉林省's): the reports of the nearest
+        enclosing region that has reports, those that name the place (what 吉林省's report says of 长春)."""
+        names = {n for n in (place.name, place.region) if len(n) >= 2}
+        for parent in place.parents:
+            theirs = [m.id for m in self._metas if m.region == parent]
+            if theirs:
+                return tuple(rid for rid in theirs if any(n in self.reports[rid].text for n in names))
+        return ()
 
     def _by_year(self, info: QuestionInfo, rids: Sequence[str]) -> tuple[list[str], tuple[int, ...]]:
         """Reports of the scope ordered by how well their years fit the question (newest first on ties)."""

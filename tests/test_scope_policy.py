@@ -205,3 +205,28 @@ def test_a_year_asked_without_plan_words_is_read_in_the_report_that_reviews_it(t
     assert not target.abstained, target.reason
     assert target_year(assistant.reports[target.citations[0].report].meta) == 2021
     assert target.answer.startswith("4万人")
+
+
+def test_a_city_without_a_report_is_read_in_its_provinces_report(tmp_path) -> None:
+    """"长春市…" with only 吉林省's report indexed: the province's report, which speaks of 长春; a city it never
+    names (梅河口) and a city of a province with no report (保山, 云南's reports are a district and a city
+    elsewhere) have no report to read."""
+    import shutil
+
+    from conftest import CORPUS, PROVINCES, dev_reports
+
+    from assistant.ingest import discover, load_report
+    from assistant.scope import ScopeResolver
+
+    for f in [dev_reports(PROVINCES) / "2026-jilin-government-work-report.txt", *CORPUS.glob("*.txt"),
+              *CORPUS.glob("*.meta.json")]:
+        shutil.copy(f, tmp_path / f.name)
+    reports = {r.meta.id: r for r in (load_report(f) for f in discover(tmp_path, warn=False))}
+    resolver = ScopeResolver(reports)
+    jilin = next(rid for rid, r in reports.items() if r.meta.region == "吉林省")
+    scope = resolver.resolve(analyze("2025年长春市获得了哪项国际综合性赛事的举办权？"))
+    assert scope.reports == (jilin,) and scope.within == ("长春市",) and not scope.missing
+    assert resolver.resolve(analyze("吉林省2025年地区生产总值是多少？")).within == ()  # its own report
+    for question, place in (("梅河口市2025年地区生产总值是多少？", "梅河口市"), ("保山市2025年地区生产总值是多少？", "保山市")):
+        scope = resolver.resolve(analyze(question))
+        assert scope.reports == () and scope.missing == (place,), question
