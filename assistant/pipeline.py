@@ -356,6 +356,8 @@ class Assistant:
         note = ""
         if not p.scope.reports and len(self.reports) > 1:
             note = f"答案来自《{report.meta.title}》"
+        elif p.scope.within:  # "长春市…" answered from 吉林省's report: say so
+            note = f"目前没有收录{'、'.join(p.scope.within)}的报告，答案来自《{report.meta.title}》"
         return Answer(question=p.raw, answer=span_text, sentence=sentence, confidence=decision.confidence,
                       abstained=False, reason=note, citations=tuple(citations), qtype=p.info.qtype,
                       resolved_question=p.resolved, latency_ms=(time.perf_counter() - t0) * 1000,
@@ -369,6 +371,9 @@ class Assistant:
         citations = tuple(self._citation(h.chunk, None) for h in near[:3])
         features = tuple(self.policy.features(best).items()) if best is not None else ()
         reason = decision.reason
+        if p.scope.within:
+            around = "、".join(f"《{self.reports[r].meta.title}》" for r in p.scope.reports[:2])
+            reason = f"目前没有收录{'、'.join(p.scope.within)}的报告，已在{around}中查找：{reason}"
         return Answer(question=p.raw, answer="", sentence="", confidence=decision.confidence, abstained=True,
                       reason=reason, citations=citations, qtype=p.info.qtype, resolved_question=p.resolved,
                       message=f"{reason}。以下是最接近的段落，供参考。" if citations else reason,

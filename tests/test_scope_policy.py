@@ -230,3 +230,15 @@ def test_a_city_without_a_report_is_read_in_its_provinces_report(tmp_path) -> No
     for question, place in (("梅河口市2025年地区生产总值是多少？", "梅河口市"), ("保山市2025年地区生产总值是多少？", "保山市")):
         scope = resolver.resolve(analyze(question))
         assert scope.reports == () and scope.missing == (place,), question
+
+
+@pytest.mark.slow
+def test_a_city_is_answered_from_its_provinces_report_and_told_so(assistant_all) -> None:
+    jilin = "2026-jilin-government-work-report"
+    answer = assistant_all.ask("2025年长春市获得了哪项国际综合性赛事的举办权？")
+    assert not answer.abstained and "第33届世界大冬会" in answer.answer
+    assert answer.citations[0].report == jilin
+    assert answer.reason == "目前没有收录长春市的报告，答案来自《吉林省2026年政府工作报告》"
+    # what the province's report does not say of the city: no answer, and why
+    refused = assistant_all.ask("长春市2025年地区生产总值是多少？")
+    assert refused.abstained and refused.reason.startswith("目前没有收录长春市的报告，已在《吉林省2026年政府工作报告》中查找")
