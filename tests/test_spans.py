@@ -424,3 +424,17 @@ def test_normalize_is_the_per_character_fold_on_every_development_report() -> No
         assert norm == by_character(text)
         assert ascii_lower(norm) == "".join(c.lower() if "A" <= c <= "Z" else c for c in norm)
     assert normalize(odd).startswith("GDP增长5.2%,PM2.5:30微克/立方米(1㈠) A1")
+
+
+@pytest.mark.parametrize("report, item", [("2026-hainan-government-work-report", "“剑鱼”“麦德姆”"),
+                                          ("2026-guizhou-government-work-report", "“村超”“村BA”")])
+def test_names_quoted_one_after_another_are_one_list(report: str, item: str) -> None:
+    from conftest import PROVINCES, dev_reports
+
+    text = normalize((dev_reports(PROVINCES) / f"{report}.txt").read_text(encoding="utf-8"))
+    pos = text.index(item)
+    s, e = next((a, b) for a, b in sentence_spans(text) if a <= pos < b)
+    lists = [text[x.start:x.end] for x in S.enumerations(text, s, e)]
+    assert item in lists
+    # a quoted run never splits a list it sits in, and each list is reported once
+    assert len(lists) == len(set(lists))

@@ -726,7 +726,14 @@ def enumerations(norm: str, start: int, end: int) -> list[Span]:
                 if s <= a and b <= e and norm[a] in _OPEN_CLOSE and "、" in norm[a:b]:
                     out.append(Span(a, b, "list"))
         pos = e + 1
+    # names quoted one after another with nothing between: "“村超”“村BA”", "强台风“剑鱼”“麦德姆”"
+    for m in _QUOTED_RUN.finditer(norm, start, end):
+        if not any(x.start <= m.start() and m.end() <= x.end for x in out):
+            out.append(Span(m.start(), m.end(), "list"))
     return out
+
+
+_QUOTED_RUN = re.compile(r"(?:“[^“”]{1,15}”){2,8}|(?:《[^《》]{1,30}》){2,8}")
 
 
 def preceding_nouns(norm: str, start: int, end: int, anchor_start: int, lists: bool = False) -> Span | None:
