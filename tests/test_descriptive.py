@@ -31,10 +31,22 @@ def test_descriptive_questions_are_recognised(question: str) -> None:
     "东川区2025年地区生产总值是多少？", "哪些未来产业？", "两大产业集群是哪两个？", "昆明2025年居民收入目标怎么表述？",
     "How many new urban jobs?", "How much did GDP grow?", "“六个东川”指什么？", "哪位院士出席？",
     "通知要求及时履行什么义务？", "新规定从几号开始执行？", "北京市最低工资标准是多少？", "如何计算？每月多少钱？",
+    "重庆三峡学院在2025年更名为什么？", "该学院被评为什么？",
 ])
 def test_short_answer_questions_stay_short(question: str) -> None:
     assert not asks_description(question)
     assert analyze(normalize(question)).qtype != "descriptive"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("重庆三峡学院在2025年更名为什么？", "entity"),  # renamed to what, not why
+    ("为什么要稳就业？", "descriptive"),
+    ("潍宿高铁计划在哪一年建成？", "date"), ("项目要在什么时间之前全部投产达效？", "date"),
+    ("重点发展的三大主导产业是什么？", "list"), ("哪两个交易所？", "list"),
+    ("2025年地区生产总值是多少？", "number"),
+])
+def test_question_kinds(question: str, kind: str) -> None:
+    assert analyze(normalize(question)).qtype == kind
 
 
 @pytest.mark.parametrize("question, cue", [

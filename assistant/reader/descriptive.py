@@ -52,7 +52,9 @@ _SHORT = re.compile(r"多少|几[个项家所座条户人名次批万亿倍年�
 _WHICH_MEASURES = re.compile(rf"(?:{_WHICH}|什么|何种){_NOUN_GAP}(?:{_MEASURE_NOUNS})")
 # "存在哪些问题", "抓住哪三个关键": clauses answer only when the report lists them so (一是…二是…)
 _WHICH_CLAUSES = re.compile(rf"{_WHICH}{_NOUN_GAP}(?:{_WHICH_NOUNS})")
-_WHY = re.compile(r"为什么|为何|什么(?:作用|意义|原因|目的|影响)|\bwhy\b", re.I)
+# "为什么" is "why", except after a verb that takes 为 ("更名为什么": renamed to what)
+_WHY = re.compile(r"(?<!更名)(?<!改名)(?<!命名)(?<!更改)(?<!改称)(?<!称)(?<!评)(?<!定)(?<!列)(?<!设)(?<!成)(?<!作)"
+                  r"(?<!认定)(?<!升格)(?<!调整)(?<!改)为什么|为何|什么(?:作用|意义|原因|目的|影响)|\bwhy\b", re.I)
 _MEASURES_ARE = re.compile(rf"(?:{_MEASURE_NOUNS})(?:主要|具体)?(?:是|有|包括)(?:什么|哪些)")
 _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|are|was|were)\b(?! (?:many|much|long|old|far|often|big|large|high)\b)"
                       r"|\bwhat (?:will|would|did|does|do|should|can)\b.{0,60}\bdo\b"
