@@ -57,6 +57,9 @@ def test_chinese_place_names(question: str, expected: list[str]) -> None:
     ("Shaanxi GDP", "陕西省", "province"),
     ("How will Shanxi tackle solid waste?", "山西省", "province"),  # 陕西 reads shanxi too, but is "Shaanxi"
     ("How many people live in Chaoyang District?", "朝阳区", "county"),
+    ("Which cities will new air routes from Hailar reach?", "海拉尔区", "county"),  # not its pinyin
+    ("Harbin's ice and snow tourism", "哈尔滨市", "city"),
+    ("What was Hohhot's GDP?", "呼和浩特市", "city"),
 ])
 def test_english_and_pinyin_names(question: str, expected: str, level: str) -> None:
     (place,) = [p for p in find_places(question) if p.kind == "region"]

@@ -305,6 +305,8 @@ def test_respectively_aligns_items_and_values():
         ("力争2025年底建成投用。", "2025年底"),
         ("二〇二六年一月二十七日", "二〇二六年一月二十七日"),
         ("2025年1-11月规上工业增加值增长5%。", "2025年1-11月"),
+        ("产业园项目，6月底前全部投产达效。", "6月底前"),  # a deadline keeps its 前
+        ("9月30日之前完成申报。", "9月30日之前"),
     ],
 )
 def test_dates(sentence, expected):

@@ -529,8 +529,13 @@ def dates(norm: str, start: int, end: int) -> list[Span]:
             continue
         if s > start and norm[s - 1].isdigit():
             continue
-        out.append(Span(s, m.end(), "date"))
+        e = m.end()
+        deadline = _DEADLINE.match(norm, e, end)  # "6月底前全部投产": the deadline is "6月底前"
+        out.append(Span(s, deadline.end() if deadline and not text.endswith("前") else e, "date"))
     return out
+
+
+_DEADLINE = re.compile(r"以前|之前|前(?![进行列沿端期夕身提])")
 
 
 # ----------------------------------------------------------------- meetings, people, places
