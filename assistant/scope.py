@@ -88,10 +88,11 @@ class ScopeResolver:
         within: list[str] = []
         for place in regions:
             # the region's own reports only: a province's figure is not in its cities' reports
-            own = self._places.reports_for(place, self._metas, include_within=False) or self._around(place)
-            if own:
-                matched.extend(r for r in own if r not in matched)
-                if not place.report_ids:
+            own = self._places.reports_for(place, self._metas, include_within=False)
+            around = () if own else self._around(place)
+            if own or around:
+                matched.extend(r for r in own or around if r not in matched)
+                if around:
                     within.append(place.name)
             else:
                 missing.append(place.name)

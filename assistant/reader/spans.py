@@ -535,6 +535,7 @@ def dates(norm: str, start: int, end: int) -> list[Span]:
     return out
 
 
+# "底前", "之前", but not the 前 of a word that follows ("前进", "前列", "前沿", "前期", "前提"…)
 _DEADLINE = re.compile(r"以前|之前|前(?![进行列沿端期夕身提])")
 
 

@@ -416,7 +416,7 @@ def _grown_graph(grow_from: tuple[Path, dict[str, Any]], vectors: np.ndarray, ro
     import faiss
 
     build, record = grow_from
-    if dense_kind(len(vectors), settings) != "hnsw" or not (build / DENSE_ROWS).is_file():
+    if not (build / DENSE_ROWS).is_file():
         return None
     if not intact(build, record.get("checksums") or {}, "dense.faiss", DENSE_ROWS):
         logger.info("not growing the graph of %s: dense.faiss or %s is missing or corrupt", build.name, DENSE_ROWS)
@@ -460,13 +460,14 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
         keys, heads = content.vectors.headings
         np.save(out / "headings.npy", heads)
         (out / "heading_keys.json").write_text(json.dumps(keys), encoding="utf-8")
-    rows = _dense_rows(content)
-    dense = _grown_graph(grow_from, vectors, rows, settings) if grow_from is not None else None
+    dense = None
+    if dense_kind(len(vectors), settings) == "hnsw":  # a graph: name its rows, so that the next build can grow it
+        rows = _dense_rows(content)
+        (out / DENSE_ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        dense = _grown_graph(grow_from, vectors, rows, settings) if grow_from is not None else None
     if dense is None:
         dense = make_dense_index(vectors, settings)
     faiss.write_index(dense, str(out / "dense.faiss"))
-    if dense_kind(len(vectors), settings) == "hnsw":
-        (out / DENSE_ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index([t or ["<empty>"] for t in content.tokens] or [["<empty>"]], show_progress=False)
     bm25.save(str(out / "bm25"))
