@@ -15,6 +15,8 @@ import logging
 import os
 import shutil
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -27,12 +29,14 @@ from ..config import Settings
 from ..encoders import Encoder, load_encoder
 from ..ingest import discover
 from ..retriever.ann import dead_entries, dense_kind, grow_dense_index, make_dense_index
+from ..retriever.bm25_counts import bm25_index, count_terms
 from ..text import sentence_spans, tokenize_passage
 from ..types import Chunk, Report
 from .corpus import CorpusReport, build_signature, corpus_record, read_corpus, resolve_corpus, staleness
-from .layout import DENSE_ROWS, LOCK, SIDECAR, IndexError_, cleanup_old_builds, file_sha256, fsync_dir, intact, \
-    new_build_dirs, previous_build, read_chunks, remove_leftovers, switch_current, write_json
+from .layout import DENSE_ROWS, LOCK, SIDECAR, IndexError_, cleanup_old_builds, file_digests, file_sha256, fsync_dir, intact, \
+    new_build_dirs, previous_build, remove_leftovers, switch_current, write_json
 from .load import IndexData, load_index
+from .segments import Carried, Segment, join_segments, read_carried, write_segments
 from .vectors import EMBEDDING_CACHE, IN_BUILD, Found, VectorCache, vector_key
 
 logger = logging.getLogger(__name__)
@@ -135,7 +139,7 @@ class _Vectors:
     sentences: np.ndarray  # float16, a row per sentence
     counts: dict[str, int]  # the manifest's (see _vectors)
     embedded_now: int  # texts the encoder embedded for this build (the counts include cache-file hits)
-    headings: tuple[list[str], np.ndarray] | None = None  # derived passages: (keys, float16 vectors) of the headings
+    headings: np.ndarray | None = None  # derived passages: each passage's heading vector (float16)
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,8 @@ class _Content:
     files: list[dict[str, Any]]  # the corpus files indexed: rel_path, fingerprint, report id, text key
     skipped: list[dict[str, str]]  # the corpus files left out, each with its reason
     reports: list[Report]
-    chunks: list[Chunk]
-    tokens: list[list[str]]
-    chunk_keys: list[str]  # vector_key of each chunk's embedded text
-    sentences: list[tuple[str, int, int, str]]  # (report id, start, end, vector key)
-    vectors: _Vectors
+    segments: list[Segment]  # a report's rows each, in the order of `reports`
+    counts: dict[str, int]  # the manifest's: texts embedded, vectors reused (see _vectors)
 
 
 def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
@@ -159,6 +160,8 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(index_dir)
+    if settings.passage_vectors not in ("derived", "embedded"):
+        raise ValueError(f"Settings.passage_vectors is {settings.passage_vectors!r}: 'derived' or 'embedded'")
     files = discover(settings.corpus_dir)
     own_encoder = encoder is None
     if encoder is None:  # an encoder given by the caller is used as it is
@@ -167,40 +170,34 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
 
     found = previous_build(index_dir)
     previous = found[1] if found is not None and found[1].get("signature") == signature else None
-    skipped: list[dict[str, str]] = []
-    docs = read_corpus(settings, files, previous, skipped)
-    passages = _chunk_docs(settings, docs, _reusable_chunks(found[0], previous) if found and previous else {})
-    reports = [d.report for d in docs]
-    by_id = {r.meta.id: r for r in reports}
-    chunks = [c for p in passages for c in p.chunks]
     derived = settings.passage_vectors == "derived" and settings.sentence_vectors
-    if settings.passage_vectors not in ("derived", "embedded"):
-        raise ValueError(f"Settings.passage_vectors is {settings.passage_vectors!r}: 'derived' or 'embedded'")
-    chunk_texts = [(_heading_text if derived else _embed_text)(c, by_id[c.report_id]) for c in chunks]
-    sentences = _sentence_rows(docs, passages) if settings.sentence_vectors else []
+    carried = read_carried(found[0], previous, settings.sentence_vectors, derived) \
+        if found is not None and previous is not None else None
+    skipped: list[dict[str, str]] = []
+    docs = read_corpus(settings, files, previous, skipped, _known_reports(previous, carried))
+    kept = _unchanged(docs, previous, carried)
+    fresh = [d for d in docs if d.report.meta.id not in kept]
 
     use_file = settings.embedding_cache and (own_encoder if cache_file is None else cache_file)
     cache = VectorCache(index_dir, encoder,
                         (settings.embedding_cache_path or index_dir / EMBEDDING_CACHE) if use_file else None)
     try:
-        vectors = _vectors(settings, cache, chunk_texts, [s[3] for s in sentences], progress, on_stage, on_progress,
-                           threads=settings.build_threads if own_encoder else None)
+        made, counts, embedded_now = _fresh_segments(
+            settings, fresh, cache, derived, progress, on_stage, on_progress,
+            threads=settings.build_threads if own_encoder else None)
     finally:
         cache.close()
-    chunk_keys = [vector_key(t) for t in chunk_texts]
-    if derived:
-        vectors, chunk_keys = _derived_passages(vectors, chunks, chunk_keys, sentences, by_id,
-                                                settings.heading_weight)
+    segments = [kept.get(d.report.meta.id) or made[d.report.meta.id] for d in docs]
+    counts["reused"] += sum(len(s.chunk_keys) for s in kept.values())
+    counts["n_sentences"] = sum(len(s.sentences) for s in segments)
     content = _Content(
         files=[{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
                 "text_key": d.key} for d in docs],
-        skipped=skipped, reports=reports, chunks=chunks, tokens=[t for p in passages for t in p.tokens],
-        chunk_keys=chunk_keys, sentences=[(r, s, e, vector_key(text)) for r, s, e, text in sentences],
-        vectors=vectors)
+        skipped=skipped, reports=[d.report for d in docs], segments=segments, counts=counts)
     tmp, final = new_build_dirs(index_dir)
     tmp.mkdir(parents=True)
     try:
-        _write_build(tmp, settings, signature, content, seconds=time.perf_counter() - t0,
+        _write_build(tmp, settings, signature, content, dim=cache.dim, seconds=time.perf_counter() - t0,
                      grow_from=found if found is not None and previous is not None else None)
         os.replace(tmp, final)
         switch_current(index_dir, final)
@@ -208,44 +205,81 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     cleanup_old_builds(index_dir, live=final.name)
-    logger.info("index built: %d reports, %d chunks, %d sentences (%d texts embedded, %d chunk vectors reused), "
-                "%d skipped, %.1fs", len(reports), len(chunks), len(sentences), vectors.embedded_now,
-                vectors.counts["reused"], len(skipped), time.perf_counter() - t0)
+    logger.info("index built: %d reports (%d carried over), %d chunks, %d sentences (%d texts embedded, "
+                "%d chunk vectors reused), %d skipped, %.1fs", len(docs), len(kept),
+                sum(len(s.chunk_keys) for s in segments), counts["n_sentences"], embedded_now, counts["reused"],
+                len(skipped), time.perf_counter() - t0)
     return final
 
 
-def _reusable_chunks(build: Path, record: dict[str, Any]) -> dict[str, tuple[str, _Passages]]:
-    """(report id, passages) of the previous build by file fingerprint, when its chunks.jsonl passes its checksum.
-
-    record is the build's manifest (or, when that is damaged, its sidecar), of the signature being built.
-    """
-    if not intact(build, record.get("checksums") or {}, "chunks.jsonl"):
-        logger.info("not reusing the chunks of %s: chunks.jsonl is missing or corrupt", build.name)
+def _known_reports(previous: dict[str, Any] | None,
+                   carried: Carried | None) -> dict[tuple[str, str], tuple[Report, str]]:
+    """(rel_path, fingerprint) -> (report, text key) of every file the previous build read, when carried over."""
+    if previous is None or carried is None:
         return {}
-    try:
-        chunks, tokens = read_chunks(build / "chunks.jsonl")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.info("not reusing the chunks of %s: %s", build.name, exc)
+    return {(f["rel_path"], f["fingerprint"]): (carried.reports[f["report"]], f["text_key"])
+            for f in previous.get("files", []) if f.get("report") in carried.reports and f.get("text_key")}
+
+
+def _unchanged(docs: list[CorpusReport], previous: dict[str, Any] | None,
+               carried: Carried | None) -> dict[str, Segment]:
+    """The previous build's segment of each report whose file (path and fingerprint) and id did not change."""
+    if previous is None or carried is None:
         return {}
-    by_report: dict[str, _Passages] = {}
-    for chunk, toks in zip(chunks, tokens):
-        entry = by_report.setdefault(chunk.report_id, _Passages([], []))
-        entry.chunks.append(chunk)
-        entry.tokens.append(toks)
-    return {f["fingerprint"]: (f["report"], by_report[f["report"]]) for f in record.get("files", [])
-            if f["report"] in by_report}
+    was = {f["rel_path"]: (f["fingerprint"], f["report"]) for f in previous.get("files", [])}
+    out = {}
+    for doc in docs:
+        rid = doc.report.meta.id
+        if was.get(doc.file.rel_path) == (doc.file.fingerprint, rid) and rid in carried.segments:
+            out[rid] = carried.segments[rid]
+    return out
 
 
-def _chunk_docs(settings: Settings, docs: list[CorpusReport],
-                previous: dict[str, tuple[str, _Passages]]) -> list[_Passages]:
-    """Chunks and tokens of each report: reused for an unchanged file, else made (and capped)."""
+def _fresh_segments(settings: Settings, docs: list[CorpusReport], cache: VectorCache, derived: bool,
+                    progress: bool, on_stage: Callable[[str], None] | None, on_progress: Progress | None,
+                    threads: int | None) -> tuple[dict[str, Segment], dict[str, int], int]:
+    """The segments of reports new or changed since the previous build: chunked, tokenized and given vectors
+    (from the vector cache, else embedded); with the manifest's counts and the number of texts embedded."""
+    passages = _chunk_docs(settings, docs)
+    by_id = {d.report.meta.id: d.report for d in docs}
+    chunks = [c for p in passages for c in p.chunks]
+    chunk_texts = [(_heading_text if derived else _embed_text)(c, by_id[c.report_id]) for c in chunks]
+    sentences = _sentence_rows(docs, passages) if settings.sentence_vectors else []
+    vectors = _vectors(settings, cache, chunk_texts, [s[3] for s in sentences], progress, on_stage, on_progress,
+                       threads=threads)
+    chunk_keys = [vector_key(t) for t in chunk_texts]
+    heading_keys = chunk_keys
+    if derived:
+        vectors, chunk_keys = _derived_passages(vectors, chunks, chunk_keys, sentences, by_id,
+                                                settings.heading_weight)
+    names = [f.name for f in fields(Chunk)]  # asdict copies every field deeply: 6 s at 165,000 passages
+    made: dict[str, Segment] = {}
+    per_report = Counter(row[0] for row in sentences)  # a report's sentences are one run of rows
+    at = sent_at = 0
+    for doc, own in zip(docs, passages):
+        rid, n = doc.report.meta.id, len(own.chunks)
+        m = per_report[rid]
+        lines = []
+        for chunk, toks in zip(own.chunks, own.tokens):
+            row = {name: getattr(chunk, name) for name in names}
+            row["tokens"] = toks
+            lines.append((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+        made[rid] = Segment(
+            report=rid, lines=lines, chunk_keys=chunk_keys[at:at + n], vectors=vectors.chunks[at:at + n],
+            sentences=[(s, e, vector_key(text)) for _, s, e, text in sentences[sent_at:sent_at + m]],
+            sentence_vectors=vectors.sentences[sent_at:sent_at + m],
+            headings=heading_keys[at:at + n] if derived else [],
+            heading_vectors=vectors.headings[at:at + n] if vectors.headings is not None else None,
+            terms=count_terms(own.tokens))
+        at, sent_at = at + n, sent_at + m
+    return made, dict(vectors.counts), vectors.embedded_now
+
+
+def _chunk_docs(settings: Settings, docs: list[CorpusReport]) -> list[_Passages]:
+    """Chunks and tokens of each report (capped at Settings.max_passages_per_report)."""
     cap = settings.max_passages_per_report
     out: list[_Passages] = []
     for doc in docs:
-        old = previous.get(doc.file.fingerprint)
-        if old is not None and old[0] == doc.report.meta.id:
-            out.append(old[1])
-            continue
         chunks = chunk_report(doc.report, settings.chunking, settings.max_chunk_chars,
                               settings.chunk_overlap_sentences, settings.fixed_chunk_chars)
         if len(chunks) > cap:
@@ -290,15 +324,14 @@ def _derived_passages(vectors: _Vectors, chunks: list[Chunk], heading_keys: list
     """
     rows = {(r, s, e): i for i, (r, s, e, _) in enumerate(sentences)}
     sentence_keys = [vector_key(text) for _, _, _, text in sentences]
-    first = dict(zip(reversed(heading_keys), range(len(heading_keys) - 1, -1, -1)))  # a heading's first passage
-    heads = (list(first), vectors.chunks[list(first.values())].astype(np.float16))
+    heads = vectors.chunks.astype(np.float16)  # as kept
     out = np.empty_like(vectors.chunks)
     keys: list[str] = []
     for i, chunk in enumerate(chunks):
         text = reports[chunk.report_id].text
         mine = [r for r in (rows.get((chunk.report_id, s, e)) for s, e in sentence_spans(text, chunk.start, chunk.end))
                 if r is not None]
-        heading = vectors.chunks[i].astype(np.float16).astype(np.float32)  # as kept: the same from a cache
+        heading = heads[i].astype(np.float32)  # as kept: the same from a cache
         if mine:
             mean = vectors.sentences[mine].astype(np.float32).mean(axis=0)
             vec = (1 - weight) * mean / max(float(np.linalg.norm(mean)), 1e-9) + weight * heading
@@ -399,14 +432,15 @@ def _embed(texts: list[str], encoder: Encoder, batch_size: int, progress: bool, 
 
 # ------------------------------------------------------------------ writing a build
 
-def _dense_rows(content: _Content) -> list[str]:
+def _dense_rows(segments: list[Segment]) -> list[str]:
     """A name for each row of the passage vectors: its report and vector key (and which occurrence of them)."""
     seen: dict[str, int] = {}
     rows = []
-    for chunk, key in zip(content.chunks, content.chunk_keys):
-        name = f"{chunk.report_id}\t{key}"
-        seen[name] = seen.get(name, 0) + 1
-        rows.append(name if seen[name] == 1 else f"{name}\t{seen[name]}")
+    for seg in segments:
+        for key in seg.chunk_keys:
+            name = f"{seg.report}\t{key}"
+            seen[name] = seen.get(name, 0) + 1
+            rows.append(name if seen[name] == 1 else f"{name}\t{seen[name]}")
     return rows
 
 
@@ -430,48 +464,38 @@ def _grown_graph(grow_from: tuple[Path, dict[str, Any]], vectors: np.ndarray, ro
     return grow_dense_index(previous, previous_rows, vectors, rows, settings)
 
 
-def _write_build(out: Path, settings: Settings, signature: dict[str, Any], content: _Content, seconds: float,
-                 grow_from: tuple[Path, dict[str, Any]] | None = None) -> None:
-    """Write every file of a build into `out`; grow_from: a previous build of the same signature (and its record),
-    whose HNSW graph this build may grow instead of building one."""
-    import bm25s
+def _write_dense_index(out: Path, settings: Settings, segments: list[Segment], vectors: np.ndarray,
+                       grow_from: tuple[Path, dict[str, Any]] | None) -> Any:
+    """Write dense.faiss (and, for a graph, the name of each row): the previous build's graph grown when it
+    can be, else a new index."""
     import faiss
 
-    vectors = content.vectors.chunks
-    write_json(out / "reports.json", [{"meta": r.meta.to_dict(), "text": r.text} for r in content.reports])
-    with open(out / "chunks.jsonl", "w", encoding="utf-8") as f:
-        names = [f.name for f in fields(Chunk)]  # asdict copies every field deeply: 6 s at 165,000 passages
-        for chunk, toks in zip(content.chunks, content.tokens):
-            row = {name: getattr(chunk, name) for name in names}
-            row["tokens"] = toks
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(out / "vectors.npy", vectors)
-    (out / "vector_keys.json").write_text(json.dumps(content.chunk_keys), encoding="utf-8")
-    if settings.sentence_vectors:
-        sentences = content.sentences
-        np.save(out / "sentences.npy", content.vectors.sentences)
-        ids = sorted({r for r, _, _, _ in sentences})
-        pos = {r: i for i, r in enumerate(ids)}
-        (out / "sentences.json").write_text(json.dumps({
-            "reports": ids, "report": [pos[r] for r, _, _, _ in sentences],
-            "start": [s for _, s, _, _ in sentences], "end": [e for _, _, e, _ in sentences],
-            "key": [k for _, _, _, k in sentences]}, ensure_ascii=False), encoding="utf-8")
-    if content.vectors.headings is not None:
-        keys, heads = content.vectors.headings
-        np.save(out / "headings.npy", heads)
-        (out / "heading_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     dense = None
     if dense_kind(len(vectors), settings) == "hnsw":  # a graph: name its rows, so that the next build can grow it
-        rows = _dense_rows(content)
+        rows = _dense_rows(segments)
         (out / DENSE_ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         dense = _grown_graph(grow_from, vectors, rows, settings) if grow_from is not None else None
     if dense is None:
         dense = make_dense_index(vectors, settings)
     faiss.write_index(dense, str(out / "dense.faiss"))
-    bm25 = bm25s.BM25(k1=1.2, b=0.75)
-    bm25.index([t or ["<empty>"] for t in content.tokens] or [["<empty>"]], show_progress=False)
-    bm25.save(str(out / "bm25"))
-    checksums = {p.relative_to(out).as_posix(): file_sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
+    return dense
+
+
+def _write_build(out: Path, settings: Settings, signature: dict[str, Any], content: _Content, dim: int,
+                 seconds: float, grow_from: tuple[Path, dict[str, Any]] | None = None) -> None:
+    """Write every file of a build into `out`; grow_from: a previous build of the same signature (and its record),
+    whose HNSW graph this build may grow instead of building one."""
+    joined = join_segments(content.segments, dim)
+    vectors = joined.vectors
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the dense index is made on the other core meanwhile
+        made = pool.submit(_write_dense_index, out, settings, content.segments, vectors, grow_from)
+        write_json(out / "reports.json", [{"meta": r.meta.to_dict(), "text": r.text} for r in content.reports])
+        write_segments(out, content.segments, joined, settings.sentence_vectors,
+                       settings.passage_vectors == "derived" and settings.sentence_vectors)
+        bm25_index(joined.terms if joined.terms.n_rows else count_terms([[]])).save(str(out / "bm25"))
+        dense = made.result()
+    written = [p for p in sorted(out.rglob("*")) if p.is_file()]
+    checksums = {p.relative_to(out).as_posix(): d for p, d in zip(written, file_digests(written))}
     # the sidecar: what a rebuild needs to trust and reuse this build's files, kept apart from the
     # manifest so that a half-written manifest.json does not lose it (the manifest checks the sidecar)
     record = {"signature": signature, "encoder": signature["encoder"], "dim": int(vectors.shape[1]),
@@ -487,12 +511,12 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
         "files": content.files,
         "skipped": content.skipped,
         "reports": [r.meta.id for r in content.reports],
-        "n_chunks": len(content.chunks),
+        "n_chunks": len(vectors),
         "dense_index": dense_kind(len(vectors), settings),  # "flat" (exact) or "hnsw" (approximate)
         "dense_masked": dead_entries(dense),  # graph entries of passages no longer indexed (grown graphs)
         # embedded: texts no build of the index had (embedded, or found in the vector cache file);
         # reused: chunk vectors found in the index's builds (see _vectors)
-        **content.vectors.counts,
+        **content.counts,
         "build_seconds": round(seconds, 2),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "checksums": checksums,

@@ -16,7 +16,7 @@ import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..chunking import CHUNKER_VERSION
 from ..config import Settings
@@ -215,12 +215,15 @@ def _skip(skipped: list[dict[str, str]], file: CorpusFile, reason: str) -> None:
 
 
 def read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str, Any] | None,
-                skipped: list[dict[str, str]]) -> list[CorpusReport]:
+                skipped: list[dict[str, str]],
+                known: Mapping[tuple[str, str], tuple[Report, str]] | None = None) -> list[CorpusReport]:
     """Readable, distinct reports with distinct ids; everything else goes to `skipped` with a log line.
 
     previous is the record (manifest or sidecar) of the build this one continues from: a file keeps
     the id it had there, and of two files with one text the one the index already has is kept.
+    known: (rel_path, fingerprint) -> (report, text key) as that build read the file: not read again.
     """
+    known = known or {}
     limit = settings.max_file_bytes
     docs: list[CorpusReport] = []
     for file in files:
@@ -232,6 +235,10 @@ def read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str,
         if size > limit:
             _skip(skipped, file, f"the file is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
                                  f"(Settings.max_file_bytes); split it or raise the limit")
+            continue
+        hit = known.get((file.rel_path, file.fingerprint))
+        if hit is not None:
+            docs.append(CorpusReport(file, hit[0], hit[1]))
             continue
         try:
             report = load_report(file, settings.read_limits)

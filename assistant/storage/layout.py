@@ -17,6 +17,10 @@ on these names and on what counts as damage, so they are defined here once. Layo
                             entries carry their row; a later build may grow it, see retriever/ann.py)
         dense_rows.json     with a graph: each row's report and vector key, to grow the graph from
         bm25/               bm25s index over the chunk tokens
+        term_counts.npz     each passage's term counts (a CSR matrix) and, in term_list.json, the term of
+        term_list.json      each column: the next build makes BM25 from them (retriever/bm25_counts.py)
+        segments.json       where each report's rows begin in the files above: the next build carries over
+                            the rows of a report whose file did not change (segments.py)
         sentences.npy       every sentence of every chunk, embedded (normalized float16)
         sentences.json      for each row: report id, start, end (offsets into the report text), text hash
         headings.npy        when passage vectors are derived (Settings.passage_vectors): each distinct
@@ -38,8 +42,9 @@ import re
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..types import Chunk
 
@@ -49,6 +54,8 @@ INDEX_FORMAT = 2  # 2: vector_keys.json, sentence vectors, corpus folder in the 
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
 DENSE_ROWS = "dense_rows.json"  # beside an HNSW graph: the name of each row, so that the next build can grow it
+SEGMENTS = "segments.json"  # where each report's rows begin (see segments.py)
+TERM_COUNTS, TERM_LIST = "term_counts.npz", "term_list.json"  # each passage's term counts, and their terms
 SIDECAR = "checksums.json"  # a build's signature, corpus, files and checksums, apart from its manifest
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 REQUIRED_FILES = ("reports.json", "chunks.jsonl", "vectors.npy", "vector_keys.json", "dense.faiss")
@@ -72,6 +79,17 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+_DIGESTS: dict[tuple[str, FileStat], str] = {}  # files `intact` hashed, by path and stat (see there)
+
+
+def file_digests(paths: Sequence[Path]) -> list[str]:
+    """sha256 of each file, two at a time: hashlib lets go of the GIL, and a build's files are hundreds of MB."""
+    if len(paths) < 2:
+        return [file_sha256(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(file_sha256, paths))
 
 
 def file_stat(path: Path) -> FileStat | None:
@@ -110,12 +128,25 @@ def read_chunks(path: Path) -> tuple[list[Chunk], list[list[str]]]:
 
 
 def intact(build: Path, checksums: dict[str, str], *names: str) -> bool:
-    """Whether each named file of a build is there and passes its checksum."""
-    for rel in names:
-        p = build / rel
-        if rel not in checksums or not p.is_file() or file_sha256(p) != checksums[rel]:
-            return False
-    return True
+    """Whether each named file of a build is there and passes its checksum.
+
+    A build reads the previous build's files more than once (its rows carried over, then the vector
+    cache); a file is hashed once per process while its stat (inode, size, mtime and ctime: any write
+    changes one) stays the same.
+    """
+    paths = [build / rel for rel in names]
+    if any(rel not in checksums or not p.is_file() for rel, p in zip(names, paths)):
+        return False
+    keys = [(str(p), stat) if (stat := file_stat(p)) is not None else None for p in paths]
+    todo = [i for i, key in enumerate(keys) if key is None or key not in _DIGESTS]
+    digests = {i: _DIGESTS[key] for i, key in enumerate(keys) if key is not None and key in _DIGESTS}
+    digests.update(zip(todo, file_digests([paths[i] for i in todo])))
+    if len(_DIGESTS) > 256:
+        _DIGESTS.clear()
+    for i in todo:
+        if keys[i] is not None:
+            _DIGESTS[keys[i]] = digests[i]  # type: ignore[index]
+    return all(digests[i] == checksums[rel] for i, rel in enumerate(names))
 
 
 # ------------------------------------------------------------------ builds and CURRENT
@@ -293,11 +324,11 @@ def verify_build(build: Path, manifest: dict[str, Any] | None = None) -> str | N
     for rel in REQUIRED_FILES:
         if rel not in checksums and not (old_format and rel == "vector_keys.json"):
             return f"index file {rel} is not in the manifest of {build.name}"
-    for rel, digest in checksums.items():
-        p = build / rel
-        if not p.is_file():
+    for rel in checksums:
+        if not (build / rel).is_file():
             return f"index file {rel} is missing from {build.name}"
-        if file_sha256(p) != digest:
+    for (rel, digest), got in zip(checksums.items(), file_digests([build / rel for rel in checksums])):
+        if got != digest:
             return f"index file {rel} is corrupt (checksum mismatch) in {build.name}"
     return None
 
