@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +237,12 @@ def tokenize_passage(text: str) -> list[str]:
     index loaded earlier in this process added (`add_words`), so a build's tokens depend on its text
     and `tokenizer_signature()` alone — the same in a fresh process, in a server rebuilding while it
     serves, and on any machine."""
+    return _keep(passage_tokenizer().lcut(normalize(text).lower(), HMM=True))
+
+
+def passage_tokenizer() -> Any:
+    """The jieba tokenizer of `tokenize_passage`, loaded once (half a second: a build loads it on another
+    thread while it verifies the previous build's files)."""
     global _PASSAGE_JIEBA
     with _PASSAGE_LOCK:
         if _PASSAGE_JIEBA is None:
@@ -249,7 +255,7 @@ def tokenize_passage(text: str) -> list[str]:
             for word in lexicon().domain_words + _FIXED_WORDS:
                 tokenizer.add_word(word, freq=200000)
             _PASSAGE_JIEBA = tokenizer
-    return _keep(_PASSAGE_JIEBA.lcut(normalize(text).lower(), HMM=True))
+        return _PASSAGE_JIEBA
 
 
 def _keep(tokens: Iterable[str]) -> list[str]:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -30,10 +31,10 @@ from ..encoders import Encoder, load_encoder
 from ..ingest import discover
 from ..retriever.ann import dead_entries, dense_kind, grow_dense_index, make_dense_index
 from ..retriever.bm25_counts import bm25_index, count_terms
-from ..text import sentence_spans, tokenize_passage
+from ..text import passage_tokenizer, sentence_spans, tokenize_passage
 from ..types import Chunk, Report
 from .corpus import CorpusReport, build_signature, corpus_record, read_corpus, resolve_corpus, staleness
-from .layout import DENSE_ROWS, LOCK, SIDECAR, IndexError_, cleanup_old_builds, file_digests, file_sha256, fsync_dir, intact, \
+from .layout import DENSE_ROWS, LOCK, SIDECAR, IndexError_, Sealer, cleanup_old_builds, file_sha256, fsync_dir, intact, \
     new_build_dirs, previous_build, remove_leftovers, switch_current, write_json
 from .load import IndexData, load_index
 from .segments import Carried, Segment, join_segments, read_carried, write_segments
@@ -171,8 +172,12 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     found = previous_build(index_dir)
     previous = found[1] if found is not None and found[1].get("signature") == signature else None
     derived = settings.passage_vectors == "derived" and settings.sentence_vectors
+    # jieba loads on another thread while the previous build's files are verified (hashing lets go of the GIL)
+    warm = threading.Thread(target=passage_tokenizer, name="jieba-load", daemon=True)
+    warm.start()
     carried = read_carried(found[0], previous, settings.sentence_vectors, derived) \
         if found is not None and previous is not None else None
+    warm.join()
     skipped: list[dict[str, str]] = []
     docs = read_corpus(settings, files, previous, skipped, _known_reports(previous, carried))
     kept = _unchanged(docs, previous, carried)
@@ -180,7 +185,8 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
 
     use_file = settings.embedding_cache and (own_encoder if cache_file is None else cache_file)
     cache = VectorCache(index_dir, encoder,
-                        (settings.embedding_cache_path or index_dir / EMBEDDING_CACHE) if use_file else None)
+                        (settings.embedding_cache_path or index_dir / EMBEDDING_CACHE) if use_file else None,
+                        opened=carried.opened if carried is not None else None)
     try:
         made, counts, embedded_now = _fresh_segments(
             settings, fresh, cache, derived, progress, on_stage, on_progress,
@@ -487,15 +493,16 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
     whose HNSW graph this build may grow instead of building one."""
     joined = join_segments(content.segments, dim)
     vectors = joined.vectors
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the dense index is made on the other core meanwhile
+    # the dense index is made on the other core meanwhile, and each file is hashed and flushed once written
+    with ThreadPoolExecutor(max_workers=1) as pool, Sealer(out) as sealer:
         made = pool.submit(_write_dense_index, out, settings, content.segments, vectors, grow_from)
         write_json(out / "reports.json", [{"meta": r.meta.to_dict(), "text": r.text} for r in content.reports])
+        sealer.seal(out / "reports.json")
         write_segments(out, content.segments, joined, settings.sentence_vectors,
-                       settings.passage_vectors == "derived" and settings.sentence_vectors)
+                       settings.passage_vectors == "derived" and settings.sentence_vectors, written=sealer.seal)
         bm25_index(joined.terms if joined.terms.n_rows else count_terms([[]])).save(str(out / "bm25"))
         dense = made.result()
-    written = [p for p in sorted(out.rglob("*")) if p.is_file()]
-    checksums = {p.relative_to(out).as_posix(): d for p, d in zip(written, file_digests(written))}
+        checksums = sealer.digests()
     # the sidecar: what a rebuild needs to trust and reuse this build's files, kept apart from the
     # manifest so that a half-written manifest.json does not lose it (the manifest checks the sidecar)
     record = {"signature": signature, "encoder": signature["encoder"], "dim": int(vectors.shape[1]),
@@ -522,8 +529,8 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
         "checksums": checksums,
     }
     write_json(out / "manifest.json", manifest)
-    for p in out.rglob("*"):
-        if p.is_file():
-            with open(p, "rb+") as f:
-                os.fsync(f.fileno())
-    fsync_dir(out)
+    for name in (SIDECAR, "manifest.json"):  # every other file was flushed by the sealer
+        with open(out / name, "rb+") as f:
+            os.fsync(f.fileno())
+    for folder in {p.parent for p in out.rglob("*") if p.is_file()}:
+        fsync_dir(folder)

@@ -42,7 +42,7 @@ import re
 import shutil
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -90,6 +90,45 @@ def file_digests(paths: Sequence[Path]) -> list[str]:
         return [file_sha256(p) for p in paths]
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(file_sha256, paths))
+
+
+class Sealer:
+    """Hashes and fsyncs each file of a new build on another thread as soon as it is written.
+
+    A build's files are hundreds of MB: hashing and flushing each one while the next is being written
+    takes the work off the end of the build. `digests()` waits for all of them.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: dict[str, Future[str]] = {}
+
+    def __enter__(self) -> "Sealer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+
+    def seal(self, path: Path) -> None:
+        """Hash and fsync `path` (a file of the build that will not be written again) in the background."""
+        rel = path.relative_to(self.root).as_posix()
+        if rel not in self._pending:
+            self._pending[rel] = self._pool.submit(_sha256_synced, path)
+
+    def digests(self) -> dict[str, str]:
+        """sha256 by relative path of every file under the root (those not sealed yet hashed now)."""
+        for p in sorted(self.root.rglob("*")):
+            if p.is_file():
+                self.seal(p)
+        return {rel: future.result() for rel, future in sorted(self._pending.items())}
+
+
+def _sha256_synced(path: Path) -> str:
+    digest = file_sha256(path)
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+    return digest
 
 
 def file_stat(path: Path) -> FileStat | None:

@@ -13,7 +13,9 @@ text the encoder saw) for one encoder. They already live in two places, asked in
    the texts whose vectors are really lost. A build left with no readable record at all gives the rows
    of texts being indexed once one of them, embedded again, proves the encoder (`checks` counts those
    texts). Files are opened (hashed, memory-mapped) only while keys are still missing, so a rebuild
-   whose live build has every vector never reads the older builds.
+   whose live build has every vector never reads the older builds; nor is an older build opened whose
+   report files a newer one asked indexed too (same signature): it holds no text that one lacks. A
+   build that carries over the previous build's rows hands its vector files over as already read.
 2. The cache file (`Settings.embedding_cache_path`, default `EMBEDDING_CACHE` in the index directory):
    SQLite in WAL mode, safe across processes, one row per (encoder, text). `add` writes there what a
    build embeds, batch by batch, so an interrupted build loses one batch. It outlives builds and a
@@ -38,7 +40,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -75,27 +77,49 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Opened:
+    """Vector files of a build already verified and read: {vector file name: (its keys, its vectors)}."""
+
+    build: Path
+    files: Mapping[str, tuple[list[str], np.ndarray]]
+
+
+@dataclass(frozen=True)
 class _Rows:
     """One vector file of a build as a source of vectors: its rows by key (memory-mapped)."""
 
     build: Path
     name: str  # "vectors.npy" or "sentences.npy"
-    rows: dict[str, int]  # key -> first row holding it
+    keys: list[str]  # the key of each row
     vectors: np.ndarray
     recorded: bool  # the build's record vouches for it; otherwise a row must prove the encoder first
+
+    def find(self, wanted: Mapping[str, int]) -> list[tuple[int, int]]:
+        """(position, row) of each wanted key (key -> position) this file holds, at its first row. One pass
+        over the keys: a build adding a report asks for a few hundred keys in files of hundreds of thousands,
+        where making a dict of every key would cost more than the pass."""
+        hits: dict[int, int] = {}
+        for row, key in enumerate(self.keys):
+            i = wanted.get(key)
+            if i is not None and i not in hits:
+                hits[i] = row
+        return sorted(hits.items())
 
 
 class VectorCache:
     """Vectors of one encoder by text, for builds of one index directory (see the module docstring)."""
 
-    def __init__(self, index_dir: Path, encoder: Encoder, file: Path | None = None) -> None:
+    def __init__(self, index_dir: Path, encoder: Encoder, file: Path | None = None,
+                 opened: Opened | None = None) -> None:
+        """opened: the vector files of one build of index_dir that the caller has already verified and read
+        (a build carrying over the previous build's rows), asked first and not read again."""
         self.index_dir = index_dir
         self.encoder = encoder
         self.dim = int(encoder.dim)
         self.checks = 0  # texts embedded to prove the encoder of vectors whose build kept no readable record
         self._file = _VectorFile(file) if file is not None else None
         self._sources: list[_Rows] = []  # opened so far, in the order they are asked
-        self._unopened = self._open_builds()
+        self._unopened = self._open_builds(opened)
         # (build without a record, vector file) -> whether its vectors are this encoder's: each file proves
         # itself, since one file of a build may hold rows that belong to other texts
         self._proof: dict[tuple[Path, str], bool] = {}
@@ -107,7 +131,7 @@ class VectorCache:
         source = np.zeros(len(keys), dtype=np.int8)
         todo = list(range(len(keys)))
         for rows in self._each_source() if todo else ():
-            hits = [(i, r) for i in todo if (r := rows.rows.get(keys[i])) is not None]
+            hits = rows.find({keys[i]: i for i in todo})
             if not hits or (not rows.recorded and not self._proves(rows, hits, keys, texts)):
                 continue
             if not rows.recorded:
@@ -153,7 +177,11 @@ class VectorCache:
             yield self._sources[i]
             i += 1
 
-    def _open_builds(self) -> Iterator[_Rows]:
+    def _open_builds(self, opened: Opened | None) -> Iterator[_Rows]:
+        """Each build's vector files, live build first. A build whose every report file (same bytes) a build
+        already asked also indexed, with the same signature and all its vector files sound, holds no text
+        that one lacks and is not opened: at archive size opening one costs seconds."""
+        covered: list[tuple[Any, set[str]]] = []  # (signature, report file fingerprints) of builds asked whole
         for build in live_first(self.index_dir):
             record, _ = build_record(build)
             if record is None:
@@ -161,15 +189,29 @@ class VectorCache:
                 continue
             if record.get("encoder") != self.encoder.name or record.get("dim") != self.dim:
                 continue
+            prints = {str(f.get("fingerprint")) for f in record.get("files") or [] if isinstance(f, dict)}
+            if any(sig == record.get("signature") and prints <= have for sig, have in covered):
+                logger.debug("not opening the vector files of %s: a newer build holds all its texts", build.name)
+                continue
             checksums = record.get("checksums") or {}
+            whole = True
             for vec_file, key_file in VECTOR_FILES:
-                if not intact(build, checksums, vec_file, key_file):
+                given = opened.files.get(vec_file) if opened is not None and opened.build == build else None
+                if given is not None:
+                    rows = _rows(build, vec_file, *given, self.dim)
+                elif not intact(build, checksums, vec_file, key_file):
                     if vec_file in checksums:
+                        whole = False
                         logger.info("not reusing %s/%s: it or %s is missing or corrupt", build.name, vec_file, key_file)
                     continue
-                rows = _load_rows(build, vec_file, key_file, self.dim)
-                if rows is not None:
-                    yield rows
+                else:
+                    rows = _load_rows(build, vec_file, key_file, self.dim)
+                if rows is None:
+                    whole = False
+                    continue
+                yield rows
+            if whole:
+                covered.append((record.get("signature"), prints))
 
     def _unrecorded(self, build: Path) -> Iterator[_Rows]:
         """The vector files of a build whose manifest and sidecar are both unreadable, when they may be this
@@ -184,7 +226,7 @@ class VectorCache:
             rows = _load_rows(build, vec_file, key_file, self.dim) if (build / vec_file).is_file() else None
             if rows is None:
                 continue
-            if not all(_KEY.fullmatch(k) for k in rows.rows) or not _unit_rows(rows.vectors):
+            if not all(_KEY.fullmatch(k) for k in rows.keys) or not _unit_rows(rows.vectors):
                 logger.info("not reusing %s/%s: no record to check it against, and its rows are not all unit vectors "
                             "with a text hash", build.name, vec_file)
                 continue
@@ -234,12 +276,15 @@ def _load_rows(build: Path, vec_file: str, key_file: str, dim: int) -> _Rows | N
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.info("not reusing %s/%s: %s", build.name, vec_file, exc)
         return None
+    return _rows(build, vec_file, keys, vectors, dim)
+
+
+def _rows(build: Path, vec_file: str, keys: Any, vectors: np.ndarray, dim: int) -> _Rows | None:
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys) or vectors.ndim != 2 \
             or len(keys) != len(vectors) or (len(vectors) and vectors.shape[1] != dim):
         logger.info("not reusing %s/%s: its rows and keys do not match", build.name, vec_file)
         return None
-    rows = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))  # a key's first row
-    return _Rows(build=build, name=vec_file, rows=rows, vectors=vectors, recorded=True)
+    return _Rows(build=build, name=vec_file, keys=keys, vectors=vectors, recorded=True)
 
 
 def _unit_rows(vectors: np.ndarray, block: int = 65536) -> bool:
