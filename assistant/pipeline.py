@@ -37,6 +37,7 @@ from .storage import IndexData, ensure_index
 from . import track
 from .text import add_words, clean_question, normalize
 from .types import Alternative, Answer, Chunk, Citation, Hit, Report
+from .years import read_short_years
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class Assistant:
 
     def analyze(self, question: str) -> QuestionInfo:
         """What a (standalone, cleaned) question asks, with terms refined against the corpus."""
-        return self.stats.refine(analyze(question, self.scopes.find_places(question)))
+        info = self.stats.refine(analyze(question, self.scopes.find_places(question)))
+        return read_short_years(info, (r.meta for r in self.reports.values()))
 
     def make_query(self, info: QuestionInfo, retriever: str | None = None, vector=None) -> Query:
         """The `Query` for an analysed question: its embedding computed once (or the one given)."""

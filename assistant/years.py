@@ -6,7 +6,8 @@ read at index time (`reviewed_year`, `target_year`, `level`) are used when prese
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Iterable
 
 from .types import ReportMeta
 
@@ -60,6 +61,16 @@ def asked_years(info: "QuestionInfo", meta: ReportMeta) -> set[int]:
     return {y} if y else set()
 
 
+def read_short_years(info: "QuestionInfo", metas: Iterable[ReportMeta]) -> "QuestionInfo":
+    """The question with its two-digit years ("24年…打算发多少") read as years where some report reviews or
+    targets that year; elsewhere "15年" is more likely a count of years than 2015, and is left alone."""
+    if info.years or not info.short_years:
+        return info
+    have = {y for meta in metas for y in (reviewed_year(meta), target_year(meta)) if y}
+    found = tuple(y for y in info.short_years if y in have)
+    return dataclasses.replace(info, years=found) if found else info
+
+
 def covered_years(meta: ReportMeta) -> set[int]:
     """Years a report speaks about with figures: the year reviewed, the target year, and its five-year span."""
     out: set[int] = set()
@@ -74,4 +85,4 @@ def covered_years(meta: ReportMeta) -> set[int]:
 
 
 
-__all__ = ["asked_years", "covered_years", "level_of", "reviewed_year", "target_year"]
+__all__ = ["asked_years", "covered_years", "level_of", "read_short_years", "reviewed_year", "target_year"]

@@ -27,6 +27,23 @@ def test_years_of_a_report_come_from_its_identity() -> None:
     assert asked_years(analyze("地区生产总值是多少？"), meta) == set()
 
 
+@pytest.mark.parametrize("question,short", [
+    ("24年全市打算发多少消费券？", (2024,)), ("’25年地区生产总值是多少？", (2025,)), ("24年底常住人口是多少？", (2024,)),
+    ("连续12年保持增长的是哪项指标？", ()), ("过去10年变化如何？", ()), ("第10年", ()), ("10年来增长多少？", ()),
+    ("推行15年免费教育了吗？", ()), ("12年义务教育覆盖多少人？", ()), ("2024年地区生产总值是多少？", ()),
+])
+def test_two_digit_years_are_told_from_counts_of_years(question: str, short: tuple[int, ...]) -> None:
+    assert analyze(question).short_years == short
+
+
+def test_a_two_digit_year_is_a_year_where_a_report_of_it_is_indexed(assistant) -> None:
+    asked = assistant.analyze("东川区25年地区生产总值是多少？")
+    assert asked.years == (2025,)  # the bundled Dongchuan report reviews 2025
+    assert assistant.analyze("东川区15年地区生产总值是多少？").years == ()  # no report of 2015: not read as one
+    short, full = assistant.ask("东川区25年地区生产总值是多少？"), assistant.ask("东川区2025年地区生产总值是多少？")
+    assert not full.abstained and short.answer == full.answer
+
+
 @pytest.mark.parametrize("question,expected", [
     ("How much ultra-long special treasury bonds will be issued this year?", "超长期特别国债"),
     ("What was the surveyed urban unemployment rate last year?", "城镇调查失业率"),

@@ -36,6 +36,7 @@ class QuestionInfo:
     search_text: str  # what the lexical searcher is given
     regions: tuple[str, ...] = ()  # place names mentioned ("东川", "昆明")
     years: tuple[int, ...] = ()
+    short_years: tuple[int, ...] = ()  # "24年" → 2024: a year only where a report of it is indexed
     wants_target: bool = False
     wants_actual: bool = False
     wants_growth: bool = False
@@ -51,6 +52,10 @@ class QuestionInfo:
 
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?:年|\b)")
+# a year written with two digits ("24年", "'24年"): a year only where the corpus has a report of it
+# (years.read_short_years), never after or before words that make it a count ("连续12年", "第10年",
+# "过去24年", "10年来", "12年义务教育", "15年免费教育")
+_SHORT_YEAR_RE = re.compile(r"(?<![\d.连续近第满每共约了有去过经期时达数超逾这那前])['’‘]?([1-4]\d)年(?![代来间内度多半前后之以制期免义一])")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 _UNIT_HINT = re.compile(r"多少(万|亿)?(人次|人|户|亩|公顷|公里|平方米|个|家|所|项|座|套|盏|吨|元|千瓦|兆瓦|条|名|批|次|宗|件|张|床|处)")
 _UNIT_HINT_AFTER = re.compile(r"(几|多少)(个|家|所|项|座|条|户|人|名|次|批|万|年|岁|天)")
@@ -165,6 +170,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     low = q.lower()
     qtype = _qtype(question)
     years = tuple(sorted({int(y) for y in _YEAR_RE.findall(q)}))
+    short_years = () if years else tuple(sorted({2000 + int(y) for y in _SHORT_YEAR_RE.findall(q)}))
     relative = next((rel for word, rel in _RELATIVE if word in low), "")
     regions = tuple(dict.fromkeys(p for p in places if p))
     quoted = tuple(m.group(1).strip() for m in _QUOTED.finditer(question))
@@ -233,7 +239,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         qtype = "number"  # "What was Guangdong's R&D intensity?": an indicator's value
     return QuestionInfo(
         text=question, qtype=qtype, terms=tuple(terms), search_text=search_text, regions=regions,
-        years=years, wants_target=wants_target, wants_actual=wants_actual, wants_growth=wants_growth,
+        years=years, short_years=short_years, wants_target=wants_target, wants_actual=wants_actual, wants_growth=wants_growth,
         wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
         english=english, relative_year=relative, unit_class=unit_class, slot_head=_slot_head(question),
     )
