@@ -239,8 +239,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         qtype = "number"  # "What was Guangdong's R&D intensity?": an indicator's value
     return QuestionInfo(
         text=question, qtype=qtype, terms=tuple(terms), search_text=search_text, regions=regions,
-        years=years, short_years=short_years, wants_target=wants_target, wants_actual=wants_actual, wants_growth=wants_growth,
-        wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
+        years=years, short_years=short_years, wants_target=wants_target, wants_actual=wants_actual,
+        wants_growth=wants_growth, wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
         english=english, relative_year=relative, unit_class=unit_class, slot_head=_slot_head(question),
     )
 
