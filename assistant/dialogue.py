@@ -17,6 +17,7 @@ from .text import _STOPWORDS, clean_question, tokenize
 
 _FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|另外|以及|and\b|what about|how about)|呢[?？]?$", re.I)
 _PERIOD = re.compile(r"20\d\d年?|今年|去年|明年|“?十[四五]五”?(?:期间|时期)?")
+_SHORT_YEAR = re.compile(r"(?<![\d.])['’‘]?([0-4]\d)年(?![代来间内度多半])")
 _INTENT_WORDS = ("增长了多少", "增长多少", "增长", "增速", "增幅", "目标", "完成", "占比", "比例")
 _MEASURES = ("面积", "产量", "人数", "人次", "总额", "产值", "收入", "支出", "规模", "数量", "增加值", "投资")
 _MEASURE_VERBS = ("播种", "种植", "参保", "接待")
@@ -136,6 +137,9 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
     if not history or not is_follow_up(q, history[-1]):
         return q
     prev = resolve(history[-1], history[:-1], find_places, years_of).rstrip("?？")
+    bare = re.sub(r"^(那么?|还有)|呢?[?？]?$", "", q)
+    if re.search(r"20\d\d年", prev) or _SHORT_YEAR.fullmatch(bare):  # "那24年呢": another year
+        q = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", q)
     core = re.sub(r"^(那么?|那个|还有|另外|以及)", "", q)
     core = re.sub(r"呢[?？]?$|[?？]$", "", core).strip(" ,，的")
     result = prev
