@@ -346,6 +346,7 @@ class Reader:
             r"报告|report|会议|session|congress|新闻|媒体|记者", info.text, re.I)
         if not weights and not about_report:
             return Reading(None, 0.0, "问题中没有可以检索的关键词")
+        frame_only = not weights
         scored: list[tuple[float, float, Chunk, int, int, tuple[tuple[str, float], ...]]] = []
         n_hits = max(1, len(hits))
         by_title: dict[str, tuple[dict[str, float], float]] = {}
@@ -376,6 +377,8 @@ class Reader:
                 sent = low_text[s:e]
                 sent_cov = self._lowered_coverage(live_sent, sent, sent_total)
                 both_cov = self._lowered_coverage(live, sent + low_path, total)
+                if frame_only and chunk.kind == "front":  # nothing asked but the report's own who/when/where,
+                    sent_cov = both_cov = ctx_cov = 1.0  # which its opening lines say: no word is missing
                 sem = self.semantic_weight * max(0.0, (sim - self.semantic_floor)) / (1 - self.semantic_floor) \
                     if sim is not None else 0.0
                 feats = (("sentence_coverage", 0.45 * sent_cov), ("section_coverage", 0.25 * both_cov),
@@ -621,7 +624,8 @@ class Reader:
             return out
         if q == "date":
             for span in S.dates(norm, s, e):
-                near = any(min(abs(span.start - b), abs(a - span.end)) <= 30 for a, b, _ in anchors)
+                near = not weights and chunk.kind == "front" or any(  # (the report's own date: nothing else asked)
+                    min(abs(span.start - b), abs(a - span.end)) <= 30 for a, b, _ in anchors)
                 add(span, 0.15 if re.search(r"\d+月\d+日", norm[span.start:span.end]) else 0.0,
                     meta_cov if (near or meta_cov > cov) else min(cov, 0.2))
             return out
