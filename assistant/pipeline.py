@@ -29,6 +29,7 @@ from .policy import NOT_FOUND, AnswerPolicy, Decision
 from .reader import Reader, analyze
 from .reader.extractor import Candidate
 from .reader.question import QuestionInfo
+from .reader.romanized import PinyinWords
 from .reader.terms import TermStats
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
 from .retriever.ann import tune_dense_index
@@ -75,6 +76,7 @@ class Assistant:
         self.reports: dict[str, Report] = self.index.reports
         add_words(_corpus_words(self.reports.values()))
         self.stats = TermStats(chunks)
+        self.pinyin_words = PinyinWords(lambda: self.bm25.vocabulary, self.stats.df)
         self.scopes = ScopeResolver(self.reports)
         self.reader = Reader(self.reports, self.stats.idf)
         self.reader.prepare(self.reports.values())
@@ -98,6 +100,13 @@ class Assistant:
     def analyze(self, question: str) -> QuestionInfo:
         """What a (standalone, cleaned) question asks, with terms refined against the corpus."""
         info = self.stats.refine(analyze(question, self.scopes.find_places(question)))
+        if info.english:  # names in pinyin ("Xi Jinping") read as the corpus's words (习近平)
+            q = normalize(question)
+            named = [w for w in self.pinyin_words.find(q, [(p.start, p.end) for p in self.scopes.places(q)])
+                     if w not in info.terms]
+            if named:
+                info = dataclasses.replace(info, terms=info.terms + tuple(named),
+                                           search_text=info.search_text + " " + " ".join(named))
         return read_short_years(info, (r.meta for r in self.reports.values()))
 
     def make_query(self, info: QuestionInfo, retriever: str | None = None, vector=None) -> Query:

@@ -475,6 +475,9 @@ def _scan_english(q: str, corpus_keys: dict[str, list[_Entry]], taken: list[tupl
     i = 0
     while i < len(words):
         hit = None
+        if _inside_name(q, words, i, places):  # "Xi Jinping" names a person, not 金平县
+            i += 1
+            continue
         for span in (3, 2, 1):
             if i + span > len(words):
                 continue
@@ -513,6 +516,19 @@ def _scan_english(q: str, corpus_keys: dict[str, list[_Entry]], taken: list[tupl
             continue
         places.append(Place(q[s:e], hit[2], hit[3], "region", s, e, hit[4], hit[5]))
     return places
+
+
+def _inside_name(q: str, words: Sequence[tuple[int, int, str]], i: int, places: Sequence[Place]) -> bool:
+    """Word i continues a capitalised name that is no place: the word before it is capitalised, follows it
+    after one space, opens no sentence and is not itself a place found ("Xi Jinping", "Li Qiang"; but
+    "Hebei Quyang County", "In Jinping County")."""
+    if i == 0 or not q[words[i][0]].isupper():
+        return False
+    ps, pe, prev = words[i - 1]
+    if not prev[0].isupper() or q[pe:words[i][0]] != " " or any(p.start <= ps < p.end for p in places):
+        return False
+    before = q[:ps].rstrip()
+    return bool(before) and before[-1] not in ".?!:;\"'“”‘’(（。？！：" and not re.search(r"[\u4e00-\u9fff]$", before)
 
 
 def _scan_national(q: str) -> list[Place]:

@@ -44,6 +44,8 @@ def test_short_answer_questions_stay_short(question: str) -> None:
     ("潍宿高铁计划在哪一年建成？", "date"), ("项目要在什么时间之前全部投产达效？", "date"),
     ("重点发展的三大主导产业是什么？", "list"), ("哪两个交易所？", "list"),
     ("2025年地区生产总值是多少？", "number"),
+    ("On which dates in 2025 did the delegation visit the province?", "date"),  # dates, not a list
+    ("Which projects start this year?", "list"),
 ])
 def test_question_kinds(question: str, kind: str) -> None:
     assert analyze(normalize(question)).qtype == kind

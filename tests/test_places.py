@@ -89,6 +89,16 @@ def test_english_words_are_not_places() -> None:
         assert [p for p in find_places(q) if p.kind == "region"] == [], q
 
 
+def test_a_persons_name_is_not_a_place() -> None:
+    # 金平/锦屏 are counties "Jinping", but "Xi Jinping" names a person; a capitalised word after a
+    # sentence's first word, or after a place, still names a place
+    assert regions("On which dates did Xi Jinping make his inspection tour of Yunnan?") == ["云南省"]
+    assert regions("When did Li Qiang visit Guangdong?") == ["广东省"]
+    assert len(regions("What is the GDP of Jinping County?")) == 1
+    assert len(regions("In Jinping County, how many jobs were added?")) == 1
+    assert regions("How fast did Hebei Quyang County grow?") == ["河北省", "曲阳县"]
+
+
 def test_every_prefecture_by_its_english_name() -> None:
     """Places in no list: every prefecture-level division of the gazetteer, by its pinyin name."""
     from pypinyin import lazy_pinyin

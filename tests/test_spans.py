@@ -307,6 +307,8 @@ def test_respectively_aligns_items_and_values():
         ("2025年1-11月规上工业增加值增长5%。", "2025年1-11月"),
         ("产业园项目，6月底前全部投产达效。", "6月底前"),  # a deadline keeps its 前
         ("9月30日之前完成申报。", "9月30日之前"),
+        ("11月6日至10日，全国运动会在广州举行。", "11月6日至10日"),  # a span of days is one answer
+        ("会议于3月5日—11日召开。", "3月5日—11日"),
     ],
 )
 def test_dates(sentence, expected):

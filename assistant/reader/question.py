@@ -81,7 +81,7 @@ def _qtype(q: str) -> str:
     if asks_description(q):  # how / which measures / what policy: a whole clause or list answers
         return "descriptive"
     if re.search(r"哪天|哪一天|什么时候|何时|日期|几月几日|几号|什么日子|哪一?年(?!度)|什么时间|哪个月|when|what date|"
-                 r"on what date|what year|which year", low):
+                 r"on what date|what year|which year|(?:which|what) (?:dates?|days?|months?)\b", low):
         return "date"
     if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么|哪家媒体|什么媒体|哪个媒体|记者", low):
         return "name"

@@ -530,10 +530,15 @@ def dates(norm: str, start: int, end: int) -> list[Span]:
         if s > start and norm[s - 1].isdigit():
             continue
         e = m.end()
+        if text.endswith("日"):  # a span of days is one answer: "11月6日至10日", "3月5日—11日"
+            tail = _DAY_RANGE.match(norm, e, end)
+            e = tail.end() if tail else e
         deadline = _DEADLINE.match(norm, e, end)  # "6月底前全部投产": the deadline is "6月底前"
         out.append(Span(s, deadline.end() if deadline and not text.endswith("前") else e, "date"))
     return out
 
+
+_DAY_RANGE = re.compile(r"(?:至|到|[-—–~～])(?:\d{1,2}月)?\d{1,2}日")
 
 # "底前", "之前", but not the 前 of a word that follows ("前进", "前列", "前沿", "前期", "前提"…)
 _DEADLINE = re.compile(r"以前|之前|前(?![进行列沿端期夕身提])")

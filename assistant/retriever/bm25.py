@@ -34,6 +34,11 @@ class BM25Searcher:
         self._vocab = set(getattr(bm25, "vocab_dict", {}) or {})
         self._last: tuple[str, np.ndarray] | None = None  # the last query's scores
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every token of the indexed passages."""
+        return frozenset(self._vocab)
+
     def tokens(self, query: str) -> list[str]:
         """The query's tokens as the index knows them.
 
