@@ -46,6 +46,7 @@ def test_short_answer_questions_stay_short(question: str) -> None:
     ("2025年地区生产总值是多少？", "number"),
     ("On which dates in 2025 did the delegation visit the province?", "date"),  # dates, not a list
     ("Which projects start this year?", "list"),
+    ("四川稳增长“21条”政策是哪一天由省政府办公厅印发的？", "date"),  # a quoted name asked when, not what
 ])
 def test_question_kinds(question: str, kind: str) -> None:
     assert analyze(normalize(question)).qtype == kind

@@ -67,6 +67,26 @@ def test_list_span(assistant):
     assert len(answer.answer) <= 40
 
 
+@pytest.mark.parametrize("question, items", [
+    # the report's items, not the words around them nor the name that counts them
+    ("东川区的五个亿元产业是哪些？", 5), ("东川区七个千万级产业是什么？", 7)])
+def test_a_counted_list_is_its_items(assistant, question, items):
+    answer = assistant.ask(question)
+    _check_verbatim(assistant, answer)
+    assert answer.answer.count("、") + 1 == items and "产业" not in answer.answer and "即" not in answer.answer
+
+
+def test_question_words_of_english_are_whole_words():
+    from assistant.reader import analyze
+    from assistant.text import normalize
+
+    assert not analyze("What strategy will accelerate the explanation?").wants_rate  # not the "rate" of "strategy"
+    assert analyze("What is the 2026 target for cutting CO2 emissions per unit of GDP?").wants_growth
+    assert not analyze(normalize("上海2025年PM2.5年均浓度是多少？")).five_year  # one year's mean, no five-year average
+    # the forms of a form: "粮食产量" → "粮食总产量" → "粮食总产" (reports write "粮食总产762亿斤")
+    assert "粮食总产" in analyze("What was the total grain output in 2023?").terms[0].split("|")
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [

@@ -259,6 +259,28 @@ def test_enumerations_respect_quotations():
     assert found(S.enumerations, text) == ["“和美乡村”、宜居小镇"]
 
 
+
+def test_a_counted_list_ends_where_a_count_of_its_items_names_it():
+    counted = lambda norm, s, e: S.enumerations(norm, s, e, counted=True)  # noqa: E731
+    text = "调整产业结构，以乡村旅游、麻核桃、花卉三大主导产业为重点。"
+    assert found(counted, text) == ["乡村旅游、麻核桃、花卉"]
+    assert found(S.enumerations, text) == ["以乡村旅游、麻核桃、花卉三大主导产业为重点"]  # a definition keeps it
+    # a count that is not the number of items is part of the last item
+    assert found(counted, "建设新区、老城两个片区三个园区。") == ["新区、老城"]
+    assert found(counted, "发展新能源、新材料四个产业集群。") == ["新能源、新材料四个产业集群"]
+
+
+def test_footnote_marks_are_no_figures():
+    assert figures("力争研究与试验发展经费投入强度[26]达1.2%。") == ["1.2%"]
+    assert figures("“5个1000”行动^[4]累计入库项目1290个。") == ["1290个"]
+
+
+def test_a_gap_in_points_keeps_what_it_is_measured_against():
+    assert figures("地区生产总值增速高于全省0.5个百分点左右；") == ["高于全省0.5个百分点左右"]
+    assert figures("增速快于全国平均水平1.2个百分点。") == ["快于全国平均水平1.2个百分点"]
+    assert figures("占比提高2个百分点。") == ["2个百分点"]
+
+
 # ----------------------------------------------------------------- values asked together
 
 

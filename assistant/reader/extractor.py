@@ -24,7 +24,7 @@ from .descriptive import answer_span, description_cue, lists_clauses
 from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
-_FIVE_BEFORE = re.compile(r"(年均|累计|五年)")
+_FIVE_BEFORE = re.compile(r"(年均(?!浓度)|累计|五年)")  # ("PM2.5年均浓度" is one year's mean)
 _ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
                         r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
 # stock or flow: "总共/现有多少" asks the total, "新增多少" the year's addition
@@ -34,13 +34,13 @@ _NEW_BEFORE = re.compile(r"新增|新建|新开|新设|新招|新引进|新培�
 _TOTAL_BEFORE = re.compile(r"总|累计|共计|合计|保有量|存量|全部")
 # direction: "下降了多少" is not answered by a growth, nor "增长了多少" by a fall
 _ASKS_DOWN = re.compile(r"下降|减少|降低|下滑|回落|缩小|降了|少了")
-_ASKS_UP = re.compile(r"增长|增加|提高|提升|上涨|涨了|多了|扩大|growth|grow|increase|rise")
+_ASKS_UP = re.compile(r"增长|增加|提高|提升|上涨|涨了|多了|扩大|\b(?:grow(?:th|s|n)?|increased?|increases|ris(?:e|es|en)|rose)\b")
 _UP_BEFORE = re.compile(r"(增长|增加|提高|提升|上涨|扩大|增)[了到至为达]?$")
 _DOWN_BEFORE = re.compile(r"(下降|减少|降低|下滑|回落|缩小|压减|降)[了到至为达]?$")
-_ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|ratio")
-_ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|refer to|stand for|mean")
+_ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|\bratio\b")  # (English words whole: "concentration")
+_ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|\brefers? to\b|\bstands? for\b|\bmean(?:ing)?\b")
 _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
-_ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|rank", re.I)
+_ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|\brank", re.I)
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$")
 _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)(?:至|到)$")
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
@@ -48,7 +48,21 @@ _PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三�
 # "贫困人口减少了多少": the amount of a change, answered by the figure the change verb governs ("减少1109万")
 _ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了)了?多少(?!个百分点)")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
+_ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
+
+
+_ASKED_COUNT = re.compile(r"([一二三四五六七八九十两]|\d{1,2})(?:大|个|项|类|种|条|座|家|所|方面)")
+
+
+def _count_fit(question: str, items: str) -> float:
+    """A question that counts its answer ("三大主导产业是什么", "哪两个交易所") is answered by a list of that many
+    items: a little more for one that has them, a little less for one that does not."""
+    m = _ASKED_COUNT.search(question)
+    if not m or "、" not in items:
+        return 0.0
+    wanted = S.parse_number(m.group(1))
+    return 0.1 if wanted == items.count("、") + 1 else -0.05
 
 
 @dataclasses.dataclass(frozen=True)
@@ -543,6 +557,8 @@ class Reader:
                 attached: bool | None = None) -> None:
             if span.end <= span.start or _POINTER.match(norm, span.start, span.end):
                 return  # "下列项目" points at the answer, it is none
+            if (kind or span.kind) in _ECHO_KINDS and norm[span.start:span.end].strip("“”\"，,、 ") in info.text:
+                return  # the question's own words ("重点" of "重点发展的三大主导产业是什么") answer nothing
             prox = self._proximity(anchors, span.start, span.end, norm)
             out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
                                  sent_score + 0.25 * prox + extra, coverage,
@@ -653,13 +669,17 @@ class Reader:
         for span in slots:
             add(span, 0.15 + min(0.25, 0.04 * span.value) if span.value else 0.2, kind="slot")
         if q in ("list", "glossary"):
-            lists = [self._trim_prefix(info, norm, span) for span in S.enumerations(norm, s, e)]
+            counted = q == "list" and bool(_ASKED_COUNT.search(info.text))
+            lists = [self._trim_prefix(info, norm, span) for span in S.enumerations(norm, s, e, counted)]
             # a list answer holds every item: a slot between question words that stops inside a list's last item
             # ("…、东部率先|发展" for "…板块发展是哪些") gives way to the whole list
+            # … and so does a slot that holds the list and a few words around it ("“5”即|生猪、…、无花果")
             out[:] = [c for c in out if not (c.kind == "slot" and "、" in norm[c.start:c.end] and any(
-                x.start <= c.start and c.end < x.end and len(norm[c.end:x.end].strip()) <= 2 for x in lists))]
+                x.start <= c.start and c.end < x.end and len(norm[c.end:x.end].strip()) <= 2 or
+                c.start <= x.start and x.end <= c.end and (x.start - c.start) + (c.end - x.end) <= 6
+                and (x.start, x.end) != (c.start, c.end) for x in lists))]
             for span in lists:
-                add(span, 0.05 + self._lead_in(info, norm, span.start))
+                add(span, 0.05 + self._lead_in(info, norm, span.start) + _count_fit(info.text, norm[span.start:span.end]))
             if out:
                 return out
         if q in ("entity", "name") and _ASKS_NAME.search(info.text):

@@ -21,7 +21,8 @@ _TARGET_WORDS = ("目标", "预期", "计划", "打算", "力争", "争取", "�
                  "target", "goal", "will", "expect")
 _ACTUAL_WORDS = ("完成", "实现", "达到", "取得", "了", "去年", "已经", "累计", "was", "did", "achieved", "reached")
 _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "下降", "减少", "降低", "涨", "growth", "grow", "increase",
-                 "decline", "drop")
+                 "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
+                 "raise", "decrease")
 _RATE_WORDS = ("率", "比例", "比重", "占比", "百分之", "百分比", "share", "percentage", "proportion", "rate")
 _FIVE_YEAR = ("十四五", "五年来", "五年", "年均", "每年平均", "平均每年", "14th five", "five years")
 _NEXT_PLAN = ("十五五", "2030", "到2030", "15th five")
@@ -61,6 +62,13 @@ _UNIT_HINT = re.compile(r"多少(万|亿)?(人次|人|户|亩|公顷|公里|平�
 _UNIT_HINT_AFTER = re.compile(r"(几|多少)(个|家|所|项|座|条|户|人|名|次|批|万|年|岁|天)")
 
 
+def _says(low: str, words: tuple[str, ...]) -> bool:
+    """Whether a lower-cased question uses one of `words`: Chinese anywhere, English as a whole word with
+    its endings ("planned", "rates"; never the "rate" of "strategy" or the "plan" of "explanation")."""
+    return any(w in low if not w.isascii() else
+               re.search(r"\b" + re.escape(w) + r"(?:s|es|d|ed|ing|ning|ned|ting)?\b", low) for w in words)
+
+
 def _translate_english(text: str, lex: Lexicon) -> tuple[str, bool]:
     """The question plus the Chinese wording of its English terms, and whether it is English."""
     ascii_letters = sum(c.isascii() and c.isalpha() for c in text)
@@ -72,7 +80,9 @@ def _translate_english(text: str, lex: Lexicon) -> tuple[str, bool]:
 
 def _qtype(q: str) -> str:
     low = q.lower()
-    if re.search(r"指什么|是什么意思|指的是什么|什么意思|含义|是指|指哪|指的是|refer to|stand for|mean", low) or (
+    if _QUOTED.search(q) and re.search(r"(?:是|在)(?:哪一?天|何时|什么时候|几月几日)", q):
+        return "date"  # "“21条”政策是哪一天印发的": a quoted name, asked when
+    if re.search(r"指什么|是什么意思|指的是什么|什么意思|含义|是指|指哪|指的是|\brefers? to\b|\bstands? for\b|\bmean(?:ing)?\b", low) or (
         _QUOTED.search(q) and re.search(r"是什么|包括|是哪|有哪些|具体", q)
     ):
         return "glossary"
@@ -85,7 +95,7 @@ def _qtype(q: str) -> str:
         return "date"
     if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么|哪家媒体|什么媒体|哪个媒体|记者", low):
         return "name"
-    if re.search(r"哪里|哪儿|在哪|何地|什么地方|哪个地方|where", low):
+    if re.search(r"哪里|哪儿|在哪|何地|什么地方|哪个地方|\bwhere\b", low):
         return "place"
     if re.search(r"哪几|哪些|哪[一二三四五六七八九十两]+[个类种项条方大]", low):
         return "list"
@@ -135,9 +145,10 @@ def _with_short_forms(term: str, lex: Lexicon) -> str:
     """A term with the contractions reports also write for it ("研发经费投入强度|研发投入强度")."""
     if "&" in term:
         return term
-    pieces = term.split("|")
-    extra = [f for p in pieces for f in lex.short_forms(p) if f not in pieces]
-    return "|".join(dict.fromkeys(pieces + extra))
+    forms = list(dict.fromkeys(term.split("|")))
+    for p in forms:  # (grows while read: the forms of a form too, "粮食产量" → "粮食总产量" → "粮食总产")
+        forms.extend(f for f in lex.short_forms(p) if f not in forms)
+    return "|".join(forms)
 
 
 def _token_starts(q: str) -> set[int]:
@@ -176,13 +187,13 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     quoted = tuple(m.group(1).strip() for m in _QUOTED.finditer(question))
     wordings = _wordings(q, lex)
 
-    wants_target = any(w in low for w in _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
+    wants_target = _says(low, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
         not any(w in low for w in ("完成", "实现了", "达到了"))
-    wants_actual = (any(w in low for w in _ACTUAL_WORDS) or relative == "last") and \
+    wants_actual = (_says(low, _ACTUAL_WORDS) or relative == "last") and \
         not any(w in low for w in ("目标", "计划", "预期", "打算"))
-    wants_growth = any(w in low.replace("增加值", "") for w in _GROWTH_WORDS)
-    wants_rate = any(w in low for w in _RATE_WORDS) or "%" in q
-    five_year = any(w in low for w in _FIVE_YEAR)
+    wants_growth = _says(low.replace("增加值", ""), _GROWTH_WORDS)
+    wants_rate = _says(low, _RATE_WORDS) or "%" in q
+    five_year = any(w in low.replace("年均浓度", "") for w in _FIVE_YEAR)  # ("PM2.5年均浓度": one year's mean)
     next_plan = any(w in low for w in _NEXT_PLAN)
     m = _UNIT_HINT.search(q) or _UNIT_HINT_AFTER.search(q)
     unit_hint = m.group(m.lastindex) if m else ""

@@ -11,6 +11,7 @@ module only knows how those pieces combine.
 from __future__ import annotations
 
 import logging
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -380,6 +381,9 @@ def _raw_quantities(norm: str, start: int, end: int) -> list[tuple[int, int, re.
             continue  # a list number "1." / "1、"
         if arabic and not unit_text and e < end and norm[e] in "月日号":
             continue  # a date "1月27日"
+        if arabic and not unit_text and s > start and norm[s - 1] in "[〔【(" and e < end and norm[e] in "]〕】)" \
+                and s - 1 > start and re.match(r"[\u4e00-\u9fff\^]", norm[s - 2]):
+            continue  # a footnote mark "投入强度[26]达1.2%", "^[4]": no figure
         if bare_unit == "年" and e < end and norm[e] in "度":
             continue
         out.append((s, e, m))
@@ -460,7 +464,17 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
     out = _drop_inside(out, tally) + tally
     # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
     out = _drop_inside(out, [sp for sp in out if sp.unit == "番"])
+    # a gap in points says what it is measured against: "高于全省0.5个百分点左右" is the answer, not "0.5个百分点"
+    for i, sp in enumerate(out):
+        if sp.unit.endswith("百分点"):
+            lead = _POINTS_AGAINST.search(norm, max(start, sp.start - 12), sp.start)
+            if lead:
+                out[i] = dataclasses.replace(sp, start=lead.start())
     return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
+
+
+_POINTS_AGAINST = re.compile(r"(?:高于|快于|低于|慢于|超过|超出|领先|好于|优于)(?:全国|全省|全区|全市|全州|全盟|全县|"
+                             r"全国平均|全省平均|全市平均|平均水平|预期|目标|上年|同期)?(?:平均)?(?:水平)?$")
 
 
 def joined_values(norm: str, first: Span, second: Span) -> Span | None:
@@ -695,8 +709,14 @@ _LEAD_ADVERBS = re.compile(
     r"提升|强化|做好|抓好|完成|实现|新建|改造|支持|鼓励|引导)+")
 
 
-def enumerations(norm: str, start: int, end: int) -> list[Span]:
+_COUNT_AFTER = re.compile(r"([一二三四五六七八九十两]|\d{1,2})(?:大|个|项|类|种|条|座|家|所)")
+
+
+def enumerations(norm: str, start: int, end: int, counted: bool = False) -> list[Span]:
     """Runs of items joined by 、 within one clause, without the verb before or the "等…" after.
+
+    `counted`: the question counts the items it asks for ("三大主导产业是什么"), so a list ends where a
+    count of its items names them ("以A、B、C三大主导产业为重点" → "A、B、C"); a definition keeps it whole.
 
     Joining words, 、 and 等 inside a quotation, a 《》 title or a Latin token do not count.
     """
@@ -730,6 +750,12 @@ def enumerations(norm: str, start: int, end: int) -> list[Span]:
                 k = norm.find("等", k + 1, e)
             if k > s + last + 1:
                 item_end = k  # "A、B、C等地" → the list ends before 等
+            elif counted:  # "以A、B、C三大主导产业为重点" → the items, not the name that counts them
+                c = _COUNT_AFTER.search(norm, s + last + 2, item_end)
+                if c and parse_number(c.group(1)) == len(seps) + 1:
+                    item_end = c.start()
+                    if norm[item_start] == "以" and item_end - item_start > 2:
+                        item_start += 1
             out.append(Span(item_start, item_end, "list"))
         else:
             # the whole list is one quotation: "统筹推进“甲、乙、丙”" → "“甲、乙、丙”"
