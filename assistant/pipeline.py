@@ -155,6 +155,13 @@ class Assistant:
                 extra = self.retrieve(scoped, max(k, self.settings.scope_k), scope.reports, retriever)
                 seen = {h.chunk.id for h in hits}
                 hits = hits + [h for h in extra if h.chunk.id not in seen]
+            elif not scope.places and not scope.national:
+                # no place named, but a year: the reports of that year must be among the candidates too
+                of_years = self.scopes.of_years(info)
+                if of_years:
+                    extra = self.retrieve(query, max(k, self.settings.scope_k), of_years, retriever)
+                    seen = {h.chunk.id for h in hits}
+                    hits = hits + [h for h in extra if h.chunk.id not in seen]
         if info.qtype in ("name", "date", "meeting", "place") and _ABOUT_REPORT.search(resolved):
             hits = hits + self._frame_hits(hits, list(scope.reports) or None)
         return Prepared(raw, resolved, info, scope, query, tuple(hits))

@@ -141,6 +141,15 @@ class ScopeResolver:
         mismatch = tuple(info.years) if best == 0 and info.years else ()
         return kept, mismatch
 
+    def of_years(self, info: QuestionInfo) -> tuple[str, ...]:
+        """The reports that review or plan a year the question asks about ("2020年计划…" → the reports of the
+        2020 session and of 2021's review); () when the question names no year or every report fits."""
+        if not info.years:
+            return ()
+        fits = tuple(rid for rid, r in self.reports.items()
+                     if set(info.years) & {reviewed_year(r.meta), target_year(r.meta)})
+        return fits if len(fits) < len(self.reports) else ()
+
     def _issued_in_asked_year(self, info: QuestionInfo, rid: str) -> bool:
         """A notice or other document issued in an asked year: it has no year reviewed or planned, and is about
         the year it is issued in as much as any report is ("北京市2025年最低工资标准" is the 2025 notice's)."""

@@ -259,3 +259,21 @@ def test_a_city_is_answered_from_its_provinces_report_and_told_so(assistant_all)
     # what the province's report does not say of the city: no answer, and why
     refused = assistant_all.ask("长春市2025年地区生产总值是多少？")
     assert refused.abstained and refused.reason.startswith("目前没有收录长春市的报告，已在《吉林省2026年政府工作报告》中查找")
+
+
+def test_a_year_without_a_place_narrows_the_reports_read(assistant) -> None:
+    """"2024年…" names no place: the reports that review or plan 2024 are searched besides all of them."""
+    of_2024 = assistant.scopes.of_years(analyze("2024年一般公共预算收入完成了多少？"))
+    assert of_2024 and all(2024 in (reviewed_year(assistant.reports[r].meta), target_year(assistant.reports[r].meta))
+                           for r in of_2024)
+    assert len(of_2024) < len(assistant.reports)
+    assert assistant.scopes.of_years(analyze("一般公共预算收入完成了多少？")) == ()  # no year, no narrowing
+
+
+@pytest.mark.slow
+def test_a_year_is_read_through_a_comparison_with_the_year_before(assistant_all) -> None:
+    # "今年拟安排…，比去年增加1.6万亿元。…新开工改造城镇老旧小区3.9万个": the sentence speaks of 2020, not of 2019
+    answer = assistant_all.ask("2020年计划新开工改造城镇老旧小区多少个？")
+    assert not answer.abstained, answer.reason
+    assert answer.citations[0].report == "2020-state-council-government-work-report"
+    assert answer.answer.startswith("3.9万个")

@@ -170,7 +170,9 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
             years |= {int(y) for y in own}
         else:
             # the last year named before it, written out or relative ("2025年…。今年…:…;城镇调查失业率…")
-            marks = list(_YEAR_MARK.finditer(text[:rel]))
+            # (not a baseline: "今年拟安排…，比去年增加…。" speaks of this year)
+            marks = [m for m in _YEAR_MARK.finditer(text[:rel]) if text[max(0, m.start() - 1):m.start()] not in "比较于"
+                     or m.start() == 0]
             if marks:
                 years |= _mark_years(marks[-1].group(0), report)
         ctx = path + " " + sentence
@@ -775,7 +777,7 @@ class Reader:
             if info.unit_hint in span.unit or info.unit_hint in value:
                 bonus += 0.15
             elif span.unit and want_class not in ("count", "") and (have_class := self._unit_class(span.unit)) \
-                    != want_class:
+                    != want_class and {have_class, want_class} != {"household", "count"}:
                 bonus -= 0.35
                 # "多少亿元" is not "亿斤", nor "一次"; a count answers "多少个"
                 class_mismatch = have_class not in ("", "percent") and (have_class != "count" or want_class != "count")

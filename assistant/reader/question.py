@@ -201,7 +201,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     indicator_class = expected_unit_class(" ".join([q] + extra))
     if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate \
             and indicator_class != "percent":  # not the "投入" of "研发投入强度", a percentage
-        unit_hint = "元" if not wants_growth else ""
+        unit_hint = "元" if not wants_growth or "多少钱" in q else ""  # "要再涨多少钱": an amount of money
     if not unit_hint and not wants_growth and not wants_rate and re.search(
             r"多少(个)?(游客|人|城里人|居民|学生|干部|群众|员工|护理员|老人|教师|医生|名)|多少人|"
             r"how many (tourist|people|visitor|resident|student|job|worker|new urban job)", q.lower()):
