@@ -270,3 +270,52 @@ def test_a_counted_noun_the_question_names_stays_in_the_answer():
     text = "某市2026年政府工作报告\n一、2025年工作回顾\n开放水平提升。“千里轻舟”货运班轮开通13条航线，中欧班列开行1.2万列。\n"
     best = _read_one(text, "开放", "“千里轻舟”货运班轮开通了多少条航线？", ())
     assert best is not None and text[best.start:best.end] == "13条航线"
+
+
+REPORT_PARTS = (
+    "某省2026年政府工作报告\n一、2025年工作回顾\n"
+    "外贸稳中提质，对东盟、欧盟进出口分别增长16.7%、40.2%，跨境电商成为新增长点。\n"
+    "开放高地加快建设，进出口总额增长18.2%、增速居全国第3位。\n"
+    "民生持续改善，城镇和农村居民人均可支配收入分别增长4.3%、5.5%。\n"
+)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        # parts the question does not name ("对东盟、欧盟…分别"): the whole is asked
+        ("某省2025年外贸进出口涨了多少？", "18.2%"),
+        # both items, named in everyday words ("城里人" is 城镇), asked together: both values
+        ("某省城里人和农村人2025年收入各涨了多少？", "4.3%、5.5%"),
+        # one item named: its value
+        ("某省2025年农村居民人均可支配收入增长多少？", "5.5%"),
+    ],
+)
+def test_a_breakdown_answers_the_parts_it_names(question, expected):
+    assert _answer_in(REPORT_PARTS, question) == expected
+
+
+def test_a_five_year_target_does_not_answer_one_years():
+    text = ("某省2026年政府工作报告\n二、“十五五”时期主要目标任务\n"
+            "坚持以人民为中心，城镇新增就业500万人以上，稳步提高居民收入水平。\n"
+            "三、2026年重点工作安排\n主要预期目标是：经济增长5%左右，城镇新增就业110万人以上。\n")
+    meta = ReportMeta(id="plan-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="plan-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    hits = []
+    for n, (first, section) in enumerate((("坚持", "二、“十五五”时期主要目标任务"), ("主要预期", "三、2026年重点工作安排"))):
+        start = text.index(first)
+        end = text.index("\n", start)
+        hits.append(Hit(Chunk(id=f"plan-2026#{n}", report_id=meta.id, section_path=(section,), text=text[start:end],
+                              start=start, end=end), 1.0, n + 1, "test"))
+    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
+    best = reader.read(analyze("某省2026年要让多少城里人找到新工作？", ["某省"]), hits).best
+    assert best is not None and text[best.start:best.end] == "110万人以上"
+
+
+def test_a_breakdown_of_another_indicator_is_not_read_for_an_everyday_word():
+    # "城里" is 城镇 in the report's words, but the 分别 list is about income, not unemployment
+    text = ("某省2026年政府工作报告\n一、2025年工作回顾\n"
+            "CPI微降0.1%，城镇调查失业率5.2%，城镇、农村居民人均可支配收入分别增长3.4%、5.2%。\n")
+    reader, report, hits = _paragraphs(text, "某省", "一、2025年工作回顾")
+    best = reader.read(analyze("某省去年城里失业率有多高？", ["某省"]), hits).best
+    assert best is not None and (best.start, best.end) == (text.index("5.2%"), text.index("5.2%") + 4)  # the rate

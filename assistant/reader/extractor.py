@@ -24,7 +24,7 @@ from .descriptive import answer_span, description_cue, lists_clauses
 from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
-_FIVE_BEFORE = re.compile(r"(年均(?!浓度)|累计|五年)")  # ("PM2.5年均浓度" is one year's mean)
+_FIVE_BEFORE = re.compile(r"(年均(?!浓度)|累计|五年|每年)")  # ("PM2.5年均浓度" is one year's mean)
 _ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
                         r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
 # stock or flow: "总共/现有多少" asks the total, "新增多少" the year's addition
@@ -469,8 +469,8 @@ class Reader:
             elif info.wants_actual and not info.wants_target or year_reviewed:
                 bonus += 0.06 if not plan else -0.06
         path = " ".join(chunk.section_path)
-        if "十五五" in path:
-            bonus += 0.1 if info.next_plan else -0.08
+        if "十五五" in path:  # a five-year plan's target does not answer one year's (河南"2026年…新增就业")
+            bonus += 0.1 if info.next_plan else (-0.15 if info.years and not info.five_year else -0.08)
         elif info.next_plan:
             bonus -= 0.05
         if info.five_year and ("五年来" in path or "十四五" in path):
@@ -837,10 +837,18 @@ class Reader:
             idx = next(i for i, (a, b) in enumerate(values) if a <= digit < b)
             scores = [self._item_match(info.text, norm, items, i) for i in range(len(items))]
             best = max(scores)
-            # "交通、水利、能源领域投资分别达到多少": every item, asked together
-            asks_all = bool(_TWO_VALUES.search(info.text)) and sum(1 for sc in scores if sc >= 2) >= 2
+            # "交通、水利、能源领域投资分别达到多少": every item, asked together (in the question's words or the
+            # report's: "城里人和农村人…各涨了多少" asks of 城镇 and 农村)
+            asked = info.text + " " + re.sub(r"[|&]", " ", " ".join(info.terms))
+            named = [self._item_match(asked, norm, items, i) for i in range(len(items))]
+            asks_all = bool(_TWO_VALUES.search(info.text)) and sum(1 for sc in named if sc >= 2) >= 2
             if best >= 2 and scores.count(best) == 1 and not asks_all:
                 bonus += 0.25 if scores[idx] == best else -0.3
+            elif max(named) < 2 and not _TWO_VALUES.search(info.text):
+                # "对东盟、欧盟进出口分别增长16.7%、40.2%" for "外贸进出口涨了多少": parts the question does not
+                # name, their shared noun is all it matched; the whole is asked
+                bonus -= 0.25
+                resp = None
         # attached: a subject term precedes the number within its clause (or the 分别 structure)
         top = max(weights.values()) if weights else 0.0
         attached = bool(resp) or any(

@@ -210,7 +210,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     official_of = {w.lower(): o for w, o in wordings}
     place_forms = {p for r in regions for p in (r, r.lower())}
     terms: list[str] = []
-    for tok in tokenize(q):
+    for tok in tokenize(re.sub(r"((?:19|20)\d\d年)", r"\1 ", q)):  # "2025年收入": 收入, not 年收入
         if tok in lex.question_words:
             continue  # before trimming: "现在" trimmed to "现" would look like a subject term
         tok = re.sub(r"^哪[一二三四五六七八九十两几]?|(?<=.)[要的了是在作]$", "", tok) if len(tok) > 1 else tok
