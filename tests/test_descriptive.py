@@ -47,6 +47,7 @@ def test_short_answer_questions_stay_short(question: str) -> None:
     ("On which dates in 2025 did the delegation visit the province?", "date"),  # dates, not a list
     ("Which projects start this year?", "list"),
     ("四川稳增长“21条”政策是哪一天由省政府办公厅印发的？", "date"),  # a quoted name asked when, not what
+    ("吉祥物“喜洋洋”“乐融融”是哪个运动会的？", "entity"), ("“两新一重”是哪些？", "glossary"),
 ])
 def test_question_kinds(question: str, kind: str) -> None:
     assert analyze(normalize(question)).qtype == kind

@@ -464,3 +464,16 @@ def test_names_quoted_one_after_another_are_one_list(report: str, item: str) -> 
     assert item in lists
     # a quoted run never splits a list it sits in, and each list is reported once
     assert len(lists) == len(set(lists))
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ("5.“双一流”：\n指世界一流大学和一流学科。", "指世界一流大学和一流学科"),
+    # entries numbered like the footnote marks that cite them: [4], ［12］, 〔23〕
+    ("[4]“5个1000”行动：即“十四五”期间，全市每年招商入库1000个项目。", "即“十四五”期间，全市每年招商入库1000个项目"),
+    ("［12］“45432”发展架构：\n第一个“4”是指旅游业。", "第一个“4”是指旅游业"),
+    ("〔23〕一区三边：“一区”是指县城建成区。", "“一区”是指县城建成区"),
+])
+def test_the_definition_of_a_glossary_entry(entry, expected):
+    norm = normalize(entry)
+    d = S.definition(norm, 0, len(norm))
+    assert d is not None and entry[d.start:d.end] == expected

@@ -83,7 +83,7 @@ def _qtype(q: str) -> str:
     if _QUOTED.search(q) and re.search(r"(?:是|在)(?:哪一?天|何时|什么时候|几月几日)", q):
         return "date"  # "“21条”政策是哪一天印发的": a quoted name, asked when
     if re.search(r"指什么|是什么意思|指的是什么|什么意思|含义|是指|指哪|指的是|\brefers? to\b|\bstands? for\b|\bmean(?:ing)?\b", low) or (
-        _QUOTED.search(q) and re.search(r"是什么|包括|是哪|有哪些|具体", q)
+        _QUOTED.search(q) and re.search(r"是什么|包括|是哪(?![个家位一年天所座条项])|有哪些|具体", q)  # ("是哪个运动会的": which)
     ):
         return "glossary"
     if re.search(r"哪次会议|什么会议|哪个会议|哪一次会议|哪届|which session|what meeting|在哪次", low):

@@ -815,7 +815,7 @@ def clauses(norm: str, start: int, end: int) -> list[Span]:
 
 def definition(norm: str, start: int, end: int) -> Span | None:
     """The definition part of a glossary entry: the text after the term and its colon."""
-    m = re.match(r"\s*\d{1,3}\s*[.、．]\s*[^:：]{1,40}?[:：]\s*", norm[start:end])
+    m = re.match(r"\s*(?:\d{1,3}\s*[.、．]|\^?[\[〔(【]\d{1,3}[\]〕)】])\s*[^:：]{1,40}?[:：]\s*", norm[start:end])
     if not m:
         return None
     s = start + m.end()
