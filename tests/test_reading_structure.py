@@ -38,6 +38,8 @@ def slots(question: str, sentence: str) -> list[str]:
         ("要在哪里布局建设食品加工产业园？", "完善冷链物流体系，布局建设北坡食品加工产业园，培育龙头企业。", "北坡"),
         # a short verb phrase with a colon: the slot is after the colon
         ("“双百”工程包括哪些项目？", "“双百”工程包括：百个村道改造、百座桥梁加固。", "百个村道改造、百座桥梁加固"),
+        # 哪位X: the words describing the person need not be in the sentence, the name is before the rest
+        ("2025年哪位某省人被授予“时代楷模”称号？", "“好人”数量居全国第1位，张某某被授予“时代楷模”称号。", "张某某"),
     ],
 )
 def test_slot_fill(question, sentence, expected):
@@ -319,3 +321,21 @@ def test_a_breakdown_of_another_indicator_is_not_read_for_an_everyday_word():
     reader, report, hits = _paragraphs(text, "某省", "一、2025年工作回顾")
     best = reader.read(analyze("某省去年城里失业率有多高？", ["某省"]), hits).best
     assert best is not None and (best.start, best.end) == (text.index("5.2%"), text.index("5.2%") + 4)  # the rate
+
+
+def test_a_name_from_a_sentence_off_the_subject_gives_way_to_the_slot_of_one_on_it():
+    # the report's speaker is a name span ("省长 李某某"), but the question asks who was honoured
+    text = ("某省2026年政府工作报告\n——2026年1月20日在某省人民代表大会上\n某省人民政府省长 李某某\n"
+            "一、2025年工作回顾\n“好人”数量居全国第1位，张某某被授予“时代楷模”称号。\n")
+    meta = ReportMeta(id="who-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="who-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    hits = []
+    for n, (first, kind, section) in enumerate((("某省人民政府省长", "front", ()),
+                                                 ("“好人”", "paragraph", ("一、2025年工作回顾",)))):
+        start = text.index(first)
+        end = text.index("\n", start)
+        hits.append(Hit(Chunk(id=f"who-2026#{n}", report_id=meta.id, section_path=section, text=text[start:end],
+                              start=start, end=end, kind=kind), 1.0, n + 1, "test"))
+    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
+    best = reader.read(analyze("2025年哪位某省人被授予“时代楷模”称号？", ["某省"]), hits).best
+    assert best is not None and text[best.start:best.end] == "张某某"

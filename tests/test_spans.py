@@ -477,3 +477,8 @@ def test_the_definition_of_a_glossary_entry(entry, expected):
     norm = normalize(entry)
     d = S.definition(norm, 0, len(norm))
     assert d is not None and entry[d.start:d.end] == expected
+
+
+def test_an_official_is_a_title_then_a_name():
+    assert found(S.officials, "某省人民政府省长 李某某") == ["李某某", "省长"]  # (the name, and the title)
+    assert found(S.officials, "根本在于习近平总书记领航掌舵。") == []  # the name comes before 总书记

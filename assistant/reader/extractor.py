@@ -306,6 +306,7 @@ class Reader:
     def _weights(self, info: QuestionInfo) -> dict[str, float]:
         return {t: self.idf(t) for t in info.terms}
 
+    tier_margin = 0.5  # score by which a second-tier span (slot, entity) outweighs the asked kind's spans
     title_term_weight = 0.3  # share of its weight a term keeps in choosing the sentence when the title holds it
     title_weight = 0.15  # what a question naming a document's title (all its terms) adds to its passages' context
 
@@ -416,6 +417,10 @@ class Reader:
             for cand in self._spans(info, weights, report, chunk, s, e, score, cov, feats, semantic):
                 tiers.setdefault(self._tier(info.qtype, cand.kind), []).append(cand)
         pool = tiers[min(tiers)] if tiers else []
+        if 1 in tiers and 2 in tiers and max(c.score for c in tiers[2]) > max(c.score for c in tiers[1]) + self.tier_margin:
+            # a span of the asked kind from a sentence that hardly speaks of the subject ("省长 王清宪" for "哪位安徽人
+            # 被授予…称号") gives way to the words that fill the question's slot in the sentence that does
+            pool = tiers[2]
         top_cov = scored[0][1] if scored else 0.0
         if not pool:
             return Reading(None, top_cov, "在最相关的段落中没有找到符合问题类型的答案")

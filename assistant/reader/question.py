@@ -262,8 +262,8 @@ def _slot_head(question: str) -> str | None:
     if sides is None:
         return None
     wh, _, right = sides
-    if wh in ("哪里", "哪儿"):
-        return ""
+    if wh in ("哪里", "哪儿") or wh.startswith("哪位"):
+        return ""  # "哪位安徽人…": a person is named, not described ("徐淙祥", not "…安徽人")
     if not right or not re.match(r"[\u4e00-\u9fff]", right):
         return ""
     if len(right) <= 4:

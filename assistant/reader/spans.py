@@ -561,7 +561,7 @@ _DEADLINE = re.compile(r"以前|之前|前(?![进行列沿端期夕身提])")
 # ----------------------------------------------------------------- meetings, people, places
 
 MEETING = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|市|省|县))?第?[一二三四五六七八九十]+届人民代表大会第?[一二三四五六七八九十]+次会议")
-OFFICIAL = re.compile(r"((?:代理)?(?:区长|市长|省长|县长|州长|主席|书记|主任))\s*([\u4e00-\u9fff]{2,4})")
+OFFICIAL = re.compile(r"((?:代理)?(?:区长|市长|省长|县长|州长|主席|(?<!总)书记|主任))\s*([\u4e00-\u9fff]{2,4})")
 PLACE_EVENT = re.compile(r"在([\u4e00-\u9fff]{2,12}?)(?:开幕|召开|举行|举办|闭幕)")
 
 
@@ -917,6 +917,9 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
         break
     # 2. the question's words after the slot → the slot is the noun phrase before them
     tail = right[len(head):] if head and right.startswith(head) else right
+    if wh.startswith("哪位"):  # "哪位安徽人|被授予…": the words that describe the person need not be in the sentence
+        skip = next((i for i in range(min(6, len(tail) - 2)) if tail[i:i + 3] in sent), 0)
+        tail = tail[skip:]
     for k, pos in _first_anchor([tail[:k] for k in range(min(len(tail), 10), 1, -1)], sent, anchor, 1):
         b = start + pos
         # the rest of the question right after: the slot sits between ("在哪里|布局建设|X|产业园")
