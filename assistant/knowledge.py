@@ -39,7 +39,9 @@ class Lexicon:
     def domain_words(self) -> tuple[str, ...]:
         """Multi-character Chinese terms the tokenizer should keep whole."""
         # official terms only: an everyday wording kept whole would hide the official words inside it
-        words = {o for _, o in self.variants if len(o) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", o)}
+        wordings = {w for w, _ in self.variants}  # ("粮食总产量" is a wording of 粮食产量 before it is an official)
+        words = {o for _, o in self.variants if len(o) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", o)
+                 and o not in wordings}
         for _, zh in self.english:
             words.update(w for w in zh.split() if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
         return tuple(sorted(words))

@@ -482,3 +482,7 @@ def test_the_definition_of_a_glossary_entry(entry, expected):
 def test_an_official_is_a_title_then_a_name():
     assert found(S.officials, "某省人民政府省长 李某某") == ["李某某", "省长"]  # (the name, and the title)
     assert found(S.officials, "根本在于习近平总书记领航掌舵。") == []  # the name comes before 总书记
+
+
+def test_measure_words_of_things_counted():
+    assert figures("东方航天港海上发射卫星137颗。") == ["137颗"]
