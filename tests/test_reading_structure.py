@@ -40,6 +40,8 @@ def slots(question: str, sentence: str) -> list[str]:
         ("“双百”工程包括哪些项目？", "“双百”工程包括：百个村道改造、百座桥梁加固。", "百个村道改造、百座桥梁加固"),
         # 哪位X: the words describing the person need not be in the sentence, the name is before the rest
         ("2025年哪位某省人被授予“时代楷模”称号？", "“好人”数量居全国第1位，张某某被授予“时代楷模”称号。", "张某某"),
+        # 哪一届X: the measure word names no noun, the slot runs to the clause end
+        ("某省成功申办了哪一届全国性运动会？", "体育事业蓬勃发展，成功申办第十六届全运会。", "第十六届全运会"),
     ],
 )
 def test_slot_fill(question, sentence, expected):

@@ -269,5 +269,6 @@ def _slot_head(question: str) -> str | None:
     if len(right) <= 4:
         return right
     toks = tokenize(right)
-    return toks[0] if toks and right.startswith(toks[0]) else ""
+    head = toks[0] if toks and right.startswith(toks[0]) else ""
+    return head if len(head) >= 2 else ""  # "哪一届|全国性运动会": a measure word names no noun
 
