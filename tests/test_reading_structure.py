@@ -42,6 +42,8 @@ def slots(question: str, sentence: str) -> list[str]:
         ("2025年哪位某省人被授予“时代楷模”称号？", "“好人”数量居全国第1位，张某某被授予“时代楷模”称号。", "张某某"),
         # 哪一届X: the measure word names no noun, the slot runs to the clause end
         ("某省成功申办了哪一届全国性运动会？", "体育事业蓬勃发展，成功申办第十六届全运会。", "第十六届全运会"),
+        # …but a one-character noun is the noun the slot ends in ("哪两个县")
+        ("某市哪两个县成功创建示范县？", "生态建设成效明显，甲山县、乙平县成功创建全国示范县。", "甲山县、乙平县"),
     ],
 )
 def test_slot_fill(question, sentence, expected):

@@ -256,6 +256,9 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     )
 
 
+_ORDINAL_MEASURES = ("届", "期", "轮", "次", "批")  # (but "哪两个县": 县 is the noun the slot ends in)
+
+
 def _slot_head(question: str) -> str | None:
     """The noun right after the question's wh-word ("哪个市场改造…" → "市场"), "" when none, None without one."""
     sides = wh_sides(question)
@@ -270,5 +273,5 @@ def _slot_head(question: str) -> str | None:
         return right
     toks = tokenize(right)
     head = toks[0] if toks and right.startswith(toks[0]) else ""
-    return head if len(head) >= 2 else ""  # "哪一届|全国性运动会": a measure word names no noun
+    return "" if head in _ORDINAL_MEASURES else head  # "哪一届|全国性运动会": a measure word names no noun
 
