@@ -343,3 +343,11 @@ def test_a_name_from_a_sentence_off_the_subject_gives_way_to_the_slot_of_one_on_
     reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
     best = reader.read(analyze("2025年哪位某省人被授予“时代楷模”称号？", ["某省"]), hits).best
     assert best is not None and text[best.start:best.end] == "张某某"
+
+
+def test_a_five_year_horizon_is_no_one_years_figure():
+    # "未来五年…达到110亿元" is where five years lead, not what one year is to bring
+    text = ("某省2026年政府工作报告\n一、2025年工作回顾\n"
+            "未来五年，全省经济社会发展的目标是：地区生产总值年均增长7%左右，达到110亿元。\n")
+    best = _read_one(text, "未来五年", "某省2026年地区生产总值目标是多少亿元？")
+    assert best is None or dict(best.features).get("attached") == 0.0

@@ -24,6 +24,7 @@ from .descriptive import answer_span, description_cue, lists_clauses
 from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
+_FIVE_AHEAD = re.compile(r"未来五年|今后五年|五年后|到“十[四五六]五”末")
 _FIVE_BEFORE = re.compile(r"(年均(?!浓度)|累计|五年|每年)")  # ("PM2.5年均浓度" is one year's mean)
 _ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
                         r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
@@ -791,7 +792,8 @@ class Reader:
         if not span.unit:
             bonus -= 0.15
         # a five-year total or average (or any figure of the five-year review) does not answer one year
-        five = five_review or bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start]))
+        five = five_review or bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start])) \
+            or bool(_FIVE_AHEAD.search(norm, s, span.start))  # "未来五年…目标是：…达到110亿元": a plan's horizon
         if five and not info.five_year:
             bonus -= 0.3 if (info.years or info.relative_year) else 0.08
         elif five and info.five_year:
