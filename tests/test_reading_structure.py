@@ -301,19 +301,26 @@ def test_a_breakdown_answers_the_parts_it_names(question, expected):
     assert _answer_in(REPORT_PARTS, question) == expected
 
 
+def _lines(text: str, lines: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[Reader, list[Hit]]:
+    """A reader of a made-up 2026 provincial report and its passages: each the line starting at the given words,
+    of the given kind and section path, retrieved in that order."""
+    meta = ReportMeta(id="lines-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
+                      path="lines-2026.txt", level="province", reviewed_year=2025, target_year=2026)
+    hits = []
+    for n, (first, kind, section) in enumerate(lines):
+        start = text.index(first)
+        end = text.index("\n", start)
+        hits.append(Hit(Chunk(id=f"lines-2026#{n}", report_id=meta.id, section_path=section, text=text[start:end],
+                              start=start, end=end, kind=kind), 1.0, n + 1, "test"))
+    return Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0), hits
+
+
 def test_a_five_year_target_does_not_answer_one_years():
     text = ("某省2026年政府工作报告\n二、“十五五”时期主要目标任务\n"
             "坚持以人民为中心，城镇新增就业500万人以上，稳步提高居民收入水平。\n"
             "三、2026年重点工作安排\n主要预期目标是：经济增长5%左右，城镇新增就业110万人以上。\n")
-    meta = ReportMeta(id="plan-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
-                      path="plan-2026.txt", level="province", reviewed_year=2025, target_year=2026)
-    hits = []
-    for n, (first, section) in enumerate((("坚持", "二、“十五五”时期主要目标任务"), ("主要预期", "三、2026年重点工作安排"))):
-        start = text.index(first)
-        end = text.index("\n", start)
-        hits.append(Hit(Chunk(id=f"plan-2026#{n}", report_id=meta.id, section_path=(section,), text=text[start:end],
-                              start=start, end=end), 1.0, n + 1, "test"))
-    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
+    reader, hits = _lines(text, (("坚持", "paragraph", ("二、“十五五”时期主要目标任务",)),
+                                 ("主要预期", "paragraph", ("三、2026年重点工作安排",))))
     best = reader.read(analyze("某省2026年要让多少城里人找到新工作？", ["某省"]), hits).best
     assert best is not None and text[best.start:best.end] == "110万人以上"
 
@@ -331,16 +338,7 @@ def test_a_name_from_a_sentence_off_the_subject_gives_way_to_the_slot_of_one_on_
     # the report's speaker is a name span ("省长 李某某"), but the question asks who was honoured
     text = ("某省2026年政府工作报告\n——2026年1月20日在某省人民代表大会上\n某省人民政府省长 李某某\n"
             "一、2025年工作回顾\n“好人”数量居全国第1位，张某某被授予“时代楷模”称号。\n")
-    meta = ReportMeta(id="who-2026", title="某省2026年政府工作报告", region="某省", year=2026, date=None, source=None,
-                      path="who-2026.txt", level="province", reviewed_year=2025, target_year=2026)
-    hits = []
-    for n, (first, kind, section) in enumerate((("某省人民政府省长", "front", ()),
-                                                 ("“好人”", "paragraph", ("一、2025年工作回顾",)))):
-        start = text.index(first)
-        end = text.index("\n", start)
-        hits.append(Hit(Chunk(id=f"who-2026#{n}", report_id=meta.id, section_path=section, text=text[start:end],
-                              start=start, end=end, kind=kind), 1.0, n + 1, "test"))
-    reader = Reader({meta.id: Report(meta=meta, text=text)}, lambda term: 1.0)
+    reader, hits = _lines(text, (("某省人民政府省长", "front", ()), ("“好人”", "paragraph", ("一、2025年工作回顾",))))
     best = reader.read(analyze("2025年哪位某省人被授予“时代楷模”称号？", ["某省"]), hits).best
     assert best is not None and text[best.start:best.end] == "张某某"
 
