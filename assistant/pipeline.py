@@ -45,6 +45,12 @@ logger = logging.getLogger(__name__)
 _ABOUT_REPORT = re.compile(r"报告|新闻|记者|媒体|来源|report|session|congress", re.I)
 
 
+def _merged(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
+    """`hits`, then the passages of `extra` they do not hold."""
+    seen = {h.chunk.id for h in hits}
+    return hits + [h for h in extra if h.chunk.id not in seen]
+
+
 @dataclass(frozen=True)
 class Prepared:
     """The front half of answering: what is asked, of which reports, and the passages found."""
@@ -152,16 +158,12 @@ class Assistant:
                 for place in sorted(info.regions, key=len, reverse=True):
                     words = words.replace(place, " ")
                 scoped = dataclasses.replace(query, lexical=words) if words.strip() else query
-                extra = self.retrieve(scoped, max(k, self.settings.scope_k), scope.reports, retriever)
-                seen = {h.chunk.id for h in hits}
-                hits = hits + [h for h in extra if h.chunk.id not in seen]
+                hits = _merged(hits, self.retrieve(scoped, max(k, self.settings.scope_k), scope.reports, retriever))
             elif not scope.places and not scope.national:
                 # no place named, but a year: the reports of that year must be among the candidates too
                 of_years = self.scopes.of_years(info)
                 if of_years:
-                    extra = self.retrieve(query, max(k, self.settings.scope_k), of_years, retriever)
-                    seen = {h.chunk.id for h in hits}
-                    hits = hits + [h for h in extra if h.chunk.id not in seen]
+                    hits = _merged(hits, self.retrieve(query, max(k, self.settings.scope_k), of_years, retriever))
         if info.qtype in ("name", "date", "meeting", "place") and _ABOUT_REPORT.search(resolved):
             hits = hits + self._frame_hits(hits, list(scope.reports) or None)
         return Prepared(raw, resolved, info, scope, query, tuple(hits))

@@ -53,13 +53,10 @@ _ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
-_ASKED_COUNT = re.compile(r"([一二三四五六七八九十两]|\d{1,2})(?:大|个|项|类|种|条|座|家|所|方面)")
-
-
 def _count_fit(question: str, items: str) -> float:
     """A question that counts its answer ("三大主导产业是什么", "哪两个交易所") is answered by a list of that many
     items: a little more for one that has them, a little less for one that does not."""
-    m = _ASKED_COUNT.search(question)
+    m = S.COUNT.search(question)
     if not m or "、" not in items:
         return 0.0
     wanted = S.parse_number(m.group(1))
@@ -677,7 +674,7 @@ class Reader:
         for span in slots:
             add(span, 0.15 + min(0.25, 0.04 * span.value) if span.value else 0.2, kind="slot")
         if q in ("list", "glossary"):
-            counted = q == "list" and bool(_ASKED_COUNT.search(info.text))
+            counted = q == "list" and bool(S.COUNT.search(info.text))
             lists = [self._trim_prefix(info, norm, span) for span in S.enumerations(norm, s, e, counted)]
             # a list answer holds every item: a slot between question words that stops inside a list's last item
             # ("…、东部率先|发展" for "…板块发展是哪些") gives way to the whole list

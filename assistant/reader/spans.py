@@ -709,7 +709,7 @@ _LEAD_ADVERBS = re.compile(
     r"提升|强化|做好|抓好|完成|实现|新建|改造|支持|鼓励|引导)+")
 
 
-_COUNT_AFTER = re.compile(r"([一二三四五六七八九十两]|\d{1,2})(?:大|个|项|类|种|条|座|家|所)")
+COUNT = re.compile(r"([一二三四五六七八九十两]|\d{1,2})(?:大|个|项|类|种|条|座|家|所|方面)")  # "三大", "5个"
 
 
 def enumerations(norm: str, start: int, end: int, counted: bool = False) -> list[Span]:
@@ -751,7 +751,7 @@ def enumerations(norm: str, start: int, end: int, counted: bool = False) -> list
             if k > s + last + 1:
                 item_end = k  # "A、B、C等地" → the list ends before 等
             elif counted:  # "以A、B、C三大主导产业为重点" → the items, not the name that counts them
-                c = _COUNT_AFTER.search(norm, s + last + 2, item_end)
+                c = COUNT.search(norm, s + last + 2, item_end)
                 if c and parse_number(c.group(1)) == len(seps) + 1:
                     item_end = c.start()
                     if norm[item_start] == "以" and item_end - item_start > 2:
