@@ -103,6 +103,11 @@ class Settings:
     # untrusted corpus files: a file over this size is skipped, a report over this many passages is cut
     max_file_bytes: int = 10_000_000
     max_passages_per_report: int = 3000
+    # an index's rows (passages, sentences, vectors, term counts) are written in packs of about this many bytes;
+    # a full pack is sealed, and the next builds hard-link it instead of writing it again while its reports do
+    # not change: adding a report to 1,500 writes one small pack, not 1.6 GB (assistant/storage/segments.py).
+    # Smaller indexes are one unsealed pack, rewritten by each build. 0: never seal
+    pack_bytes: int = 128 << 20
     # how much reading one file may inflate, hold and take (zip/PDF/HTML bombs, endless files): see
     # assistant/ingest/limits.py; a file over a limit is skipped with the reason. Not in the build
     # signature: a limit change affects only the files it refuses.

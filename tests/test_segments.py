@@ -121,3 +121,89 @@ def test_rows_of_a_damaged_build_are_not_carried_over(tmp_path: Path, caplog, da
     fresh = _corpus(tmp_path / "two" / "corpus", files + [COUNTIES[0]])
     build_index(fresh, encoder=StandInEncoder(32), progress=False)
     _same_index(current_build(settings.index_dir), current_build(fresh.index_dir))  # type: ignore[arg-type]
+
+
+def _same_content(a: Path, b: Path) -> None:
+    """Two indexes hold the same reports, passages, vectors, sentences and BM25 scores, whatever their rows' order."""
+    x, y = load_index(a), load_index(b)
+    assert x.reports == y.reports
+
+    def rows(data) -> dict:  # type: ignore[no-untyped-def]
+        return {(c.report_id, c.start, c.end): (c, tuple(t), data.vectors[i].tobytes())
+                for i, (c, t) in enumerate(zip(data.chunks, data.tokens))}
+
+    assert rows(x) == rows(y) and len(x.chunks) == len(y.chunks)
+    assert set(x.sentence_rows) == set(y.sentence_rows)
+    for key, i in x.sentence_rows.items():
+        assert x.sentence_vectors[i].tobytes() == y.sentence_vectors[y.sentence_rows[key]].tobytes()  # type: ignore[index]
+    where = {(c.report_id, c.start, c.end): i for i, c in enumerate(y.chunks)}
+    order = [where[(c.report_id, c.start, c.end)] for c in x.chunks]
+    for question in _questions()[:40]:
+        query = [t for t in tokenize(question) if t in x.bm25.vocab_dict]
+        np.testing.assert_allclose(x.bm25.get_scores(query), y.bm25.get_scores(query)[order], rtol=1e-6)
+
+
+def _packs(index_dir: Path) -> dict[str, list[str]]:
+    return {p["name"]: p["reports"] for p in read_manifest(index_dir)["packs"]}
+
+
+def test_sealed_packs_are_hard_linked_by_the_next_build_and_hold_what_a_build_at_once_holds(tmp_path: Path) -> None:
+    bundled = sorted((PROJECT_ROOT / "corpus").glob("*.txt"))
+    encoder = StandInEncoder(32)
+    small = {"pack_bytes": 100_000}  # every report of these fills a pack of its own
+    grown = _corpus(tmp_path / "grown" / "corpus", bundled).with_(**small)
+    build_index(grown, encoder=encoder, progress=False)
+    first, packs = current_build(grown.index_dir), _packs(grown.index_dir)
+    assert sorted(len(ids) for ids in packs.values()) == [1, 1]
+
+    shutil.copy(COUNTIES[0], grown.corpus_dir / COUNTIES[0].name)  # a report added: both packs linked, not written
+    build_index(grown, encoder=encoder, progress=False)
+    second = current_build(grown.index_dir)
+    assert first is not None and second is not None and second != first
+    now = _packs(grown.index_dir)
+    assert set(packs) < set(now) and len(now) == 3
+    for name in packs:
+        for old in (first / "packs" / name).iterdir():
+            assert (second / "packs" / name / old.name).stat().st_ino == old.stat().st_ino, old.name
+
+    changed = grown.corpus_dir / bundled[0].name  # a report changed: its pack goes, the others stay linked
+    changed.write_text(bundled[0].read_text(encoding="utf-8").replace("。", "。 ", 1), encoding="utf-8")
+    build_index(grown, encoder=encoder, progress=False)
+    after = _packs(grown.index_dir)
+    assert len([n for n in after if n in now]) == 2 and len(after) == 3
+    shutil.copy(bundled[0], changed)  # changed back, and the county report removed
+    (grown.corpus_dir / COUNTIES[0].name).unlink()
+    build_index(grown, encoder=encoder, progress=False)
+    assert len(_packs(grown.index_dir)) == 2
+
+    at_once = _corpus(tmp_path / "at-once" / "corpus", bundled).with_(**small)
+    build_index(at_once, encoder=StandInEncoder(32), progress=False)
+    _same_content(grown.index_dir, at_once.index_dir)
+    unpacked = _corpus(tmp_path / "unpacked" / "corpus", bundled).with_(pack_bytes=0)
+    build_index(unpacked, encoder=StandInEncoder(32), progress=False)
+    assert "packs" not in {p.name for p in current_build(unpacked.index_dir).iterdir()}  # type: ignore[union-attr]
+    _same_content(grown.index_dir, unpacked.index_dir)
+
+
+def test_a_damaged_sealed_pack_is_neither_loaded_nor_linked(tmp_path: Path, caplog) -> None:
+    from assistant.storage import IndexError_
+
+    bundled = sorted((PROJECT_ROOT / "corpus").glob("*.txt"))
+    settings = _corpus(tmp_path / "one" / "corpus", bundled).with_(pack_bytes=100_000)
+    build_index(settings, encoder=StandInEncoder(32), progress=False)
+    build = current_build(settings.index_dir)
+    target = build / "packs" / sorted(_packs(settings.index_dir))[0] / "sentences.npy"  # type: ignore[operator]
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(IndexError_, match="sentences.npy"):
+        load_index(settings.index_dir)
+    shutil.copy(COUNTIES[0], settings.corpus_dir / COUNTIES[0].name)
+    with caplog.at_level(logging.INFO, logger="assistant.storage"):
+        build_index(settings, encoder=StandInEncoder(32), progress=False)
+    assert "not carrying over the reports of" in caplog.text and "(0 carried over)" in caplog.text
+    assert all(damaged.name != name for name in _packs(settings.index_dir) for damaged in [target.parent])
+
+    fresh = _corpus(tmp_path / "two" / "corpus", bundled + [COUNTIES[0]]).with_(pack_bytes=100_000)
+    build_index(fresh, encoder=StandInEncoder(32), progress=False)
+    _same_content(settings.index_dir, fresh.index_dir)

@@ -28,16 +28,16 @@ import numpy as np
 from ..chunking import chunk_report
 from ..config import Settings
 from ..encoders import Encoder, load_encoder
-from ..ingest import discover
+from ..ingest import UnreadableReport, discover, load_report
 from ..retriever.ann import dead_entries, dense_kind, grow_dense_index, make_dense_index
-from ..retriever.bm25_counts import bm25_index, count_terms
+from ..retriever.bm25_counts import bm25_index, concat_counts, count_terms
 from ..text import passage_tokenizer, sentence_spans, tokenize_passage
 from ..types import Chunk, Report
-from .corpus import CorpusReport, build_signature, corpus_record, read_corpus, resolve_corpus, staleness
-from .layout import DENSE_ROWS, LOCK, SIDECAR, IndexError_, Sealer, cleanup_old_builds, file_sha256, fsync_dir, intact, \
-    new_build_dirs, previous_build, remove_leftovers, switch_current, write_json
+from .corpus import CorpusReport, build_signature, skip_file, corpus_record, read_corpus, resolve_corpus, staleness
+from .layout import DENSE_ROWS, LOCK, PACKS, SIDECAR, IndexError_, Sealer, cleanup_old_builds, file_sha256, fsync_dir, intact, \
+    new_build_dirs, new_pack_name, previous_build, remove_leftovers, switch_current, write_json
 from .load import IndexData, load_index
-from .segments import Carried, Segment, join_segments, read_carried, write_segments
+from .segments import Carried, Segment, linkable_packs, passage_vectors, plan_packs, read_carried, write_segments
 from .vectors import EMBEDDING_CACHE, IN_BUILD, Found, VectorCache, vector_key
 
 logger = logging.getLogger(__name__)
@@ -149,8 +149,9 @@ class _Content:
 
     files: list[dict[str, Any]]  # the corpus files indexed: rel_path, fingerprint, report id, text key
     skipped: list[dict[str, str]]  # the corpus files left out, each with its reason
-    reports: list[Report]
-    segments: list[Segment]  # a report's rows each, in the order of `reports`
+    reports: list[Report]  # in corpus order; those of linked packs without their text
+    segments: dict[str, Segment]  # each report's rows, by id (those of linked packs without their chunk lines)
+    linked: list[tuple[str, tuple[str, ...]]]  # the previous build's sealed packs this one hard-links: (name, ids)
     counts: dict[str, int]  # the manifest's: texts embedded, vectors reused (see _vectors)
 
 
@@ -175,12 +176,18 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     # jieba loads on another thread while the previous build's files are verified (hashing lets go of the GIL)
     warm = threading.Thread(target=passage_tokenizer, name="jieba-load", daemon=True)
     warm.start()
-    carried = read_carried(found[0], previous, settings.sentence_vectors, derived) \
+    carried = read_carried(found[0], previous, settings.sentence_vectors, derived, linkable_packs(previous, files)) \
         if found is not None and previous is not None else None
     warm.join()
     skipped: list[dict[str, str]] = []
     docs = read_corpus(settings, files, previous, skipped, _known_reports(previous, carried))
     kept = _unchanged(docs, previous, carried)
+    linked = [(name, ids) for name, ids in carried.packs if ids and all(r in kept for r in ids)] \
+        if carried is not None else []
+    in_linked = {r for _, ids in linked for r in ids}
+    if carried is not None and carried.partial - in_linked:  # read to be linked, but their pack changed after all
+        kept = {r: seg for r, seg in kept.items() if r in in_linked or r not in carried.partial}
+        docs = _read_again(settings, docs, carried.partial - in_linked, skipped)
     fresh = [d for d in docs if d.report.meta.id not in kept]
 
     use_file = settings.embedding_cache and (own_encoder if cache_file is None else cache_file)
@@ -193,13 +200,13 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
             threads=settings.build_threads if own_encoder else None)
     finally:
         cache.close()
-    segments = [kept.get(d.report.meta.id) or made[d.report.meta.id] for d in docs]
+    segments = {d.report.meta.id: kept.get(d.report.meta.id) or made[d.report.meta.id] for d in docs}
     counts["reused"] += sum(len(s.chunk_keys) for s in kept.values())
-    counts["n_sentences"] = sum(len(s.sentences) for s in segments)
+    counts["n_sentences"] = sum(len(s.sentences) for s in segments.values())
     content = _Content(
         files=[{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
                 "text_key": d.key} for d in docs],
-        skipped=skipped, reports=[d.report for d in docs], segments=segments, counts=counts)
+        skipped=skipped, reports=[d.report for d in docs], segments=segments, linked=linked, counts=counts)
     tmp, final = new_build_dirs(index_dir)
     tmp.mkdir(parents=True)
     try:
@@ -211,10 +218,11 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     cleanup_old_builds(index_dir, live=final.name)
-    logger.info("index built: %d reports (%d carried over), %d chunks, %d sentences (%d texts embedded, "
-                "%d chunk vectors reused), %d skipped, %.1fs", len(docs), len(kept),
-                sum(len(s.chunk_keys) for s in segments), counts["n_sentences"], embedded_now, counts["reused"],
-                len(skipped), time.perf_counter() - t0)
+    logger.info("index built: %d reports (%d carried over%s), %d chunks, %d sentences (%d texts embedded, %d chunk "
+                "vectors reused), %d skipped, %.1fs", len(docs), len(kept),
+                f", {len(in_linked)} of them in {len(linked)} packs linked" if linked else "",
+                sum(len(s.chunk_keys) for s in segments.values()), counts["n_sentences"], embedded_now,
+                counts["reused"], len(skipped), time.perf_counter() - t0)
     return final
 
 
@@ -225,6 +233,23 @@ def _known_reports(previous: dict[str, Any] | None,
         return {}
     return {(f["rel_path"], f["fingerprint"]): (carried.reports[f["report"]], f["text_key"])
             for f in previous.get("files", []) if f.get("report") in carried.reports and f.get("text_key")}
+
+
+def _read_again(settings: Settings, docs: list[CorpusReport], ids: set[str],
+                skipped: list[dict[str, str]]) -> list[CorpusReport]:
+    """docs, with the reports of these ids (carried without their text) read from their files again."""
+    out = []
+    for doc in docs:
+        if doc.report.meta.id not in ids:
+            out.append(doc)
+            continue
+        try:
+            report = load_report(doc.file, settings.read_limits)
+        except UnreadableReport as exc:
+            skip_file(skipped, doc.file, str(exc))
+            continue
+        out.append(replace(doc, report=Report(meta=replace(report.meta, id=doc.report.meta.id), text=report.text)))
+    return out
 
 
 def _unchanged(docs: list[CorpusReport], previous: dict[str, Any] | None,
@@ -470,56 +495,92 @@ def _grown_graph(grow_from: tuple[Path, dict[str, Any]], vectors: np.ndarray, ro
     return grow_dense_index(previous, previous_rows, vectors, rows, settings)
 
 
-def _write_dense_index(out: Path, settings: Settings, segments: list[Segment], vectors: np.ndarray,
-                       grow_from: tuple[Path, dict[str, Any]] | None) -> Any:
+def _write_dense_index(out: Path, settings: Settings, segments: list[Segment], dim: int,
+                       grow_from: tuple[Path, dict[str, Any]] | None, written: Callable[[Path], None]) -> Any:
     """Write dense.faiss (and, for a graph, the name of each row): the previous build's graph grown when it
-    can be, else a new index."""
+    can be, else a new index; `written` is told of each file once it is complete."""
     import faiss
 
+    vectors = passage_vectors(segments, dim)
     dense = None
     if dense_kind(len(vectors), settings) == "hnsw":  # a graph: name its rows, so that the next build can grow it
         rows = _dense_rows(segments)
         (out / DENSE_ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        written(out / DENSE_ROWS)
         dense = _grown_graph(grow_from, vectors, rows, settings) if grow_from is not None else None
     if dense is None:
         dense = make_dense_index(vectors, settings)
     faiss.write_index(dense, str(out / "dense.faiss"))
+    written(out / "dense.faiss")
     return dense
+
+
+def _link_pack(source: tuple[Path, dict[str, Any]], out: Path, name: str, sealer: Sealer) -> None:
+    """Hard-link a sealed pack of the previous build (verified as its rows were read) into the new one; copied
+    where the file system has no hard links."""
+    build, record = source
+    prefix = f"{PACKS}/{name}/"
+    (out / PACKS / name).mkdir(parents=True)
+    for rel, digest in (record.get("checksums") or {}).items():
+        if rel.startswith(prefix):
+            try:
+                os.link(build / rel, out / rel)
+            except OSError:
+                shutil.copyfile(build / rel, out / rel)
+                sealer.seal(out / rel)
+                continue
+            sealer.known(out / rel, digest)
 
 
 def _write_build(out: Path, settings: Settings, signature: dict[str, Any], content: _Content, dim: int,
                  seconds: float, grow_from: tuple[Path, dict[str, Any]] | None = None) -> None:
     """Write every file of a build into `out`; grow_from: a previous build of the same signature (and its record),
     whose HNSW graph this build may grow instead of building one."""
-    joined = join_segments(content.segments, dim)
-    vectors = joined.vectors
+    linked = {r for _, ids in content.linked for r in ids}
+    by_id = {r.meta.id: r for r in content.reports}
+    sealed, rest = plan_packs([content.segments[r.meta.id] for r in content.reports if r.meta.id not in linked],
+                              settings.pack_bytes)
+    new_packs = [(new_pack_name(), group) for group in sealed]
+    # rows in the order a load reads them (layout.row_dirs): the packs, linked then new, then the build's own
+    order = [content.segments[r] for _, ids in content.linked for r in ids] + \
+        [seg for _, group in new_packs for seg in group] + rest
+    packs = [{"name": name, "reports": list(ids)} for name, ids in content.linked] + \
+        [{"name": name, "reports": [seg.report for seg in group]} for name, group in new_packs]
+    n_rows = sum(len(seg.chunk_keys) for seg in order)
+    derived = settings.passage_vectors == "derived" and settings.sentence_vectors
     # the dense index is made on the other core meanwhile, and each file is hashed and flushed once written
     with ThreadPoolExecutor(max_workers=1) as pool, Sealer(out) as sealer:
-        made = pool.submit(_write_dense_index, out, settings, content.segments, vectors, grow_from)
-        write_json(out / "reports.json", [{"meta": r.meta.to_dict(), "text": r.text} for r in content.reports])
-        sealer.seal(out / "reports.json")
-        write_segments(out, content.segments, joined, settings.sentence_vectors,
-                       settings.passage_vectors == "derived" and settings.sentence_vectors, written=sealer.seal)
-        bm25_index(joined.terms if joined.terms.n_rows else count_terms([[]])).save(str(out / "bm25"))
+        made = pool.submit(_write_dense_index, out, settings, order, dim, grow_from, sealer.seal)
+        for name, _ in content.linked:
+            assert grow_from is not None  # packs are linked only from a previous build of this signature
+            _link_pack(grow_from, out, name, sealer)
+        for name, group in new_packs:
+            write_segments(out / PACKS / name, [by_id[seg.report] for seg in group], group, settings.sentence_vectors,
+                           derived, dim, written=sealer.seal)
+        write_segments(out, [by_id[seg.report] for seg in rest], rest, settings.sentence_vectors, derived, dim,
+                       written=sealer.seal)
+        terms = concat_counts([seg.terms for seg in order])
+        bm25_index(terms if terms.n_rows else count_terms([[]])).save(str(out / "bm25"))
         dense = made.result()
         checksums = sealer.digests()
     # the sidecar: what a rebuild needs to trust and reuse this build's files, kept apart from the
     # manifest so that a half-written manifest.json does not lose it (the manifest checks the sidecar)
-    record = {"signature": signature, "encoder": signature["encoder"], "dim": int(vectors.shape[1]),
+    record = {"signature": signature, "encoder": signature["encoder"], "dim": dim,
               "corpus": corpus_record(settings.corpus_dir, settings.index_dir), "files": content.files,
-              "checksums": checksums}
+              "packs": packs, "checksums": checksums}
     write_json(out / SIDECAR, record)
     checksums = {**checksums, SIDECAR: file_sha256(out / SIDECAR)}
     manifest = {
         "signature": signature,
         "encoder": signature["encoder"],
-        "dim": int(vectors.shape[1]),
+        "dim": dim,
         "corpus": record["corpus"],
         "files": content.files,
+        "packs": packs,
         "skipped": content.skipped,
         "reports": [r.meta.id for r in content.reports],
-        "n_chunks": len(vectors),
-        "dense_index": dense_kind(len(vectors), settings),  # "flat" (exact) or "hnsw" (approximate)
+        "n_chunks": n_rows,
+        "dense_index": dense_kind(n_rows, settings),  # "flat" (exact) or "hnsw" (approximate)
         "dense_masked": dead_entries(dense),  # graph entries of passages no longer indexed (grown graphs)
         # embedded: texts no build of the index had (embedded, or found in the vector cache file);
         # reused: chunk vectors found in the index's builds (see _vectors)

@@ -25,7 +25,7 @@ from ..sections import OUTLINE_VERSION
 from ..text import tokenizer_signature
 from ..types import Report
 from .layout import INDEX_FORMAT, IndexError_, current_build, index_damage, load_manifest, previous_build, \
-    read_manifest, read_pointer, verify_build
+    read_manifest, read_pointer, row_dirs, verify_build
 
 logger = logging.getLogger(__name__)
 
@@ -186,10 +186,11 @@ def index_status(settings: Settings) -> IndexStatus:
     build = current_build(settings.index_dir)
     if build is not None and (build / "reports.json").is_file():  # each report's identity, not just its id
         try:
-            metas = [r["meta"] for r in json.loads((build / "reports.json").read_text(encoding="utf-8"))]
+            metas = [r["meta"] for folder in row_dirs(manifest) for r in
+                     json.loads((build / folder / "reports.json").read_text(encoding="utf-8"))]
             reports = [{k: m.get(k) for k in ("id", "level", "region", "year", "reviewed_year", "target_year")}
                        for m in metas]
-        except (OSError, ValueError, KeyError, TypeError):  # a damaged reports.json: named in "damage"
+        except (OSError, ValueError, KeyError, TypeError, IndexError_):  # a damaged reports.json: named in "damage"
             pass
     return IndexStatus(current=reason is None, reason=reason, damage=damage, corpus=str(settings.corpus_dir),
                        reports=reports, n_chunks=manifest.get("n_chunks"), n_sentences=manifest.get("n_sentences"),
@@ -209,7 +210,7 @@ class CorpusReport:
     key: str  # text_key of the report text
 
 
-def _skip(skipped: list[dict[str, str]], file: CorpusFile, reason: str) -> None:
+def skip_file(skipped: list[dict[str, str]], file: CorpusFile, reason: str) -> None:
     logger.warning("skipping %s: %s", file.rel_path, reason)
     skipped.append({"rel_path": file.rel_path, "fingerprint": file.fingerprint, "reason": reason})
 
@@ -230,10 +231,10 @@ def read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str,
         try:
             size = file.path.stat().st_size
         except OSError as exc:
-            _skip(skipped, file, f"cannot read the file: {exc.strerror or exc}")
+            skip_file(skipped, file, f"cannot read the file: {exc.strerror or exc}")
             continue
         if size > limit:
-            _skip(skipped, file, f"the file is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
+            skip_file(skipped, file, f"the file is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
                                  f"(Settings.max_file_bytes); split it or raise the limit")
             continue
         hit = known.get((file.rel_path, file.fingerprint))
@@ -243,7 +244,7 @@ def read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str,
         try:
             report = load_report(file, settings.read_limits)
         except UnreadableReport as exc:
-            _skip(skipped, file, str(exc))
+            skip_file(skipped, file, str(exc))
             continue
         docs.append(CorpusReport(file, report, text_key(report.text)))
 
@@ -264,7 +265,7 @@ def read_corpus(settings: Settings, files: list[CorpusFile], previous: dict[str,
         if doc is kept:
             keep.append(doc)
         else:
-            _skip(skipped, doc.file, f"the same report text as {kept.file.rel_path} (duplicate)")
+            skip_file(skipped, doc.file, f"the same report text as {kept.file.rel_path} (duplicate)")
 
     # distinct ids: a file keeps the id it had; a new file whose name gives a taken id gets a suffix
     taken: set[str] = set()

@@ -26,6 +26,11 @@ on these names and on what counts as damage, so they are defined here once. Layo
         headings.npy        when passage vectors are derived (Settings.passage_vectors): each distinct
         heading_keys.json   "title | section path" embedded, and its text hash; vectors.npy then holds
                             the derived passage vectors, keyed by what each is made of
+        packs/<name>/       a sealed pack: the row files above (reports.json to headings) of some
+                            reports, written once and hard-linked by the next builds while those
+                            reports do not change (segments.py). An index has packs once its rows
+                            pass Settings.pack_bytes; the build folder's own row files come after
+                            its packs' (`row_dirs`)
 
 A build writes a fresh `build-*` folder and only then points CURRENT at it, so a build killed midway
 leaves the previous index serving. Every file's sha256 is in the manifest; `verify_build` finds a
@@ -56,6 +61,7 @@ LOCK = ".build.lock"
 DENSE_ROWS = "dense_rows.json"  # beside an HNSW graph: the name of each row, so that the next build can grow it
 SEGMENTS = "segments.json"  # where each report's rows begin (see segments.py)
 TERM_COUNTS, TERM_LIST = "term_counts.npz", "term_list.json"  # each passage's term counts, and their terms
+PACKS = "packs"  # a build's sealed packs of rows: packs/<name>/ (see segments.py)
 SIDECAR = "checksums.json"  # a build's signature, corpus, files and checksums, apart from its manifest
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may be loading it right now)
 REQUIRED_FILES = ("reports.json", "chunks.jsonl", "vectors.npy", "vector_keys.json", "dense.faiss")
@@ -65,6 +71,7 @@ VECTOR_FILES = (("vectors.npy", "vector_keys.json"), ("sentences.npy", "sentence
 FileStat = tuple[int, int, int, int]  # (inode, size, mtime_ns, ctime_ns): a file rewritten in place changes one
 
 _BUILD_NAME = re.compile(r"build-[0-9A-Za-z][0-9A-Za-z._-]*")
+_PACK_NAME = re.compile(r"p-[0-9a-f]{16}")
 
 
 class IndexError_(RuntimeError):
@@ -115,6 +122,12 @@ class Sealer:
         rel = path.relative_to(self.root).as_posix()
         if rel not in self._pending:
             self._pending[rel] = self._pool.submit(_sha256_synced, path)
+
+    def known(self, path: Path, digest: str) -> None:
+        """A file whose sha256 is known (hard-linked from a verified build): neither hashed nor flushed again."""
+        done: Future[str] = Future()
+        done.set_result(digest)
+        self._pending[path.relative_to(self.root).as_posix()] = done
 
     def digests(self) -> dict[str, str]:
         """sha256 by relative path of every file under the root (those not sealed yet hashed now)."""
@@ -186,6 +199,27 @@ def intact(build: Path, checksums: dict[str, str], *names: str) -> bool:
         if keys[i] is not None:
             _DIGESTS[keys[i]] = digests[i]  # type: ignore[index]
     return all(digests[i] == checksums[rel] for i, rel in enumerate(names))
+
+
+def row_dirs(record: dict[str, Any]) -> list[str]:
+    """The folders of a build that hold its rows, in row order, relative to the build: its sealed packs
+    (named in its manifest or sidecar), then the build folder itself ("")."""
+    out = []
+    for pack in record.get("packs") or []:
+        name = pack.get("name") if isinstance(pack, dict) else None
+        if not isinstance(name, str) or not _PACK_NAME.fullmatch(name):
+            raise IndexError_(f"the build names a pack it cannot have: {str(pack)[:80]!r}")
+        out.append(f"{PACKS}/{name}")
+    return out + [""]
+
+
+def new_pack_name() -> str:
+    return f"p-{uuid.uuid4().hex[:16]}"
+
+
+def in_dir(folder: str, name: str) -> str:
+    """The path of a row file, relative to its build, in one of its row folders."""
+    return f"{folder}/{name}" if folder else name
 
 
 # ------------------------------------------------------------------ builds and CURRENT

@@ -18,7 +18,7 @@ import numpy as np
 from ..retriever.ann import live_entries
 from ..types import Chunk, Report, ReportMeta
 from .layout import INDEX_FORMAT, SIDECAR, FileStat, IndexError_, current_build, file_stat, live_first, \
-    load_manifest, read_chunks, read_pointer, read_sidecar, verify_build
+    load_manifest, read_chunks, read_pointer, read_sidecar, row_dirs, verify_build
 
 logger = logging.getLogger(__name__)
 
@@ -122,19 +122,30 @@ def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
         if problem:
             raise IndexError_(problem)
     try:
-        raw_reports = json.loads((build / "reports.json").read_text(encoding="utf-8"))
-        reports = {r["meta"]["id"]: Report(meta=ReportMeta.from_dict(r["meta"]), text=r["text"]) for r in raw_reports}
-        chunks, tokens = read_chunks(build / "chunks.jsonl")
-        vectors = np.load(build / "vectors.npy")
+        reports: dict[str, Report] = {}
+        chunks, tokens, parts, sentence_parts = [], [], [], []
+        sentence_rows: dict[tuple[str, int, int], int] = {}
+        for folder in row_dirs(manifest):  # the build's sealed packs, then its own rows
+            at = build / folder if folder else build
+            raw_reports = json.loads((at / "reports.json").read_text(encoding="utf-8"))
+            reports.update((r["meta"]["id"], Report(meta=ReportMeta.from_dict(r["meta"]), text=r["text"]))
+                           for r in raw_reports)
+            own_chunks, own_tokens = read_chunks(at / "chunks.jsonl")
+            chunks += own_chunks
+            tokens += own_tokens
+            parts.append(np.load(at / "vectors.npy"))
+            if (at / "sentences.npy").exists():
+                base = sum(len(p) for p in sentence_parts)
+                sentence_parts.append(np.load(at / "sentences.npy"))
+                table = json.loads((at / "sentences.json").read_text(encoding="utf-8"))
+                ids = table["reports"]
+                sentence_rows.update(((ids[r], s, e), base + i) for i, (r, s, e) in
+                                     enumerate(zip(table["report"], table["start"], table["end"])))
+        vectors = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        sentence_vectors = None if not sentence_parts else \
+            sentence_parts[0] if len(sentence_parts) == 1 else np.concatenate(sentence_parts)
         faiss_index = faiss.read_index(str(build / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"))
-        sentence_vectors, sentence_rows = None, {}
-        if (build / "sentences.npy").exists():
-            sentence_vectors = np.load(build / "sentences.npy")
-            table = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
-            ids = table["reports"]
-            sentence_rows = {(ids[r], s, e): i for i, (r, s, e) in
-                             enumerate(zip(table["report"], table["start"], table["end"]))}
     except Exception as exc:
         raise IndexError_(f"cannot load index {build.name}: {type(exc).__name__}: {exc}") from exc
     if len(chunks) != len(vectors) or live_entries(faiss_index) != len(chunks):

@@ -7,7 +7,7 @@ gets no vector for, and hands those to `VectorCache.add`. Vectors are keyed by `
 text the encoder saw) for one encoder. They already live in two places, asked in this order:
 
 1. The vector files of the index directory's builds (`vectors.npy` + `vector_keys.json`,
-   `sentences.npy` + `sentences.json`): the live build first, then the others newest first. A file
+   `sentences.npy` + `sentences.json`, in the build folder and in each of its packs): the live build first, then the others newest first. A file
    counts when it and its key file pass their checksums (from the manifest, else from the sidecar) and
    the build's record names this encoder, whatever else of the build is damaged: a repair embeds only
    the texts whose vectors are really lost. A build left with no readable record at all gives the rows
@@ -45,7 +45,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..encoders import Encoder
-from .layout import SIDECAR, VECTOR_FILES, build_record, intact, live_first
+from .layout import PACKS, SIDECAR, VECTOR_FILES, IndexError_, build_record, in_dir, intact, live_first, row_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -89,21 +89,20 @@ class _Rows:
     """One vector file of a build as a source of vectors: its rows by key (memory-mapped)."""
 
     build: Path
-    name: str  # "vectors.npy" or "sentences.npy"
+    name: str  # "vectors.npy", "sentences.npy", "headings.npy", or one of those in a pack ("packs/p-…/vectors.npy")
     keys: list[str]  # the key of each row
     vectors: np.ndarray
     recorded: bool  # the build's record vouches for it; otherwise a row must prove the encoder first
+    index: dict[str, int] = dataclasses.field(default_factory=dict, compare=False)  # key -> first row, made on demand
 
     def find(self, wanted: Mapping[str, int]) -> list[tuple[int, int]]:
-        """(position, row) of each wanted key (key -> position) this file holds, at its first row. One pass
-        over the keys: a build adding a report asks for a few hundred keys in files of hundreds of thousands,
-        where making a dict of every key would cost more than the pass."""
-        hits: dict[int, int] = {}
-        for row, key in enumerate(self.keys):
-            i = wanted.get(key)
-            if i is not None and i not in hits:
-                hits[i] = row
-        return sorted(hits.items())
+        """(position, row) of each wanted key (key -> position) this file holds, at its first row. A build asks
+        each file twice (passage texts, then sentence texts): the first ask makes the file's key index."""
+        if not self.index:
+            for row in range(len(self.keys) - 1, -1, -1):  # the first row of a key is the one kept
+                self.index[self.keys[row]] = row
+        index = self.index
+        return sorted((i, index[key]) for key, i in wanted.items() if key in index)
 
 
 class VectorCache:
@@ -180,8 +179,10 @@ class VectorCache:
     def _open_builds(self, opened: Opened | None) -> Iterator[_Rows]:
         """Each build's vector files, live build first. A build whose every report file (same bytes) a build
         already asked also indexed, with the same signature and all its vector files sound, holds no text
-        that one lacks and is not opened: at archive size opening one costs seconds."""
+        that one lacks and is not opened: at archive size opening one costs seconds. Nor is a sealed pack one
+        of them shares with a build asked before (hard-linked, the same files)."""
         covered: list[tuple[Any, set[str]]] = []  # (signature, report file fingerprints) of builds asked whole
+        asked: set[tuple[str, Any, Any]] = set()  # (vector file, its checksum, its keys' checksum) of packs asked
         for build in live_first(self.index_dir):
             record, _ = build_record(build)
             if record is None:
@@ -195,7 +196,15 @@ class VectorCache:
                 continue
             checksums = record.get("checksums") or {}
             whole = True
-            for vec_file, key_file in VECTOR_FILES:
+            try:
+                folders = row_dirs(record)
+            except IndexError_:
+                continue
+            for vec_file, key_file in ((in_dir(folder, v), in_dir(folder, k)) for folder in folders
+                                       for v, k in VECTOR_FILES):
+                same = (vec_file, checksums.get(vec_file), checksums.get(key_file))
+                if vec_file.startswith(PACKS) and same in asked:
+                    continue  # a sealed pack this build shares with one asked before: the same files, linked
                 given = opened.files.get(vec_file) if opened is not None and opened.build == build else None
                 if given is not None:
                     rows = _rows(build, vec_file, *given, self.dim)
@@ -209,6 +218,7 @@ class VectorCache:
                 if rows is None:
                     whole = False
                     continue
+                asked.add(same)
                 yield rows
             if whole:
                 covered.append((record.get("signature"), prints))
@@ -222,7 +232,9 @@ class VectorCache:
         indexed), and one of its rows embedded again comes out the same (`_proves`): that proves the
         encoder, which only the lost record named. Costs one embedded text per vector file of such a build.
         """
-        for vec_file, key_file in VECTOR_FILES:
+        folders = [p.relative_to(build).as_posix() for p in sorted((build / PACKS).glob("p-*")) if p.is_dir()] + [""]
+        for vec_file, key_file in ((in_dir(folder, v), in_dir(folder, k)) for folder in folders
+                                   for v, k in VECTOR_FILES):
             rows = _load_rows(build, vec_file, key_file, self.dim) if (build / vec_file).is_file() else None
             if rows is None:
                 continue

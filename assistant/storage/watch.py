@@ -75,7 +75,7 @@ class BuildWatch:
         if not found:
             return None
         files = tuple(rel for rel, _ in found)
-        lost = "." in files or any(v in files for pair in VECTOR_FILES for v in pair)
+        lost = "." in files or any(rel.rpartition("/")[2] in pair for rel in files for pair in VECTOR_FILES)
         return Damage(build=self.build.name, reason="; ".join(why for _, why in found), files=files,
                       reusable=not lost)
 
