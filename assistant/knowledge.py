@@ -131,12 +131,18 @@ def translate_english(text: str, lex: Lexicon | None = None) -> list[str]:
     lex = lex or lexicon()
     lowered = " " + re.sub(r"[^a-z0-9.&+\-' ]+", " ", text.lower()) + " "
     out: list[str] = []
-    for phrase, zh in lex.english:
-        pattern = r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:s|es)?(?![a-z0-9])"
-        if re.search(pattern, lowered):
+    for phrase, pattern, zh in _english_patterns(lex):
+        if phrase in lowered and pattern.search(lowered):  # the substring test first: hundreds of phrases
             out.extend(zh.split())
-            lowered = re.sub(pattern, " ", lowered)
+            lowered = pattern.sub(" ", lowered)
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=4)
+def _english_patterns(lex: Lexicon) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Each English phrase of the lexicon, compiled once as a whole word (plural too), with its Chinese terms."""
+    return tuple((phrase, re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:s|es)?(?![a-z0-9])"), zh)
+                 for phrase, zh in lex.english)
 
 
 __all__ = ["DATA_DIR", "Lexicon", "expected_unit_class", "indicator_classes", "lexicon", "translate_english"]

@@ -25,6 +25,7 @@ from .compare import chat_answer, chat_resolve
 from .config import Settings
 from .dialogue import resolve
 from .encoders import Encoder, load_encoder
+from .knowledge import translate_english
 from .policy import NOT_FOUND, AnswerPolicy, Decision
 from .reader import Reader, analyze
 from .reader.extractor import Candidate
@@ -88,6 +89,8 @@ class Assistant:
         self.reader.prepare(self.reports.values())
         self.policy = AnswerPolicy(self.settings, self.reports, self.stats)
         self._frame_table: dict[str, tuple[tuple[Chunk, ...], Chunk | None]] | None = None
+        self._frames()  # one-time work at start-up, not in a user's question
+        translate_english("")
 
     # ------------------------------------------------------------ helpers
     def df(self, term: str) -> int:

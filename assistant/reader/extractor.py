@@ -725,8 +725,10 @@ class Reader:
         "千瓦": "power", "兆瓦": "power", "倍": "ratio", "斤": "weight", "公斤": "weight",
     }
 
+    _UNITS_LONGEST_FIRST = tuple(sorted(_UNIT_CLASS, key=len, reverse=True))
+
     def _unit_class(self, unit: str) -> str:
-        for u in sorted(self._UNIT_CLASS, key=len, reverse=True):
+        for u in self._UNITS_LONGEST_FIRST:
             if unit.endswith(u):
                 return self._UNIT_CLASS[u]
         return "count" if unit else ""

@@ -5,6 +5,7 @@ Pure functions over the cleaned question text; no I/O.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -65,8 +66,12 @@ _UNIT_HINT_AFTER = re.compile(r"(几|多少)(个|家|所|项|座|条|户|人|名
 def _says(low: str, words: tuple[str, ...]) -> bool:
     """Whether a lower-cased question uses one of `words`: Chinese anywhere, English as a whole word with
     its endings ("planned", "rates"; never the "rate" of "strategy" or the "plan" of "explanation")."""
-    return any(w in low if not w.isascii() else
-               re.search(r"\b" + re.escape(w) + r"(?:s|es|d|ed|ing|ning|ned|ting)?\b", low) for w in words)
+    return any(w in low if not w.isascii() else w in low and _whole_word(w).search(low) for w in words)
+
+
+@lru_cache(maxsize=2048)
+def _whole_word(word: str) -> re.Pattern[str]:
+    return re.compile(r"\b" + re.escape(word) + r"(?:s|es|d|ed|ing|ning|ned|ting)?\b")
 
 
 def _translate_english(text: str, lex: Lexicon) -> tuple[str, bool]:

@@ -17,7 +17,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -28,14 +28,14 @@ import numpy as np
 from ..chunking import chunk_report
 from ..config import Settings
 from ..encoders import Encoder, load_encoder
-from ..ingest import UnreadableReport, discover, load_report
+from ..ingest import CorpusFile, UnreadableReport, discover, load_report
 from ..retriever.ann import dead_entries, dense_kind, grow_dense_index, make_dense_index
 from ..retriever.bm25_counts import bm25_index, concat_counts, count_terms
 from ..text import passage_tokenizer, sentence_spans, tokenize_passage
 from ..types import Chunk, Report
 from .corpus import CorpusReport, build_signature, skip_file, corpus_record, read_corpus, resolve_corpus, staleness
-from .layout import DENSE_ROWS, LOCK, PACKS, SIDECAR, IndexError_, Sealer, cleanup_old_builds, file_sha256, fsync_dir, intact, \
-    new_build_dirs, new_pack_name, previous_build, remove_leftovers, switch_current, write_json
+from .layout import DENSE_ROWS, LOCK, PACKS, SIDECAR, IndexError_, Sealer, cleanup_old_builds, file_sha256, fsync_dir, \
+    intact, new_build_dirs, new_pack_name, previous_build, remove_leftovers, switch_current, write_json
 from .load import IndexData, load_index
 from .segments import Carried, Segment, linkable_packs, passage_vectors, plan_packs, read_carried, write_segments
 from .vectors import EMBEDDING_CACHE, IN_BUILD, Found, VectorCache, vector_key
@@ -152,6 +152,7 @@ class _Content:
     reports: list[Report]  # in corpus order; those of linked packs without their text
     segments: dict[str, Segment]  # each report's rows, by id (those of linked packs without their chunk lines)
     linked: list[tuple[str, tuple[str, ...]]]  # the previous build's sealed packs this one hard-links: (name, ids)
+    previous_graph: Future[tuple[Any, list[str]] | None] | None  # the previous build's graph, being read
     counts: dict[str, int]  # the manifest's: texts embedded, vectors reused (see _vectors)
 
 
@@ -173,57 +174,62 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
     found = previous_build(index_dir)
     previous = found[1] if found is not None and found[1].get("signature") == signature else None
     derived = settings.passage_vectors == "derived" and settings.sentence_vectors
-    # jieba loads on another thread while the previous build's files are verified (hashing lets go of the GIL)
-    warm = threading.Thread(target=passage_tokenizer, name="jieba-load", daemon=True)
-    warm.start()
-    carried = read_carried(found[0], previous, settings.sentence_vectors, derived, linkable_packs(previous, files)) \
-        if found is not None and previous is not None else None
-    warm.join()
-    skipped: list[dict[str, str]] = []
-    docs = read_corpus(settings, files, previous, skipped, _known_reports(previous, carried))
-    kept = _unchanged(docs, previous, carried)
-    linked = [(name, ids) for name, ids in carried.packs if ids and all(r in kept for r in ids)] \
-        if carried is not None else []
-    in_linked = {r for _, ids in linked for r in ids}
-    if carried is not None and carried.partial - in_linked:  # read to be linked, but their pack changed after all
-        kept = {r: seg for r, seg in kept.items() if r in in_linked or r not in carried.partial}
-        docs = _read_again(settings, docs, carried.partial - in_linked, skipped)
-    fresh = [d for d in docs if d.report.meta.id not in kept]
+    # the previous build's graph, which this build may grow, is read on another thread from the start
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-read") as early:
+        previous_graph = early.submit(_previous_graph, found) \
+            if found is not None and previous is not None and (found[0] / DENSE_ROWS).is_file() else None
+        # jieba loads on another thread while the previous build's files are verified (hashing lets go of the GIL)
+        warm = threading.Thread(target=passage_tokenizer, name="jieba-load", daemon=True)
+        warm.start()
+        carried = read_carried(found[0], previous, settings.sentence_vectors, derived,
+                               linkable_packs(previous, files)) if found is not None and previous is not None else None
+        warm.join()
+        skipped: list[dict[str, str]] = []
+        docs = read_corpus(settings, files, previous, skipped, _known_reports(previous, carried))
+        kept = _unchanged(docs, previous, carried)
+        linked = [(name, ids) for name, ids in carried.packs if ids and all(r in kept for r in ids)] \
+            if carried is not None else []
+        in_linked = {r for _, ids in linked for r in ids}
+        if carried is not None and carried.partial - in_linked:  # read to be linked, but their pack changed after all
+            kept = {r: seg for r, seg in kept.items() if r in in_linked or r not in carried.partial}
+            docs = _read_again(settings, docs, carried.partial - in_linked, skipped)
+        fresh = [d for d in docs if d.report.meta.id not in kept]
 
-    use_file = settings.embedding_cache and (own_encoder if cache_file is None else cache_file)
-    cache = VectorCache(index_dir, encoder,
-                        (settings.embedding_cache_path or index_dir / EMBEDDING_CACHE) if use_file else None,
-                        opened=carried.opened if carried is not None else None)
-    try:
-        made, counts, embedded_now = _fresh_segments(
-            settings, fresh, cache, derived, progress, on_stage, on_progress,
-            threads=settings.build_threads if own_encoder else None)
-    finally:
-        cache.close()
-    segments = {d.report.meta.id: kept.get(d.report.meta.id) or made[d.report.meta.id] for d in docs}
-    counts["reused"] += sum(len(s.chunk_keys) for s in kept.values())
-    counts["n_sentences"] = sum(len(s.sentences) for s in segments.values())
-    content = _Content(
-        files=[{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
-                "text_key": d.key} for d in docs],
-        skipped=skipped, reports=[d.report for d in docs], segments=segments, linked=linked, counts=counts)
-    tmp, final = new_build_dirs(index_dir)
-    tmp.mkdir(parents=True)
-    try:
-        _write_build(tmp, settings, signature, content, dim=cache.dim, seconds=time.perf_counter() - t0,
-                     grow_from=found if found is not None and previous is not None else None)
-        os.replace(tmp, final)
-        switch_current(index_dir, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    cleanup_old_builds(index_dir, live=final.name)
-    logger.info("index built: %d reports (%d carried over%s), %d chunks, %d sentences (%d texts embedded, %d chunk "
-                "vectors reused), %d skipped, %.1fs", len(docs), len(kept),
-                f", {len(in_linked)} of them in {len(linked)} packs linked" if linked else "",
-                sum(len(s.chunk_keys) for s in segments.values()), counts["n_sentences"], embedded_now,
-                counts["reused"], len(skipped), time.perf_counter() - t0)
-    return final
+        use_file = settings.embedding_cache and (own_encoder if cache_file is None else cache_file)
+        cache = VectorCache(index_dir, encoder,
+                            (settings.embedding_cache_path or index_dir / EMBEDDING_CACHE) if use_file else None,
+                            opened=carried.opened if carried is not None else None)
+        try:
+            made, counts, embedded_now = _fresh_segments(
+                settings, fresh, cache, derived, progress, on_stage, on_progress,
+                threads=settings.build_threads if own_encoder else None)
+        finally:
+            cache.close()
+        segments = {d.report.meta.id: kept.get(d.report.meta.id) or made[d.report.meta.id] for d in docs}
+        counts["reused"] += sum(len(s.chunk_keys) for s in kept.values())
+        counts["n_sentences"] = sum(len(s.sentences) for s in segments.values())
+        content = _Content(
+            files=[{"rel_path": d.file.rel_path, "fingerprint": d.file.fingerprint, "report": d.report.meta.id,
+                    "text_key": d.key} for d in docs],
+            skipped=skipped, reports=[d.report for d in docs], segments=segments, linked=linked,
+            previous_graph=previous_graph, counts=counts)
+        tmp, final = new_build_dirs(index_dir)
+        tmp.mkdir(parents=True)
+        try:
+            _write_build(tmp, settings, signature, content, dim=cache.dim, seconds=time.perf_counter() - t0,
+                         grow_from=found if found is not None and previous is not None else None)
+            os.replace(tmp, final)
+            switch_current(index_dir, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        cleanup_old_builds(index_dir, live=final.name)
+        logger.info("index built: %d reports (%d carried over%s), %d chunks, %d sentences (%d texts embedded, %d chunk "
+                    "vectors reused), %d skipped, %.1fs", len(docs), len(kept),
+                    f", {len(in_linked)} of them in {len(linked)} packs linked" if linked else "",
+                    sum(len(s.chunk_keys) for s in segments.values()), counts["n_sentences"], embedded_now,
+                    counts["reused"], len(skipped), time.perf_counter() - t0)
+        return final
 
 
 def _known_reports(previous: dict[str, Any] | None,
@@ -475,30 +481,27 @@ def _dense_rows(segments: list[Segment]) -> list[str]:
     return rows
 
 
-def _grown_graph(grow_from: tuple[Path, dict[str, Any]], vectors: np.ndarray, rows: list[str],
-                 settings: Settings) -> Any | None:
-    """The previous build's HNSW graph grown to this build's rows (see ann.grow_dense_index), or None."""
+def _previous_graph(grow_from: tuple[Path, dict[str, Any]]) -> tuple[Any, list[str]] | None:
+    """The previous build's HNSW graph and the name of each of its rows, when they pass their checksums."""
     import faiss
 
     build, record = grow_from
-    if not (build / DENSE_ROWS).is_file():
-        return None
     if not intact(build, record.get("checksums") or {}, "dense.faiss", DENSE_ROWS):
         logger.info("not growing the graph of %s: dense.faiss or %s is missing or corrupt", build.name, DENSE_ROWS)
         return None
     try:
-        previous = faiss.read_index(str(build / "dense.faiss"))
-        previous_rows = json.loads((build / DENSE_ROWS).read_text(encoding="utf-8"))
+        rows = json.loads((build / DENSE_ROWS).read_text(encoding="utf-8"))
+        return faiss.read_index(str(build / "dense.faiss")), rows
     except (OSError, RuntimeError, ValueError) as exc:
         logger.info("not growing the graph of %s: %s", build.name, exc)
         return None
-    return grow_dense_index(previous, previous_rows, vectors, rows, settings)
 
 
 def _write_dense_index(out: Path, settings: Settings, segments: list[Segment], dim: int,
-                       grow_from: tuple[Path, dict[str, Any]] | None, written: Callable[[Path], None]) -> Any:
-    """Write dense.faiss (and, for a graph, the name of each row): the previous build's graph grown when it
-    can be, else a new index; `written` is told of each file once it is complete."""
+                       previous_graph: Future[tuple[Any, list[str]] | None] | None,
+                       written: Callable[[Path], None]) -> Any:
+    """Write dense.faiss (and, for a graph, the name of each row): the previous build's graph (being read by
+    `previous_graph`) grown when it can be, else a new index; `written` is told of each file once complete."""
     import faiss
 
     vectors = passage_vectors(segments, dim)
@@ -507,7 +510,8 @@ def _write_dense_index(out: Path, settings: Settings, segments: list[Segment], d
         rows = _dense_rows(segments)
         (out / DENSE_ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         written(out / DENSE_ROWS)
-        dense = _grown_graph(grow_from, vectors, rows, settings) if grow_from is not None else None
+        graph = previous_graph.result() if previous_graph is not None else None
+        dense = grow_dense_index(graph[0], graph[1], vectors, rows, settings) if graph is not None else None
     if dense is None:
         dense = make_dense_index(vectors, settings)
     faiss.write_index(dense, str(out / "dense.faiss"))
@@ -550,7 +554,7 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
     derived = settings.passage_vectors == "derived" and settings.sentence_vectors
     # the dense index is made on the other core meanwhile, and each file is hashed and flushed once written
     with ThreadPoolExecutor(max_workers=1) as pool, Sealer(out) as sealer:
-        made = pool.submit(_write_dense_index, out, settings, order, dim, grow_from, sealer.seal)
+        made = pool.submit(_write_dense_index, out, settings, order, dim, content.previous_graph, sealer.seal)
         for name, _ in content.linked:
             assert grow_from is not None  # packs are linked only from a previous build of this signature
             _link_pack(grow_from, out, name, sealer)

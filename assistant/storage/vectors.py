@@ -7,9 +7,9 @@ gets no vector for, and hands those to `VectorCache.add`. Vectors are keyed by `
 text the encoder saw) for one encoder. They already live in two places, asked in this order:
 
 1. The vector files of the index directory's builds (`vectors.npy` + `vector_keys.json`,
-   `sentences.npy` + `sentences.json`, in the build folder and in each of its packs): the live build first, then the others newest first. A file
-   counts when it and its key file pass their checksums (from the manifest, else from the sidecar) and
-   the build's record names this encoder, whatever else of the build is damaged: a repair embeds only
+   `sentences.npy` + `sentences.json`, in the build folder and in each of its packs): the live build
+   first, then the others newest first. A file counts when it and its key file pass their checksums
+   (from the manifest, else from the sidecar) and the build's record names this encoder, whatever else of the build is damaged: a repair embeds only
    the texts whose vectors are really lost. A build left with no readable record at all gives the rows
    of texts being indexed once one of them, embedded again, proves the encoder (`checks` counts those
    texts). Files are opened (hashed, memory-mapped) only while keys are still missing, so a rebuild
