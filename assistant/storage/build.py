@@ -217,7 +217,7 @@ def _build_locked(settings: Settings, encoder: Encoder | None, progress: bool,
         tmp.mkdir(parents=True)
         try:
             _write_build(tmp, settings, signature, content, dim=cache.dim, seconds=time.perf_counter() - t0,
-                         grow_from=found if found is not None and previous is not None else None)
+                         link_from=found if found is not None and previous is not None else None)
             os.replace(tmp, final)
             switch_current(index_dir, final)
         except BaseException:
@@ -481,11 +481,11 @@ def _dense_rows(segments: list[Segment]) -> list[str]:
     return rows
 
 
-def _previous_graph(grow_from: tuple[Path, dict[str, Any]]) -> tuple[Any, list[str]] | None:
+def _previous_graph(previous: tuple[Path, dict[str, Any]]) -> tuple[Any, list[str]] | None:
     """The previous build's HNSW graph and the name of each of its rows, when they pass their checksums."""
     import faiss
 
-    build, record = grow_from
+    build, record = previous
     if not intact(build, record.get("checksums") or {}, "dense.faiss", DENSE_ROWS):
         logger.info("not growing the graph of %s: dense.faiss or %s is missing or corrupt", build.name, DENSE_ROWS)
         return None
@@ -537,9 +537,9 @@ def _link_pack(source: tuple[Path, dict[str, Any]], out: Path, name: str, sealer
 
 
 def _write_build(out: Path, settings: Settings, signature: dict[str, Any], content: _Content, dim: int,
-                 seconds: float, grow_from: tuple[Path, dict[str, Any]] | None = None) -> None:
-    """Write every file of a build into `out`; grow_from: a previous build of the same signature (and its record),
-    whose HNSW graph this build may grow instead of building one."""
+                 seconds: float, link_from: tuple[Path, dict[str, Any]] | None = None) -> None:
+    """Write every file of a build into `out`; link_from: the previous build of the same signature (and its record),
+    whose sealed packs in `content.linked` are hard-linked (its graph is `content.previous_graph`)."""
     linked = {r for _, ids in content.linked for r in ids}
     by_id = {r.meta.id: r for r in content.reports}
     sealed, rest = plan_packs([content.segments[r.meta.id] for r in content.reports if r.meta.id not in linked],
@@ -556,8 +556,8 @@ def _write_build(out: Path, settings: Settings, signature: dict[str, Any], conte
     with ThreadPoolExecutor(max_workers=1) as pool, Sealer(out) as sealer:
         made = pool.submit(_write_dense_index, out, settings, order, dim, content.previous_graph, sealer.seal)
         for name, _ in content.linked:
-            assert grow_from is not None  # packs are linked only from a previous build of this signature
-            _link_pack(grow_from, out, name, sealer)
+            assert link_from is not None  # packs are linked only from a previous build of this signature
+            _link_pack(link_from, out, name, sealer)
         for name, group in new_packs:
             write_segments(out / PACKS / name, [by_id[seg.report] for seg in group], group, settings.sentence_vectors,
                            derived, dim, written=sealer.seal)

@@ -126,7 +126,7 @@ def _load_build(index_dir: Path, verify: bool, build: Path | None = None,
         chunks, tokens, parts, sentence_parts = [], [], [], []
         sentence_rows: dict[tuple[str, int, int], int] = {}
         for folder in row_dirs(manifest):  # the build's sealed packs, then its own rows
-            at = build / folder if folder else build
+            at = build / folder  # "": the build folder itself
             raw_reports = json.loads((at / "reports.json").read_text(encoding="utf-8"))
             reports.update((r["meta"]["id"], Report(meta=ReportMeta.from_dict(r["meta"]), text=r["text"]))
                            for r in raw_reports)

@@ -128,7 +128,7 @@ def read_carried(build: Path, record: dict[str, Any], sentence_vectors: bool, de
 def _read(build: Path, folder: str, sentence_vectors: bool, derived: bool, whole: bool = True
           ) -> tuple[dict[str, Report], dict[str, Segment], dict[str, tuple[list[str], np.ndarray]]]:
     """The reports, segments and vector files of one row folder; not whole: without chunk lines and report texts."""
-    at = build / folder if folder else build
+    at = build / folder  # "": the build folder itself
     table = json.loads((at / SEGMENTS).read_text(encoding="utf-8"))
     ids: list[str] = table["reports"]
     passages: list[int] = table["passages"]  # where each report's passages begin, and the end

@@ -6,16 +6,17 @@ build asks `VectorCache.lookup` once for all its passage and sentence texts, emb
 gets no vector for, and hands those to `VectorCache.add`. Vectors are keyed by `vector_key(text)` (the
 text the encoder saw) for one encoder. They already live in two places, asked in this order:
 
-1. The vector files of the index directory's builds (`vectors.npy` + `vector_keys.json`,
-   `sentences.npy` + `sentences.json`, in the build folder and in each of its packs): the live build
-   first, then the others newest first. A file counts when it and its key file pass their checksums
-   (from the manifest, else from the sidecar) and the build's record names this encoder, whatever else of the build is damaged: a repair embeds only
-   the texts whose vectors are really lost. A build left with no readable record at all gives the rows
-   of texts being indexed once one of them, embedded again, proves the encoder (`checks` counts those
-   texts). Files are opened (hashed, memory-mapped) only while keys are still missing, so a rebuild
-   whose live build has every vector never reads the older builds; nor is an older build opened whose
-   report files a newer one asked indexed too (same signature): it holds no text that one lacks. A
-   build that carries over the previous build's rows hands its vector files over as already read.
+1. The vector files of the index directory's builds (`vectors.npy` + `vector_keys.json`, `sentences.npy`
+   + `sentences.json`, in the build folder and in each of its packs): the live build first, then the
+   others newest first. A file counts when it and its key file pass their checksums (from the manifest,
+   else from the sidecar) and the build's record names this encoder, whatever else of the build is
+   damaged: a repair embeds only the texts whose vectors are really lost. A build left with no readable
+   record at all gives the rows of texts being indexed once one of them, embedded again, proves the
+   encoder (`checks` counts those texts). Files are opened (hashed, memory-mapped) only while keys are
+   still missing, so a rebuild whose live build has every vector never reads the older builds; nor is an
+   older build opened whose report files a newer one asked indexed too (same signature): it holds no
+   text that one lacks. A build that carries over the previous build's rows hands its vector files over
+   as already read.
 2. The cache file (`Settings.embedding_cache_path`, default `EMBEDDING_CACHE` in the index directory):
    SQLite in WAL mode, safe across processes, one row per (encoder, text). `add` writes there what a
    build embeds, batch by batch, so an interrupted build loses one batch. It outlives builds and a
