@@ -95,13 +95,13 @@ def read_carried(build: Path, record: dict[str, Any], sentence_vectors: bool, de
     if not all((build / in_dir(folder, SEGMENTS)).is_file() for folder in folders):
         return None  # written by a build that kept no segments
     names = [in_dir(folder, name) for folder in folders for name in carried_files(sentence_vectors, derived)]
+    to_link = {folder for folder in folders if folder and folder.rpartition("/")[2] in linkable}
     # the files are parsed while they are hashed (hashing lets go of the GIL); nothing parsed is used
     # unless every file passes its checksum
     with ThreadPoolExecutor(max_workers=1) as pool:
         verified = pool.submit(intact, build, record.get("checksums") or {}, *names)
         try:
-            parts = [_read(build, folder, sentence_vectors, derived, whole=folder.rpartition("/")[2] not in linkable)
-                     for folder in folders]
+            parts = [_read(build, folder, sentence_vectors, derived, whole=folder not in to_link) for folder in folders]
         except Exception as exc:  # noqa: BLE001 — a damaged file may fail to parse in any way (a bad zip, …)
             parts, problem = [], f"{type(exc).__name__}: {exc}"
         if not verified.result():
@@ -118,7 +118,7 @@ def read_carried(build: Path, record: dict[str, Any], sentence_vectors: bool, de
         reports.update(own_reports)
         segments.update(own_segments)
         files.update(own_files)
-        if folder and folder.rpartition("/")[2] in linkable:
+        if folder in to_link:
             partial.update(own_segments)
     packs = tuple((str(p["name"]), tuple(p["reports"])) for p in record.get("packs") or [])
     return Carried(reports=reports, segments=segments, opened=Opened(build, files), packs=packs,
