@@ -32,6 +32,7 @@ from .reader.extractor import Candidate
 from .reader.question import QuestionInfo
 from .reader.romanized import PinyinWords
 from .reader.terms import TermStats
+from .reader.topics import TopicEnds
 from .retriever import BM25Searcher, DenseSearcher, HybridSearcher, Query
 from .retriever.ann import tune_dense_index
 from .scope import Scope, ScopeResolver
@@ -85,7 +86,7 @@ class Assistant:
         self.stats = TermStats(chunks)
         self.pinyin_words = PinyinWords(lambda: self.bm25.vocabulary, self.stats.df)
         self.scopes = ScopeResolver(self.reports)
-        self.reader = Reader(self.reports, self.stats.idf)
+        self.reader = Reader(self.reports, self.stats.idf, TopicEnds(chunks))
         self.reader.prepare(self.reports.values())
         self.policy = AnswerPolicy(self.settings, self.reports, self.stats)
         self._frame_table: dict[str, tuple[tuple[Chunk, ...], Chunk | None]] | None = None

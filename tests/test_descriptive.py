@@ -262,3 +262,35 @@ def test_a_notice_answers_with_its_own_articles_through_the_whole_pipeline(tmp_p
     adjusted = assistant.ask("最低工资标准如何调整？")
     assert not adjusted.abstained, adjusted.reason
     assert "调整为每月不低于2540元" in adjusted.answer and "各有关单位" not in adjusted.answer
+
+
+def test_an_answer_stops_where_its_topic_ends_on_a_line_that_runs_several_together(tmp_path) -> None:
+    """Shandong 2026 runs "促进就业增收。…。扩大优质教育资源供给。…" on one line: the chunker splits the line at its
+    topic sentences, and the answer about jobs ends where the passages of that topic end."""
+    from tests.conftest import PROJECT_ROOT
+
+    from assistant.chunking import chunk_report
+    from assistant.ingest import discover, load_report
+    from assistant.reader.topics import TopicEnds
+
+    source = PROJECT_ROOT / "dev-reports" / "provinces-2026" / "2026-shandong-government-work-report.txt"
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    report = load_report(discover(tmp_path)[0])
+    chunks = chunk_report(report)
+    ends = TopicEnds(chunks)
+    chunk = next(c for c in chunks if "加大稳岗扩容力度" in c.text)
+    assert chunk.section_path[-1] == "促进就业增收"
+    norm = normalize(report.text)
+    start = norm.index("加大稳岗扩容力度")
+    question = "山东省2026年如何促进就业增收？"
+    found = answer_span(norm, start, question, frozenset(chunk.section_path), topic_end=ends(chunk))
+    assert found is not None
+    answer = report.text[found[0].start:found[0].end]
+    assert answer.startswith("加大稳岗扩容力度") and answer.endswith("全年培训40万人次。")
+    # without the passages' topics the answer ran on into the next topic of the same line
+    run_on = answer_span(norm, start, question, frozenset(chunk.section_path))
+    assert run_on is not None and "扩大优质教育资源供给" in report.text[run_on[0].start:run_on[0].end]
+    # every passage of the index has its topic's end, at or after its own end; a passage not indexed has none
+    assert all(ends(c) is not None and ends(c) >= c.end for c in chunks)
+    assert ends(chunk) == max(c.end for c in chunks if c.section_path == chunk.section_path)
+    assert TopicEnds([])(chunk) is None

@@ -186,7 +186,7 @@ _ARTICLE = re.compile(r"(?:\*\*)?(?:[一二三四五六七八九十]{1,3}、|[(]
 
 def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = frozenset(),
                 relevant: Callable[[int, int], bool] | None = None, limit: int = 300,
-                window: int = 900) -> tuple[Span, bool] | None:
+                window: int = 900, topic_end: int | None = None) -> tuple[Span, bool] | None:
     """The descriptive answer that the sentence starting at norm[s] belongs to, and whether it is the body
     of a paragraph whose topic sentence names the question's topic (the strongest sign); None if none.
 
@@ -196,8 +196,10 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
     first item when `s` is a later item of a list in the same paragraph). It ends where its paragraph
     ends when the paragraph is about the asked topic (its topic sentence was passed over); otherwise
     after the last following sentence of the paragraph that is still relevant; and it goes on over the
-    next lines while they are the items of a list it opens or announces. At most `limit` characters,
-    cut at a sentence end (or, for one long sentence, at its last clause end).
+    next lines while they are the items of a list it opens or announces. It does not go on over the same
+    line past `topic_end` (where the passages of its topic end: `topics.TopicEnds`) but for the next
+    item of its list. At most `limit` characters, cut at a sentence end (or, for one long sentence,
+    at its last clause end).
     """
     sents = _layout(norm, max(0, s - window), min(len(norm), s + window))
     idx = next((i for i, x in enumerate(sents) if x.start <= s < x.end or x.start >= s), None)
@@ -253,6 +255,8 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
             idx, listing, expected = k + 1, True, 2
             first, last, k = sents[k + 1], k + 1, k + 2
             continue
+        elif topic_end is not None and first.start < topic_end <= lay.start and not next_item:
+            break  # the next topic of a long paragraph ("…全年培训40万人次。扩大优质教育资源供给。…")
         elif not (whole_paragraph or next_item or relevant is None or relevant(lay.start, lay.end)):
             break  # the paragraph turns to another topic (one about the question is answered whole)
         last = k

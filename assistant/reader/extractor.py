@@ -247,9 +247,11 @@ class Reader:
     semantic_weight = 0.3  # how much a sentence's embedding similarity adds to its score (at most)
     semantic_floor = 0.75  # e5 cosines below this carry no evidence
 
-    def __init__(self, reports: dict[str, Report], idf: Callable[[str], float]) -> None:
+    def __init__(self, reports: dict[str, Report], idf: Callable[[str], float],
+                 topic_end: Callable[[Chunk], int | None] | None = None) -> None:
         self.reports = reports
         self.idf = idf
+        self.topic_end = topic_end  # where a passage's topic ends (`topics.TopicEnds`); None: not known
         self._norm: dict[str, str] = {}
         self._low: dict[str, str] = {}
         self._marks: dict[str, tuple[list[int], list[str]]] = {}
@@ -598,7 +600,8 @@ class Reader:
         if q == "descriptive":  # the whole answering clause or list, from the sentence on
             topics = frozenset(_norm_path((t,)) for t in chunk.section_path)
             found = answer_span(norm, s, info.text, topics, self._relevance(weights, norm, report.meta.id, semantic),
-                                limit=self.descriptive_limit)
+                                limit=self.descriptive_limit,
+                                topic_end=self.topic_end(chunk) if self.topic_end is not None else None)
             clauses_only = description_cue(info.text) == "clauses"
             if found is not None and (not clauses_only or lists_clauses(norm, found[0].start, found[0].end)):
                 span, topical = found
