@@ -515,7 +515,22 @@ def _scan_english(q: str, corpus_keys: dict[str, list[_Entry]], taken: list[tupl
         if any(s < b and a < e for a, b in taken):
             continue
         places.append(Place(q[s:e], hit[2], hit[3], "region", s, e, hit[4], hit[5]))
-    return places
+    return [p for p in places if not _names_a_thing(q, words, p)]
+
+
+def _names_a_thing(q: str, words: Sequence[tuple[int, int, str]], place: Place) -> bool:
+    """A place inside a capitalised name of a thing ("Xi'an Xianyang International Airport"): the run of
+    capitalised words it stands in (one space apart) holds a name head of place_words.json."""
+    heads = {w.lower() for w in _words()["en_name_heads"]["words"]}
+    inside = [k for k, w in enumerate(words) if place.start <= w[0] < place.end]  # ("Xi'an": two words)
+    if not inside:
+        return False
+    k = inside[-1]
+    while k + 1 < len(words) and q[words[k][1]:words[k + 1][0]] == " " and words[k + 1][2][0].isupper():
+        k += 1
+        if words[k][2].lower() in heads:
+            return True
+    return False
 
 
 def _inside_name(q: str, words: Sequence[tuple[int, int, str]], i: int, places: Sequence[Place]) -> bool:

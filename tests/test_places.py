@@ -99,6 +99,19 @@ def test_a_persons_name_is_not_a_place() -> None:
     assert regions("How fast did Hebei Quyang County grow?") == ["河北省", "曲阳县"]
 
 
+
+def test_a_place_inside_the_name_of_a_thing_is_no_scope() -> None:
+    # "西安咸阳国际机场" names an airport, not the report of 西安 or 咸阳 (the question is asked of every report);
+    # so does its English name, and any capitalised name that holds a name head of place_words.json
+    assert regions("西安咸阳国际机场2025年旅客吞吐量是多少？") == []
+    assert regions("How many passengers did Xi'an Xianyang International Airport handle in 2025?") == []
+    assert regions("What did Zhengzhou Airport Economy Zone achieve in 2025?") == []
+    # the place itself, a level after it, or a thing named after it later on, is still the place asked
+    assert regions("What did Yunnan Province say about Kunming Station?") == ["云南省"]
+    assert regions("What will Beijing do for the Beijing Marathon?") == ["北京市"]
+    assert regions("In Xi'an, how many jobs were added?") == ["西安市"]
+
+
 def test_every_prefecture_by_its_english_name() -> None:
     """Places in no list: every prefecture-level division of the gazetteer, by its pinyin name."""
     from pypinyin import lazy_pinyin
