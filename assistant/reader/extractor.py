@@ -490,7 +490,7 @@ class Reader:
 
     # ------------------------------------------------------------ spans
     descriptive_coverage = 0.2  # a sentence holding this share of the question's terms is still about it …
-    descriptive_semantic = 0.88  # … and so is one this close to the question (e5 cosine)
+    descriptive_semantic = 0.90  # … and so is one this close to the question (e5 cosine)
     descriptive_limit = 300  # characters at most in a descriptive answer (cut at a sentence end)
     topical_bonus = 0.2  # a paragraph whose topic sentence names what is asked answers it before a passing mention
 
