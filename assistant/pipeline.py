@@ -86,7 +86,7 @@ class Assistant:
         self.stats = TermStats(chunks)
         self.pinyin_words = PinyinWords(lambda: self.bm25.vocabulary, self.stats.df)
         self.scopes = ScopeResolver(self.reports)
-        self.reader = Reader(self.reports, self.stats.idf, TopicEnds(chunks))
+        self.reader = Reader(self.reports, self.stats.idf, TopicEnds(chunks, self.bm25.report_rows))
         self.reader.prepare(self.reports.values())
         self.policy = AnswerPolicy(self.settings, self.reports, self.stats)
         self._frame_table: dict[str, tuple[tuple[Chunk, ...], Chunk | None]] | None = None

@@ -10,31 +10,25 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..retriever.rows import ReportRows
 from ..types import Chunk
 
 
 class TopicEnds:
     """chunk → the offset where the run of passages sharing its section path ends (per report, on demand)."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, chunks: Sequence[Chunk], rows: ReportRows | None = None) -> None:
         self._chunks = chunks
-        self._rows: dict[str, list[int]] | None = None
+        self._rows = rows if rows is not None else ReportRows(chunks)  # (the searchers have one already)
         self._ends: dict[str, dict[str, int]] = {}
-
-    def _report_rows(self, report_id: str) -> list[int]:
-        if self._rows is None:  # one pass over the index, on the first descriptive question
-            rows: dict[str, list[int]] = {}
-            for i, chunk in enumerate(self._chunks):
-                rows.setdefault(chunk.report_id, []).append(i)
-            self._rows = rows
-        return self._rows.get(report_id, [])
 
     def _report(self, report_id: str) -> dict[str, int]:
         ends = self._ends.get(report_id)
         if ends is None:
             ends = {}
             run: list[Chunk] = []
-            for i in self._report_rows(report_id) + [-1]:
+            rows = self._rows.rows([report_id])
+            for i in (rows.tolist() if rows is not None else []) + [-1]:
                 chunk = self._chunks[i] if i >= 0 else None
                 if run and (chunk is None or chunk.section_path != run[-1].section_path
                             or chunk.start > run[-1].end):
