@@ -294,3 +294,35 @@ def test_an_answer_stops_where_its_topic_ends_on_a_line_that_runs_several_togeth
     assert all(ends(c) is not None and ends(c) >= c.end for c in chunks)
     assert ends(chunk) == max(c.end for c in chunks if c.section_path == chunk.section_path)
     assert TopicEnds([])(chunk) is None
+
+
+def test_a_notice_signature_date_is_not_the_year_its_articles_speak_about(tmp_path) -> None:
+    """The 2025 holiday notice, signed "2024年11月12日" on a line of its own: its articles (no year written)
+    are about the year its title names, so a question about 2025 reads them as about 2025."""
+    from tests.conftest import PROJECT_ROOT
+
+    from assistant.chunking import chunk_report
+    from assistant.ingest import discover, load_report
+    from assistant.reader.extractor import context_years
+
+    source = PROJECT_ROOT / "dev-reports" / "notices" / "2024-general-office-2025-holidays.txt"
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    report = load_report(discover(tmp_path)[0])
+    chunks = chunk_report(report)
+    article = next(c for c in chunks if "劳动节:" in normalize(c.text) and "5月1日" in c.text)
+    assert "2024年11月12日" in article.text  # the signature shares the passage
+    assert context_years(article, report) == {2025}
+    # a date inside a sentence is the sentence's own: "自2025年1月1日起" stays a year spoken of
+    opening = next(c for c in chunks if "自2025年1月1日起" in c.text)
+    assert 2025 in context_years(opening, report)
+
+
+@pytest.mark.slow
+def test_the_body_under_a_topic_sentence_that_names_the_question_answers_it(assistant_all) -> None:
+    """东川 2026 "千方百计稳就业。织密就业基层服务网络,…": the paragraph's body answers "如何稳就业", before the
+    long statement of the year's aims that names 稳就业 in passing among a dozen slogans (asked over every
+    development document, where the two came closest)."""
+    answer = assistant_all.ask("东川区2026年将如何稳就业？")
+    assert not answer.abstained, answer.reason
+    assert answer.answer.startswith("织密就业基层服务网络"), answer.answer[:60]
+    assert "总体要求" not in answer.answer and "习近平新时代" not in answer.answer

@@ -158,7 +158,7 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
     """
     path = _norm_path(chunk.section_path)
     years = {int(y) for y in re.findall(r"(20\d\d)年", path)}
-    text = _norm_text(chunk.text)
+    text = _blank_date_lines(_norm_text(chunk.text))
     if sent_start is not None and chunk.start <= sent_start <= chunk.end:
         rel = sent_start - chunk.start
         end = text.find("。", rel)
@@ -194,7 +194,19 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
             years.add(reviewed)
         else:
             years.update(y for y in (reviewed, target) if y)
+    if not years:  # a notice or policy text: the year its title names ("关于2025年部分节假日安排的通知")
+        years = {int(y) for y in re.findall(r"(20\d\d)年", normalize(report.meta.title))}
     return years
+
+
+# a date on a line of its own (a notice's signature "国务院办公厅  2024年11月12日"): the day it was signed,
+# not a year its passage speaks about
+_DATE_LINE = re.compile(r"(?:^|(?<=\n)|(?<=\s\s)|(?<=\|))\s*20\d\d年\d{1,2}月\d{1,2}日\s*(?=$|\n|\s\s|\|)")
+
+
+def _blank_date_lines(text: str) -> str:
+    """`text` with its date lines blanked out (same length: offsets hold)."""
+    return _DATE_LINE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 # paragraph openings that start a period of the report: the five years reviewed, one year, the plan ahead
@@ -465,7 +477,7 @@ class Reader:
             years = context_years(chunk, report)
             if years & asked:
                 bonus += 0.08
-            else:
+            elif years:  # (a passage with no year in sight is not about another one)
                 bonus -= 0.15
         plan = _is_plan_context(chunk, report)
         if plan is not None:
@@ -561,12 +573,14 @@ class Reader:
         out: list[Candidate] = []
 
         def add(span: S.Span, extra: float, coverage: float = cov, kind: str | None = None,
-                attached: bool | None = None) -> None:
+                attached: bool | None = None, near_from: int | None = None) -> None:
             if span.end <= span.start or _POINTER.match(norm, span.start, span.end):
                 return  # "下列项目" points at the answer, it is none
             if (kind or span.kind) in _ECHO_KINDS and norm[span.start:span.end].strip("“”\"，,、 ") in info.text:
                 return  # the question's own words ("重点" of "重点发展的三大主导产业是什么") answer nothing
-            prox = self._proximity(anchors, span.start, span.end, norm)
+            # (`near_from`: the span is the body of the sentence there, whose words it answers for)
+            prox = self._proximity(anchors, min(span.start, near_from if near_from is not None else span.start),
+                                   span.end, norm)
             out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
                                  sent_score + 0.25 * prox + extra, coverage,
                                  feats + (("proximity", 0.25 * prox), ("span", extra),
@@ -605,7 +619,10 @@ class Reader:
             clauses_only = description_cue(info.text) == "clauses"
             if found is not None and (not clauses_only or lists_clauses(norm, found[0].start, found[0].end)):
                 span, topical = found
-                add(span, 0.1 + (self.topical_bonus if topical else 0.0), kind="descriptive")
+                # a paragraph's body under the topic sentence that names what is asked is as near to the
+                # question's words as that sentence is
+                add(span, 0.1 + (self.topical_bonus if topical else 0.0), kind="descriptive",
+                    near_from=s if topical else None)
             if not clauses_only:
                 return out
             q = "list"  # "存在哪些问题" answered by one sentence: the items it names, as for any list
