@@ -29,7 +29,7 @@ from .knowledge import translate_english
 from .policy import NOT_FOUND, AnswerPolicy, Decision
 from .reader import Reader, analyze
 from .reader.extractor import Candidate
-from .reader.question import QuestionInfo
+from .reader.question import QuestionInfo, about_contents
 from .reader.romanized import PinyinWords
 from .reader.terms import TermStats
 from .reader.topics import TopicEnds
@@ -271,10 +271,11 @@ class Assistant:
         if preferred:  # a question about a place is answered from that place's reports or not at all
             hits = [h for h in hits if h.chunk.report_id in preferred]
         more = {"max_sentences": sentences} if sentences else {}
-        reading = self.reader.read(p.info, hits, preferred, semantic=self.semantic(p.query), **more)
+        info = about_contents(p.info)  # (the scope already took the year that named the report)
+        reading = self.reader.read(info, hits, preferred, semantic=self.semantic(p.query), **more)
         if reading.best is None:
             return None, reading.reason, Decision(False, 0.0, reading.reason or NOT_FOUND)
-        return reading.best, reading.reason, self.policy.decide(p.info, p.scope, reading.best)
+        return reading.best, reading.reason, self.policy.decide(info, p.scope, reading.best)
 
     def _alternatives(self, p: Prepared, best: Candidate, limit: int = 3) -> tuple[Alternative, ...]:
         """Other reports' answers to a question that names no place ("全国 5%左右 · 东川区 6%以上")."""

@@ -326,3 +326,26 @@ def test_the_body_under_a_topic_sentence_that_names_the_question_answers_it(assi
     assert not answer.abstained, answer.reason
     assert answer.answer.startswith("织密就业基层服务网络"), answer.answer[:60]
     assert "总体要求" not in answer.answer and "习近平新时代" not in answer.answer
+
+
+def test_a_sentence_that_its_lists_first_item_follows_only_leads_in_to_the_list() -> None:
+    """"…还存在不少问题和短板。一是…二是…": the answer is the list, whole, not the sentence that announces it."""
+    text = ("同时，我们还应清醒地认识到，发展还存在不少问题和短板。一是经济下行压力依然较大，实体经济面临较多困难。"
+            "二是转型发展任务艰巨，创新能力不够强。三是城市治理比较粗放。对此，我们一定高度重视。\n下一年的工作安排。")
+    norm = normalize(text)
+    found = answer_span(norm, 0, "还存在哪些问题和短板？")
+    assert found is not None
+    answer = norm[found[0].start:found[0].end]
+    assert answer.startswith("一是经济下行压力") and "三是城市治理比较粗放" in answer, answer
+    assert "不少问题和短板" not in answer and "下一年" not in answer
+
+
+@pytest.mark.slow
+def test_a_report_asked_by_its_year_answers_from_its_review_of_the_year_before(assistant_all) -> None:
+    """"涞水县2022年政府工作报告认为…存在哪些问题和短板": the 2022 report's review of 2021 lists them
+    (一是…四是…); the year named the report, so the review is not another year's, and the sentence that
+    announces the list ("还存在不少问题和短板") is neither the answer nor its items."""
+    answer = assistant_all.ask("涞水县2022年政府工作报告认为涞水发展还存在哪些问题和短板？")
+    assert not answer.abstained, answer.reason
+    assert answer.answer.startswith("一是") and "二是" in answer.answer and "三是" in answer.answer, answer.answer[:80]
+    assert answer.citations[0].report == "2022-laishui-government-work-report"

@@ -87,6 +87,33 @@ def test_question_words_of_english_are_whole_words():
     assert "粮食总产" in analyze("What was the total grain output in 2023?").terms[0].split("|")
 
 
+@pytest.mark.parametrize("question, kept, dropped", [
+    ("如何加强国际合作？", "合作", "合"),  # a two-character word keeps both its characters …
+    ("政府工作报告认为还存在哪些问题？", "存在", "存"),
+    ("需要实现哪些重要目标？", "重要", "重"),
+    ("报告认为发展还有哪些短板？", "短板", "认为"),  # … and who said it ("认为", "指出") is no subject
+])
+def test_question_terms_are_whole_words_and_not_the_reports_voice(question, kept, dropped):
+    from assistant.reader import analyze
+
+    terms = analyze(question).terms
+    assert kept in terms and dropped not in terms, terms
+
+
+def test_a_year_that_names_the_report_chooses_the_report_and_asks_nothing_of_its_passages():
+    from assistant.reader import analyze
+    from assistant.reader.question import about_contents
+
+    named = analyze("涞水县2022年政府工作报告认为涞水发展还存在哪些问题和短板？")
+    assert named.years == (2022,) and named.report_years == (2022,)  # the scope still takes 2022's report
+    assert about_contents(named).years == ()  # … whose review of 2021 answers
+    english = analyze("What does the 2024 government work report say about jobs?")
+    assert english.report_years == (2024,)
+    both = analyze("2024年政府工作报告提出2024年经济增长目标是多少？")  # written twice: the year is asked about too
+    assert both.report_years == () and about_contents(both).years == (2024,)
+    assert analyze("东川区2025年地区生产总值是多少？").report_years == ()
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [

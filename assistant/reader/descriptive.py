@@ -215,6 +215,13 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
         if idx + 1 >= len(sents):
             return None
         idx += 1
+    if idx + 1 < len(sents) and not sents[idx + 1].new_line and \
+            _item_index(norm[sents[idx].start:sents[idx].end]) is None and \
+            _item_index(norm[sents[idx + 1].start:sents[idx + 1].end]) == 1:
+        # "…还存在不少问题和短板。一是…二是…": a sentence its list's first item follows only leads in to it
+        intro = True
+        whole_paragraph = whole_paragraph or relevant is None or relevant(sents[idx].start, sents[idx].end)
+        idx += 1
     before = sents[idx - 1] if idx > 0 else None
     if before is not None and not sents[idx].new_line and _is_topic(norm[before.start:before.end], topics) and \
             (relevant is None or relevant(before.start, before.end)):

@@ -92,6 +92,7 @@ def _norm_text(text: str) -> str:
     return normalize(text)
 
 
+_VAGUE = re.compile(r"^(?:不少|一些|许多|若干|诸多|很多|众多|部分|一系列)")  # a quantity that names no item
 _POINTER = re.compile(r"(?:下列|以下|如下|上述)")  # a span opening so points at what it names elsewhere
 _ASKS_WHICH = re.compile(r"哪些|哪几|哪[一二三四五六七八九十两]+[项条个类种]")
 _ANNOUNCED_LIST = re.compile(r"(?:下列|以下)[^,;。:]{0,30}(?:[,][^;。:]{0,30})?:\s*$")  # "下列项目…,用人单位…:"
@@ -576,8 +577,9 @@ class Reader:
                 attached: bool | None = None, near_from: int | None = None) -> None:
             if span.end <= span.start or _POINTER.match(norm, span.start, span.end):
                 return  # "下列项目" points at the answer, it is none
-            if (kind or span.kind) in _ECHO_KINDS and norm[span.start:span.end].strip("“”\"，,、 ") in info.text:
-                return  # the question's own words ("重点" of "重点发展的三大主导产业是什么") answer nothing
+            if (kind or span.kind) in _ECHO_KINDS and _VAGUE.sub("", norm[span.start:span.end].strip("“”\"，,、 ")) \
+                    in info.text:
+                return  # the question's own words ("重点" of "重点发展的三大主导产业是什么", "不少问题和短板") answer nothing
             # (`near_from`: the span is the body of the sentence there, whose words it answers for)
             prox = self._proximity(anchors, min(span.start, near_from if near_from is not None else span.start),
                                    span.end, norm)

@@ -4,6 +4,7 @@ Pure functions over the cleaned question text; no I/O.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class QuestionInfo:
     regions: tuple[str, ...] = ()  # place names mentioned ("东川", "昆明")
     years: tuple[int, ...] = ()
     short_years: tuple[int, ...] = ()  # "24年" → 2024: a year only where a report of it is indexed
+    report_years: tuple[int, ...] = ()  # years that only name a report ("2022年政府工作报告认为…"), not what it says
     wants_target: bool = False
     wants_actual: bool = False
     wants_growth: bool = False
@@ -54,6 +56,10 @@ class QuestionInfo:
 
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?:年|\b)")
+# a year that names a report ("涞水县2022年政府工作报告", "2022年涞水县政府工作报告", "the 2024 government work report"):
+# it says which report, and the report speaks of the year before it as much as of its own
+_REPORT_YEAR_RE = re.compile(r"(?<!\d)(20\d\d)年(?:的|度)?[\u4e00-\u9fff]{0,8}?(?:政府)?工作报告"
+                             r"|\b(20\d\d)(?:'s)?(?:\s+[A-Za-z]+){0,3}?\s+(?:government\s+)?work\s+report", re.I)
 # a year written with two digits ("24年", "'24年"): a year only where the corpus has a report of it
 # (years.read_short_years), never after or before words that make it a count ("连续12年", "第10年",
 # "过去24年", "10年来", "12年义务教育", "15年免费教育")
@@ -187,6 +193,9 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     qtype = _qtype(question)
     years = tuple(sorted({int(y) for y in _YEAR_RE.findall(q)}))
     short_years = () if years else tuple(sorted({2000 + int(y) for y in _SHORT_YEAR_RE.findall(q)}))
+    naming = [int(m.group(1) or m.group(2)) for m in _REPORT_YEAR_RE.finditer(q)]
+    # (a year also written elsewhere in the question is asked about too: "2022年报告中2022年的目标")
+    report_years = tuple(sorted(y for y in set(naming) if len(re.findall(rf"(?<!\d){y}(?!\d)", q)) == naming.count(y)))
     relative = next((rel for word, rel in _RELATIVE if word in low), "")
     regions = tuple(dict.fromkeys(p for p in places if p))
     quoted = tuple(m.group(1).strip() for m in _QUOTED.finditer(question))
@@ -218,7 +227,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     for tok in tokenize(re.sub(r"((?:19|20)\d\d年)", r"\1 ", q)):  # "2025年收入": 收入, not 年收入
         if tok in lex.question_words:
             continue  # before trimming: "现在" trimmed to "现" would look like a subject term
-        tok = re.sub(r"^哪[一二三四五六七八九十两几]?|(?<=.)[要的了是在作]$", "", tok) if len(tok) > 1 else tok
+        # "哪一…", "…的/了/是" glued on; never a two-character word's own half ("存在", "合作", "目的", "重要")
+        tok = re.sub(r"^哪[一二三四五六七八九十两几]?|(?<=..)[要的了是在作]$", "", tok) if len(tok) > 1 else tok
         if not tok:
             continue
         if any(len(w) > len(tok) and tok.lower() in w.lower() for w, _ in wordings):
@@ -255,13 +265,21 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         qtype = "number"  # "What was Guangdong's R&D intensity?": an indicator's value
     return QuestionInfo(
         text=question, qtype=qtype, terms=tuple(terms), search_text=search_text, regions=regions,
-        years=years, short_years=short_years, wants_target=wants_target, wants_actual=wants_actual,
+        years=years, short_years=short_years, report_years=report_years, wants_target=wants_target, wants_actual=wants_actual,
         wants_growth=wants_growth, wants_rate=wants_rate, five_year=five_year, next_plan=next_plan, unit_hint=unit_hint, quoted=quoted,
         english=english, relative_year=relative, unit_class=unit_class, slot_head=_slot_head(question),
     )
 
 
 _ORDINAL_MEASURES = ("届", "期", "轮", "次", "批")  # (but "哪两个县": 县 is the noun the slot ends in)
+
+
+def about_contents(info: QuestionInfo) -> QuestionInfo:
+    """The question as the reader weighs a report's passages: a year that only named the report
+    ("涞水县2022年政府工作报告认为…存在哪些问题") chose the report and asks nothing of its passages."""
+    if not info.report_years:
+        return info
+    return dataclasses.replace(info, years=tuple(y for y in info.years if y not in info.report_years))
 
 
 def _slot_head(question: str) -> str | None:
