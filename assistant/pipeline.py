@@ -260,6 +260,14 @@ class Assistant:
         alternatives = self._alternatives(p, best) if not p.scope.reports else ()
         return self._answer(p, best, decision, t0, alternatives, explain)
 
+    def candidates(self, question: str) -> tuple[Candidate, ...]:
+        """Every span of the asked kind the reader weighed for `question` (the best among them is the answer
+        `ask` gives): what `python -m eval fit-ranker` learns to choose from."""
+        p = self.prepare(question)
+        preferred = set(p.scope.reports) or None
+        hits = [h for h in p.hits if preferred is None or h.chunk.report_id in preferred]
+        return self.reader.read(about_contents(p.info), hits, preferred, semantic=self.semantic(p.query)).pool
+
     def _read(self, p: Prepared, hits: Sequence[Hit], sentences: int | None = None
               ) -> tuple[Candidate | None, str, Decision]:
         """The reader's best span in the hits and the policy's decision on it.

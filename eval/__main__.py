@@ -3,6 +3,7 @@
     python -m eval run --qa FILE --out DIR [--compare] [--model DIR ...] [--index-dir DIR]
     python -m eval report DIR [--qa FILE]          (re-score / re-render a run from its files)
     python -m eval from-feedback [--feedback PATH] [--out FILE] [--qa FILE ...]
+    python -m eval fit-ranker [--qa FILE] [--index-dir DIR]   (descriptive-answer ranker, dev split)
     python -m eval compare [--qa FILE] [--out DIR] [--index-dir DIR] [--corpus DIR]   (comparison tables)
 
 Exit codes: 0 done; 1 the product system could not run; 2 malformed QA file or
@@ -190,6 +191,35 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit_ranker(args: argparse.Namespace) -> int:
+    """Fit the descriptive-answer ranker on the dev split (see eval/fit_ranker.py)."""
+    from assistant.pipeline import Assistant
+    from assistant.reader.ranker import RANKER_PATH
+
+    from .fit_ranker import fit_and_write
+
+    try:
+        items = load_qa(args.qa)
+    except (QAFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus)
+    try:
+        assistant = Assistant(settings, progress=not args.quiet)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: the fit cannot start
+        print(f"error: the assistant could not start: {exc}", file=sys.stderr)
+        return 1
+    out = args.out or RANKER_PATH
+    try:
+        doc = fit_and_write(assistant, items, args.qa.as_posix(), out, args.split, progress=not args.quiet)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(doc, ensure_ascii=False, indent=1))
+    print(f"wrote {out}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Score comparison tables cell by cell (see eval/compare.py)."""
     from .compare import format_summary, load_compare_qa, run_compare_eval
@@ -249,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     cal_p.add_argument("--out", type=Path, default=None, help="default: assistant/data/calibration.json")
     cal_p.add_argument("-v", "--verbose", action="store_true")
     cal_p.set_defaults(func=cmd_calibrate)
+    fit_p = sub.add_parser("fit-ranker", help="fit the descriptive-answer ranker on the dev split")
+    fit_p.add_argument("--qa", type=Path, default=Path("eval/qa_descriptive.jsonl"), help="QA file (JSONL)")
+    fit_p.add_argument("--index-dir", type=Path, default=None, help="an index holding the QA set's reports")
+    fit_p.add_argument("--corpus", type=Path, default=None, help="report folder (default: the index's)")
+    fit_p.add_argument("--split", default="dev")
+    fit_p.add_argument("--out", type=Path, default=None, help="default: assistant/data/descriptive_ranker.json")
+    fit_p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    fit_p.add_argument("-v", "--verbose", action="store_true")
+    fit_p.set_defaults(func=cmd_fit_ranker)
     rep_p = sub.add_parser("report", help="rebuild metrics.json and the report from a run directory's files")
     rep_p.add_argument("dir", type=Path, help="the --out directory of a run (finished, interrupted or killed)")
     rep_p.add_argument("--qa", type=Path, default=None, help="QA file (default: the one the run used)")

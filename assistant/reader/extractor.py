@@ -21,6 +21,7 @@ from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
 from .descriptive import answer_span, description_cue, lists_clauses
+from .ranker import SpanRanker, default_ranker
 from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
@@ -84,6 +85,7 @@ class Reading:
     best: Candidate | None
     coverage: float
     reason: str = ""
+    pool: tuple[Candidate, ...] = ()  # the spans of the asked kind the best was chosen from
 
 
 @lru_cache(maxsize=32768)
@@ -261,10 +263,11 @@ class Reader:
     semantic_floor = 0.75  # e5 cosines below this carry no evidence
 
     def __init__(self, reports: dict[str, Report], idf: Callable[[str], float],
-                 topic_end: Callable[[Chunk], int | None] | None = None) -> None:
+                 topic_end: Callable[[Chunk], int | None] | None = None, ranker: SpanRanker | None = None) -> None:
         self.reports = reports
         self.idf = idf
         self.topic_end = topic_end  # where a passage's topic ends (`topics.TopicEnds`); None: not known
+        self.ranker = ranker if ranker is not None else default_ranker()  # picks among descriptive answers
         self._norm: dict[str, str] = {}
         self._low: dict[str, str] = {}
         self._marks: dict[str, tuple[list[int], list[str]]] = {}
@@ -437,8 +440,13 @@ class Reader:
         top_cov = scored[0][1] if scored else 0.0
         if not pool:
             return Reading(None, top_cov, "在最相关的段落中没有找到符合问题类型的答案")
-        best = max(pool, key=lambda c: c.score)
-        return Reading(best, best.coverage)
+        if info.qtype == "descriptive" and description_cue(info.text) == "how":
+            # how / which measures: weights fit on the dev split (`ranker`), not the hand-set sum ("which
+            # problems" may be answered by a list's items, which the ranker never saw)
+            best = max(pool, key=lambda c: self.ranker.score(dict(c.features), c.end - c.start, c.kind))
+        else:
+            best = max(pool, key=lambda c: c.score)
+        return Reading(best, best.coverage, pool=tuple(pool))
 
     def _year_fits(self, info: QuestionInfo, chunk: Chunk, sent_start: int) -> bool:
         report = self.reports[chunk.report_id]
