@@ -21,6 +21,8 @@ from eval.metrics import is_correct, rouge_l
     "东川区如何稳就业？", "河北省2024年将怎样优化营商环境？", "对小微企业有哪些支持措施？", "采取了哪些举措推进乡村振兴？",
     "申请失业保险金需要满足什么条件？", "该通知对用人单位有什么要求？", "为老年人提供哪些服务？", "就业政策是什么？",
     "How will Zhejiang support private enterprises?", "What measures did Hebei take to stabilise jobs?",
+    # two clauses asking different things: the sentence that says both
+    "2025年春节放几天假，哪几天要补班？", "中小学健康教育以什么为课程载体、每学期安排多少课时？",
 ])
 def test_descriptive_questions_are_recognised(question: str) -> None:
     assert asks_description(question)
@@ -32,6 +34,7 @@ def test_descriptive_questions_are_recognised(question: str) -> None:
     "How many new urban jobs?", "How much did GDP grow?", "“六个东川”指什么？", "哪位院士出席？",
     "通知要求及时履行什么义务？", "新规定从几号开始执行？", "北京市最低工资标准是多少？", "如何计算？每月多少钱？",
     "重庆三峡学院在2025年更名为什么？", "该学院被评为什么？",
+    "2016年海拉尔有多少贫困户、多少贫困人口脱了贫？",  # one kind asked twice: two figures
 ])
 def test_short_answer_questions_stay_short(question: str) -> None:
     assert not asks_description(question)

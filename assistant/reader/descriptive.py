@@ -62,11 +62,23 @@ _ENGLISH = re.compile(r"\bhow (?:will|would|did|does|do|to|can|could|should|is|a
                       r"|\bwhich (?:measures|steps|policies|services)\b", re.I)
 
 
+_WH = re.compile(r"多少|几[个项家所座条户人名次批万亿倍年岁天号月日点]?|哪[些个家位里天一几]*|什么|何时|怎么|如何|怎样")
+
+
+def _asks_two_things(question: str) -> bool:
+    """Two clauses that ask different things ("以什么为课程载体、每学期安排多少课时", "放几天假，哪几天要补班"):
+    the sentence that says both answers, not one figure of it ("多少户、多少人" asks one kind twice)."""
+    asked = [m.group(0) for part in re.split(r"[,，、;；]", question) for m in [_WH.search(part)] if m]
+    return len(asked) >= 2 and len(set(asked)) >= 2
+
+
 @lru_cache(maxsize=512)
 def description_cue(question: str) -> str:
     """How a question asks for clauses: "how" (how / which measures / what policy: a clause or a list
     of them answers), "clauses" (which problems, principles, aims …: a list of clauses answers when
     the report has one, else the items a list question wants), "" (neither)."""
+    if _asks_two_things(question):
+        return "how"
     if _SHORT.search(question):
         return ""
     if (_HOW.search(question) or _WHICH_MEASURES.search(question) or _MEASURES_ARE.search(question)
