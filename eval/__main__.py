@@ -191,23 +191,38 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_items(loader: Any, path: Path) -> Any:
+    """`loader(path)`, or None (the reason printed) when the QA file is unreadable or malformed."""
+    try:
+        return loader(path)
+    except (QAFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def _start_assistant(args: argparse.Namespace) -> Any:
+    """The assistant over `--index-dir` / `--corpus`, or None (the reason printed) when it cannot start."""
+    from assistant.pipeline import Assistant
+
+    settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus)
+    try:
+        return Assistant(settings, progress=not args.quiet)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: the command cannot start
+        print(f"error: the assistant could not start: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_fit_ranker(args: argparse.Namespace) -> int:
     """Fit the descriptive-answer ranker on the dev split (see eval/fit_ranker.py)."""
-    from assistant.pipeline import Assistant
     from assistant.reader.ranker import RANKER_PATH
 
     from .fit_ranker import fit_and_write
 
-    try:
-        items = load_qa(args.qa)
-    except (QAFormatError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    items = _read_items(load_qa, args.qa)
+    if items is None:
         return 2
-    settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus)
-    try:
-        assistant = Assistant(settings, progress=not args.quiet)
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: the fit cannot start
-        print(f"error: the assistant could not start: {exc}", file=sys.stderr)
+    assistant = _start_assistant(args)
+    if assistant is None:
         return 1
     out = args.out or RANKER_PATH
     try:
@@ -224,18 +239,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Score comparison tables cell by cell (see eval/compare.py)."""
     from .compare import format_summary, load_compare_qa, run_compare_eval
 
-    try:
-        items = load_compare_qa(args.qa)
-    except (QAFormatError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    items = _read_items(load_compare_qa, args.qa)
+    if items is None:
         return 2
-    from assistant.pipeline import Assistant
-
-    settings = Settings().with_(index_dir=args.index_dir, corpus_dir=args.corpus)
-    try:
-        assistant = Assistant(settings, progress=not args.quiet)
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: the run cannot start
-        print(f"error: the assistant could not start: {exc}", file=sys.stderr)
+    assistant = _start_assistant(args)
+    if assistant is None:
         return 1
     scored, summary = run_compare_eval(assistant, items)
     args.out.mkdir(parents=True, exist_ok=True)
