@@ -28,7 +28,7 @@ from .encoders import Encoder, load_encoder
 from .knowledge import translate_english
 from .policy import NOT_FOUND, AnswerPolicy, Decision
 from .reader import Reader, analyze
-from .reader.extractor import Candidate
+from .reader.extractor import Candidate, Reading
 from .reader.question import QuestionInfo, about_contents
 from .reader.romanized import PinyinWords
 from .reader.terms import TermStats
@@ -264,9 +264,17 @@ class Assistant:
         """Every span of the asked kind the reader weighed for `question` (the best among them is the answer
         `ask` gives): what `python -m eval fit-ranker` learns to choose from."""
         p = self.prepare(question)
+        return self._reading(p, p.hits)[1].pool
+
+    def _reading(self, p: Prepared, hits: Sequence[Hit], sentences: int | None = None
+                 ) -> tuple[QuestionInfo, Reading]:
+        """What the reader makes of the hits, and the question as it read it."""
         preferred = set(p.scope.reports) or None
-        hits = [h for h in p.hits if preferred is None or h.chunk.report_id in preferred]
-        return self.reader.read(about_contents(p.info), hits, preferred, semantic=self.semantic(p.query)).pool
+        if preferred:  # a question about a place is answered from that place's reports or not at all
+            hits = [h for h in hits if h.chunk.report_id in preferred]
+        more = {"max_sentences": sentences} if sentences else {}
+        info = about_contents(p.info)  # (the scope already took the year that named the report)
+        return info, self.reader.read(info, hits, preferred, semantic=self.semantic(p.query), **more)
 
     def _read(self, p: Prepared, hits: Sequence[Hit], sentences: int | None = None
               ) -> tuple[Candidate | None, str, Decision]:
@@ -275,12 +283,7 @@ class Assistant:
         `sentences`: how many of the best-scored sentences are searched for spans (the reader's
         default when None).
         """
-        preferred = set(p.scope.reports) or None
-        if preferred:  # a question about a place is answered from that place's reports or not at all
-            hits = [h for h in hits if h.chunk.report_id in preferred]
-        more = {"max_sentences": sentences} if sentences else {}
-        info = about_contents(p.info)  # (the scope already took the year that named the report)
-        reading = self.reader.read(info, hits, preferred, semantic=self.semantic(p.query), **more)
+        info, reading = self._reading(p, hits, sentences)
         if reading.best is None:
             return None, reading.reason, Decision(False, 0.0, reading.reason or NOT_FOUND)
         return reading.best, reading.reason, self.policy.decide(info, p.scope, reading.best)

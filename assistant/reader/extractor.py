@@ -198,7 +198,7 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
         else:
             years.update(y for y in (reviewed, target) if y)
     if not years:  # a notice or policy text: the year its title names ("关于2025年部分节假日安排的通知")
-        years = {int(y) for y in re.findall(r"(20\d\d)年", normalize(report.meta.title))}
+        years = {int(y) for y in re.findall(r"(20\d\d)年", _norm_text(report.meta.title))}
     return years
 
 
@@ -207,6 +207,7 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
 _DATE_LINE = re.compile(r"(?:^|(?<=\n)|(?<=\s\s)|(?<=\|))\s*20\d\d年\d{1,2}月\d{1,2}日\s*(?=$|\n|\s\s|\|)")
 
 
+@lru_cache(maxsize=32768)
 def _blank_date_lines(text: str) -> str:
     """`text` with its date lines blanked out (same length: offsets hold)."""
     return _DATE_LINE.sub(lambda m: " " * len(m.group(0)), text)
