@@ -46,7 +46,7 @@ def chosen_rouge(ranker: SpanRanker, groups: Sequence[tuple[Sequence[Sequence[fl
         return 0.0
     total = 0.0
     for rows, values in groups:
-        scores = [sum(w * x for w, x in zip(ranker.weights, row)) for row in rows]
+        scores = [ranker.score_row(row) for row in rows]
         total += values[max(range(len(scores)), key=scores.__getitem__)]
     return total / len(groups)
 

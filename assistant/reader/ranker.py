@@ -44,7 +44,11 @@ class SpanRanker:
         return cls(tuple(0.0 if name in ("length", "descriptive") else 1.0 for name in FEATURES))
 
     def score(self, features: Mapping[str, float], length: int, kind: str) -> float:
-        return sum(w * x for w, x in zip(self.weights, span_features(features, length, kind)))
+        return self.score_row(span_features(features, length, kind))
+
+    def score_row(self, row: Sequence[float]) -> float:
+        """The score of a span's inputs already in `FEATURES` order (`span_features`)."""
+        return sum(w * x for w, x in zip(self.weights, row))
 
     def to_json(self, **about: object) -> dict:
         return {"features": list(FEATURES), "weights": {n: round(w, 5) for n, w in zip(FEATURES, self.weights)},
