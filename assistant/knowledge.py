@@ -128,14 +128,20 @@ def expected_unit_class(text: str) -> str:
 
 def translate_english(text: str, lex: Lexicon | None = None) -> list[str]:
     """Chinese report terms for the English words and phrases in `text` (longest phrases first)."""
+    return list(dict.fromkeys(t for group in english_groups(text, lex) for t in group))
+
+
+def english_groups(text: str, lex: Lexicon | None = None) -> list[tuple[str, ...]]:
+    """The Chinese terms of each English word or phrase in `text`, one group per phrase (longest first):
+    a group's terms are alternatives ("create" → 新增 or 创造), never all required."""
     lex = lex or lexicon()
     lowered = " " + re.sub(r"[^a-z0-9.&+\-' ]+", " ", text.lower()) + " "
-    out: list[str] = []
+    out: list[tuple[str, ...]] = []
     for phrase, pattern, zh in _english_patterns(lex):
         if phrase in lowered and pattern.search(lowered):  # the substring test first: hundreds of phrases
-            out.extend(zh.split())
+            out.append(tuple(zh.split()))
             lowered = pattern.sub(" ", lowered)
-    return list(dict.fromkeys(out))
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -145,4 +151,4 @@ def _english_patterns(lex: Lexicon) -> tuple[tuple[str, re.Pattern[str], str], .
                  for phrase, zh in lex.english)
 
 
-__all__ = ["DATA_DIR", "Lexicon", "expected_unit_class", "indicator_classes", "lexicon", "translate_english"]
+__all__ = ["DATA_DIR", "Lexicon", "expected_unit_class", "indicator_classes", "english_groups", "lexicon", "translate_english"]

@@ -10,7 +10,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..knowledge import Lexicon, expected_unit_class, lexicon, translate_english
+from ..knowledge import Lexicon, english_groups, expected_unit_class, lexicon, translate_english
 from ..text import has_cjk, tokenize
 from .descriptive import asks_description
 from .spans import wh_sides
@@ -152,6 +152,20 @@ def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
     return found
 
 
+def _english_alternatives(terms: list[str], groups: list[tuple[str, ...]]) -> list[str]:
+    """One term per English word or phrase: the Chinese terms it translates to are its alternatives
+    ("create" → "新增|创造"), so a passage need not write every translation to cover the question."""
+    out = list(terms)
+    for group in groups:
+        members = [t for t in out if t.split("|")[0] in group and "&" not in t]
+        if len(members) < 2:
+            continue
+        at = out.index(members[0])
+        out = [t for t in out if t not in members]
+        out.insert(at, "|".join(dict.fromkeys(f for t in members for f in t.split("|"))))
+    return out
+
+
 def _with_short_forms(term: str, lex: Lexicon) -> str:
     """A term with the contractions reports also write for it ("研发经费投入强度|研发投入强度")."""
     if "&" in term:
@@ -251,6 +265,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         if not any(wording.lower() in t.split("|") for t in terms) and official not in terms:
             if not (wording.isascii() and english):
                 terms.append(f"{wording}|{official}")
+    if english:
+        terms = _english_alternatives(terms, english_groups(question, lex))
     terms = [_with_short_forms(t, lex) for t in terms]
     # a term that is one of another term's forms adds nothing but weight on one wording ("细颗粒物" beside
     # "pm2.5|细颗粒物"): a passage that writes the other form would look like it misses a word
