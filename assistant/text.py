@@ -215,6 +215,15 @@ def add_words(words: Iterable[str]) -> None:
             jieba.add_word(word, freq=100000)
 
 
+def word_cuts(text: str) -> list[str]:
+    """Every jieba word of `text` in order, stopwords and punctuation too (normalized, lower-cased):
+    where words begin and end, for telling a whole word from part of one."""
+    _ensure_jieba()
+    import jieba
+
+    return jieba.lcut(normalize(text).lower(), HMM=True)
+
+
 def tokenize(text: str) -> list[str]:
     """jieba tokens for lexical matching: normalized, lower-cased, stopwords and punctuation dropped.
 
@@ -225,7 +234,7 @@ def tokenize(text: str) -> list[str]:
     _ensure_jieba()
     import jieba
 
-    return _keep(jieba.lcut(normalize(text).lower(), HMM=True))
+    return _keep(word_cuts(text))
 
 
 _PASSAGE_JIEBA = None

@@ -87,6 +87,16 @@ def test_question_words_of_english_are_whole_words():
     assert "粮食总产" in analyze("What was the total grain output in 2023?").terms[0].split("|")
 
 
+def test_a_known_wording_is_whole_words_of_the_question():
+    from assistant.reader import analyze
+
+    # "失业" is a wording of the unemployment rate, but not inside "失业保险基金": no percentage is asked
+    fund = analyze("2022年使用多少失业保险基金支持稳岗和培训？")
+    assert fund.unit_class != "percent" and not any("失业率" in t for t in fund.terms)
+    # a wording of several words still counts ("找到工作" → 城镇新增就业)
+    assert any("城镇新增就业" in t.split("|") for t in analyze("安徽去年城里新找到工作的有多少人？").terms)
+
+
 def test_an_english_word_translated_two_ways_needs_only_one_of_them():
     from assistant.knowledge import english_groups
     from assistant.reader import analyze

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..knowledge import Lexicon, english_groups, expected_unit_class, lexicon, translate_english
-from ..text import has_cjk, tokenize
+from ..text import has_cjk, tokenize, word_cuts
 from .descriptive import asks_description
 from .spans import wh_sides
 
@@ -136,13 +136,13 @@ def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
     low = q.lower()
     found: list[tuple[str, str]] = []
     taken: list[tuple[int, int]] = []
-    starts = _token_starts(q)
+    starts, ends = _token_bounds(q)
     for wording, official in lex.variants:
         pos = low.find(wording)
         if pos < 0 or official in q:
             continue
-        if has_cjk(wording) and pos not in starts:
-            continue  # "少了" inside "多少了": a wording starts where a word starts
+        if has_cjk(wording) and (pos not in starts or pos + len(wording) not in ends):
+            continue  # "少了" inside "多少了", "失业" inside "失业保险": a wording is whole words
         if wording.isascii() and re.search(r"[a-z0-9]", low[pos - 1:pos] + low[pos + len(wording):pos + len(wording) + 1]):
             continue  # "ai" inside "said"
         if any(a < pos + len(wording) and pos < b for a, b in taken):
@@ -176,16 +176,17 @@ def _with_short_forms(term: str, lex: Lexicon) -> str:
     return "|".join(forms)
 
 
-def _token_starts(q: str) -> set[int]:
-    """Offsets in `q` where a token of the tokenizer begins."""
-    starts, pos, low = set(), 0, q.lower()
-    for tok in tokenize(q):
-        at = low.find(tok, pos)
+def _token_bounds(q: str) -> tuple[set[int], set[int]]:
+    """Offsets in `q` where a token of the tokenizer begins, and where one ends."""
+    starts, ends, pos, low = set(), set(), 0, q.lower()
+    for tok in word_cuts(q):
+        at = low.find(tok.lower(), pos)
         if at < 0:
             continue
         starts.add(at)
         pos = at + len(tok)
-    return starts
+        ends.add(pos)
+    return starts, ends
 
 
 def _only_question_words(tok: str, lex: Lexicon) -> bool:
