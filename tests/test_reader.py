@@ -87,6 +87,13 @@ def test_question_words_of_english_are_whole_words():
     assert "粮食总产" in analyze("What was the total grain output in 2023?").terms[0].split("|")
 
 
+def test_a_figure_counts_the_subject_written_right_after_it(assistant):
+    # "完成9个行政村生活污水治理项目": the figure stands before the noun it counts, no subject before it
+    answer = assistant.ask("东川区完成了多少个行政村生活污水治理项目？")
+    _check_verbatim(assistant, answer)
+    assert answer.answer.startswith("9个") and "行政村" in answer.sentence
+
+
 def test_a_known_wording_is_whole_words_of_the_question():
     from assistant.reader import analyze
 

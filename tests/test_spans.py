@@ -59,6 +59,17 @@ def test_units_including_compound_ones(sentence, expected):
     assert expected in figures(sentence)
 
 
+@pytest.mark.parametrize("sentence, figure, value", [
+    ("提高学生营养改善计划补助标准，3700多万学生受益。", "3700多万", 3.7e7),  # "more than", before the magnitude
+    ("惠及500多万在校生。", "500多万", 5e6),
+    ("安排资金1000余万元。", "1000余万元", 1e7),  # … and after it
+])
+def test_more_than_written_before_the_magnitude(sentence, figure, value):
+    norm = normalize(sentence)
+    span = next(sp for sp in S.numbers(norm, 0, len(norm)) if norm[sp.start:sp.end] == figure)
+    assert span.value == value and span.qualifier in ("多", "余")
+
+
 def test_percent_and_magnitude_kinds():
     norm = normalize("实现生产总值2860.5亿元，增长5.1%，提高0.8个百分点。")
     spans = S.numbers(norm, 0, len(norm))

@@ -891,7 +891,10 @@ class Reader:
         attached = bool(resp) or any(
             b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
             for a, b, w in anchors
-        ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors)
+        ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors) or any(
+            # "2.9亿在校学生", "使用1000亿元失业保险基金": the figure counts the subject written right after it
+            span.end <= a <= span.end + 1 and not re.search(r"[,;:。、]", norm[span.end:a]) and w >= 0.5 * top
+            for a, b, w in anchors)
         if not attached and (info.wants_growth or wants_rate) and (is_pct or span.unit == "倍") and growth_before:
             # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
             for a, b, w in anchors:

@@ -164,6 +164,7 @@ def _patterns() -> _Patterns:
     quantity = re.compile(
         rf"(?P<pre>{before})?(?P<ord>第)?"
         rf"(?P<num>(?<![\dA-Za-z._]){_ARABIC}|(?<![{CN_NUMERALS}第]){_CHINESE})"
+        rf"(?P<about>余|多(?=(?:{mag})))?"  # "3700多万学生": "more than", before the magnitude
         rf"(?P<mag>{mag})?(?P<approx>余|多)?(?P<unit>{unit_expr})?"
         rf"(?P<post>{after}|(?<=[年月天周时])内)?"
     )
@@ -266,7 +267,7 @@ def _one_quantity(text: str) -> Quantity | None:
     factor, base, cls = _unit_info(bare_unit)
     if not bare_unit and magnitude != 1.0:
         base, cls = "", ""
-    qualifier = "|".join(q for q in (m.group("pre"), m.group("approx"), m.group("post")) if q)
+    qualifier = "|".join(q for q in (m.group("pre"), m.group("about") or m.group("approx"), m.group("post")) if q)
     v = value * magnitude * factor
     return Quantity(v, v, base, cls, magnitude, qualifier)
 
