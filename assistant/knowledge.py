@@ -147,8 +147,20 @@ def english_groups(text: str, lex: Lexicon | None = None) -> list[tuple[str, ...
 @lru_cache(maxsize=4)
 def _english_patterns(lex: Lexicon) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     """Each English phrase of the lexicon, compiled once as a whole word (plural too), with its Chinese terms."""
-    return tuple((phrase, re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:s|es)?(?![a-z0-9])"), zh)
+    return tuple((_stem(phrase), re.compile(r"(?<![a-z0-9])" + re.escape(_stem(phrase)) + r"(?:s|es)?(?![a-z0-9])"), zh)
                  for phrase, zh in lex.english)
+
+
+# plurals whose singular means something else ("goods" is no "good", "times" no "time")
+_PLURAL_ONLY = ("goods", "times", "minors", "customs", "arrears", "grassroots", "sessions", "overseas", "sports")
+
+
+def _stem(phrase: str) -> str:
+    """A phrase written in the plural matches the singular too ("special treasury bonds" → "…bond")."""
+    if len(phrase) >= 5 and phrase.endswith("s") and not phrase.endswith(("ss", "us", "is", "ics", "ness", "'s")) \
+            and not phrase.endswith(_PLURAL_ONLY):
+        return phrase[:-1]
+    return phrase
 
 
 __all__ = ["DATA_DIR", "Lexicon", "expected_unit_class", "indicator_classes", "english_groups", "lexicon", "translate_english"]

@@ -94,6 +94,33 @@ def test_a_figure_counts_the_subject_written_right_after_it(assistant):
     assert answer.answer.startswith("9个") and "行政村" in answer.sentence
 
 
+@pytest.mark.parametrize("question, growth", [
+    ("2020年增加国家铁路建设资本金多少？", False),  # the verb of an allocation, its object, then the amount
+    ("地区生产总值比上年增加了多少？", True),
+    ("非急需非刚性支出压减多少？", True),  # a cut is a change
+])
+def test_which_questions_ask_a_change(question, growth):
+    from assistant.reader import analyze
+
+    assert analyze(question).wants_growth is growth
+
+
+def test_an_amount_of_a_rate_indicator_is_an_amount():
+    from assistant.reader import analyze
+
+    # "赤字规模" asks the deficit in money, not the 赤字率 its everyday wording "赤字" stands for
+    assert analyze("2020年财政赤字规模比去年增加多少？").unit_class != "percent"
+    assert analyze("赤字是多少？").unit_class == "percent"
+
+
+def test_english_plural_phrases_match_the_singular():
+    from assistant.knowledge import english_groups
+
+    assert ("特别国债",) in english_groups("How large was the special treasury bond issue?")
+    assert ("货物", "商品") in english_groups("How much were the goods worth?")
+    assert not any("货物" in g for g in english_groups("How many good days were there?"))
+
+
 def test_a_known_wording_is_whole_words_of_the_question():
     from assistant.reader import analyze
 

@@ -22,7 +22,8 @@ from .spans import wh_sides
 _TARGET_WORDS = ("目标", "预期", "计划", "打算", "力争", "争取", "确保", "要", "将", "准备", "拟", "规划", "aim", "plan",
                  "target", "goal", "will", "expect")
 _ACTUAL_WORDS = ("完成", "实现", "达到", "取得", "了", "去年", "已经", "累计", "was", "did", "achieved", "reached")
-_GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "下降", "减少", "降低", "涨", "growth", "grow", "increase",
+_GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "下降", "减少", "降低", "压减", "削减", "缩减", "压缩", "下调",
+                 "上调", "涨", "growth", "grow", "increase",
                  "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
                  "raise", "decrease")
 _RATE_WORDS = ("率", "比例", "比重", "占比", "百分之", "百分比", "share", "percentage", "proportion", "rate")
@@ -131,6 +132,11 @@ _RELATIVE = (("今年", "this"), ("本年", "this"), ("this year", "this"), ("�
              ("过去一年", "last"), ("last year", "last"), ("明年", "next"), ("next year", "next"))
 
 
+_AMOUNT_NOUN = re.compile(r"规模|总额|总量|金额|数额|多少钱|多少亿|多少万")
+# "增加国家铁路建设资本金多少": the verb of what is allocated, its object then the amount; not a growth asked
+_VERB_OBJECT = re.compile(r"(?:增加|提高|提升|减少|降低)(?![了到至的幅率速多几百比])[\u4e00-\u9fff]{2,12}?(?=多少|几)")
+
+
 def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
     """(wording in the question, official term) for the known wordings the question uses."""
     low = q.lower()
@@ -147,6 +153,8 @@ def _wordings(q: str, lex: Lexicon) -> list[tuple[str, str]]:
             continue  # "ai" inside "said"
         if any(a < pos + len(wording) and pos < b for a, b in taken):
             continue  # a longer wording already covers this place
+        if official.endswith("率") and _AMOUNT_NOUN.match(low, pos + len(wording)):
+            continue  # "赤字规模" asks the deficit's amount, not the 赤字率
         taken.append((pos, pos + len(wording)))
         found.append((q[pos:pos + len(wording)], official))
     return found
@@ -220,7 +228,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         not any(w in low for w in ("完成", "实现了", "达到了"))
     wants_actual = (_says(low, _ACTUAL_WORDS) or relative == "last") and \
         not any(w in low for w in ("目标", "计划", "预期", "打算"))
-    wants_growth = _says(low.replace("增加值", ""), _GROWTH_WORDS)
+    wants_growth = _says(_VERB_OBJECT.sub(" ", low.replace("增加值", "")), _GROWTH_WORDS)
     wants_rate = _says(low, _RATE_WORDS) or "%" in q
     five_year = any(w in low.replace("年均浓度", "") for w in _FIVE_YEAR)  # ("PM2.5年均浓度": one year's mean)
     next_plan = any(w in low for w in _NEXT_PLAN)
@@ -228,7 +236,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     unit_hint = m.group(m.lastindex) if m else ""
     extra = [o for _, o in wordings if o not in q]  # official terms the question words differently
     indicator_class = expected_unit_class(" ".join([q] + extra))
-    if re.search(r"多少钱|资金|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate \
+    if re.search(r"多少钱|资金|资本金|经费|拨款|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate \
             and indicator_class != "percent":  # not the "投入" of "研发投入强度", a percentage
         unit_hint = "元" if not wants_growth or "多少钱" in q else ""  # "要再涨多少钱": an amount of money
     if not unit_hint and not wants_growth and not wants_rate and re.search(
