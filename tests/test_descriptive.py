@@ -320,6 +320,24 @@ def test_a_notice_signature_date_is_not_the_year_its_articles_speak_about(tmp_pa
     assert 2025 in context_years(opening, report)
 
 
+def test_a_deadline_is_not_the_year_the_next_sentence_speaks_about(tmp_path) -> None:
+    """国务院 2020: "…政策再延长至明年3月底，…。大型商业银行普惠型小微企业贷款增速要高于40%。" — the
+    second sentence is this year's plan (2020); "明年3月底" only says when a policy ends."""
+    from tests.conftest import PROJECT_ROOT
+
+    from assistant.chunking import chunk_report
+    from assistant.ingest import discover, load_report
+    from assistant.reader.extractor import context_years
+
+    source = next((PROJECT_ROOT / "dev-reports").glob("*/2020-state-council-government-work-report.txt"))
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    report = load_report(discover(tmp_path)[0])
+    chunk = next(c for c in chunk_report(report) if "增速要高于40%" in c.text and "明年3月底" in c.text)
+    start = report.text.index("大型商业银行普惠型小微企业贷款增速要高于40%", chunk.start)
+    years = context_years(chunk, report, start)
+    assert 2020 in years and 2021 not in years
+
+
 @pytest.mark.slow
 def test_the_body_under_a_topic_sentence_that_names_the_question_answers_it(assistant_all) -> None:
     """东川 2026 "千方百计稳就业。织密就业基层服务网络,…": the paragraph's body answers "如何稳就业", before the

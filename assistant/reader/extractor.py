@@ -172,8 +172,9 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
         else:
             # the last year named before it, written out or relative ("2025年…。今年…:…;城镇调查失业率…")
             # (not a baseline: "今年拟安排…，比去年增加…。" speaks of this year)
-            marks = [m for m in _YEAR_MARK.finditer(text[:rel]) if text[max(0, m.start() - 1):m.start()] not in "比较于"
-                     or m.start() == 0]
+            # (nor a deadline: "政策再延长至明年3月底。" says when something ends, not what the next sentence is about)
+            marks = [m for m in _YEAR_MARK.finditer(text[:rel]) if (text[max(0, m.start() - 1):m.start()] not in "比较于"
+                     or m.start() == 0) and not _is_deadline(text, m)]
             if marks:
                 years |= _mark_years(marks[-1].group(0), report)
         ctx = path + " " + sentence
@@ -221,6 +222,13 @@ _PERIOD_MARKS = (
     ("year", re.compile(r"20\d\d年|今年|去年|过去的?一年|一年来|这一年")),
 )
 _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
+
+
+def _is_deadline(text: str, mark: re.Match) -> bool:
+    """A year mark that says when something ends ("延长至明年3月底", "到2027年"), not what is spoken of
+    ("截至2025年底" is a state as of then: it is)."""
+    before = text[max(0, mark.start() - 2):mark.start()]
+    return mark.group(0) == "明年" or before[-1:] in ("至", "到") and before != "截至"
 
 
 def _mark_years(mark: str, report: Report) -> set[int]:
