@@ -113,6 +113,14 @@ def test_an_amount_of_a_rate_indicator_is_an_amount():
     assert analyze("赤字是多少？").unit_class == "percent"
 
 
+def test_an_english_question_asks_what_its_own_words_ask():
+    from assistant.reader import analyze
+
+    # "were added" is translated 新增|增加 to find the passage, but asks a count, not a growth
+    assert not analyze("How many high-tech enterprises were added in 2021?").wants_growth
+    assert analyze("How fast did GDP grow in 2021?").wants_growth
+
+
 def test_english_plural_phrases_match_the_singular():
     from assistant.knowledge import english_groups
 

@@ -224,12 +224,15 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     quoted = tuple(m.group(1).strip() for m in _QUOTED.finditer(question))
     wordings = _wordings(q, lex)
 
-    wants_target = _says(low, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
+    # an English question's own words say what is asked, not the Chinese terms added for its subject
+    # ("were added" → 新增|增加 is no growth asked)
+    cue = question.lower() if english else low
+    wants_target = _says(cue, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
         not any(w in low for w in ("完成", "实现了", "达到了"))
-    wants_actual = (_says(low, _ACTUAL_WORDS) or relative == "last") and \
+    wants_actual = (_says(cue, _ACTUAL_WORDS) or relative == "last") and \
         not any(w in low for w in ("目标", "计划", "预期", "打算"))
-    wants_growth = _says(_VERB_OBJECT.sub(" ", low.replace("增加值", "")), _GROWTH_WORDS)
-    wants_rate = _says(low, _RATE_WORDS) or "%" in q
+    wants_growth = _says(_VERB_OBJECT.sub(" ", cue.replace("增加值", "")), _GROWTH_WORDS)
+    wants_rate = _says(cue, _RATE_WORDS) or "%" in q
     five_year = any(w in low.replace("年均浓度", "") for w in _FIVE_YEAR)  # ("PM2.5年均浓度": one year's mean)
     next_plan = any(w in low for w in _NEXT_PLAN)
     m = _UNIT_HINT.search(q) or _UNIT_HINT_AFTER.search(q)
