@@ -21,7 +21,8 @@ from .spans import wh_sides
 
 _TARGET_WORDS = ("目标", "预期", "计划", "打算", "力争", "争取", "确保", "要", "将", "准备", "拟", "规划", "aim", "plan",
                  "target", "goal", "will", "expect")
-_ACTUAL_WORDS = ("完成", "实现", "达到", "取得", "了", "去年", "已经", "累计", "was", "did", "achieved", "reached")
+_ACTUAL_WORDS = ("完成", "实现", "达到", "取得", "了", "去年", "已经", "累计", "was", "did", "achieved", "reached", "has",
+                 "have", "so far")
 _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "下降", "减少", "降低", "压减", "削减", "缩减", "压缩", "下调",
                  "上调", "涨", "growth", "grow", "increase",
                  "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
