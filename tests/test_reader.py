@@ -129,6 +129,16 @@ def test_english_plural_phrases_match_the_singular():
     assert not any("货物" in g for g in english_groups("How many good days were there?"))
 
 
+@pytest.mark.slow
+def test_a_list_item_that_opens_with_its_figure_owns_the_words_after_it(assistant_all):
+    # 岳阳 2024 "推动4500家企业上云、600家企业上平台": 上云 counts the 4500, not the 600 after the 、
+    cloud = assistant_all.ask("岳阳2024年要推动多少家企业上云？")
+    platform = assistant_all.ask("岳阳2024年要推动多少家企业上平台？")
+    _check_verbatim(assistant_all, cloud)
+    _check_verbatim(assistant_all, platform)
+    assert cloud.answer.startswith("4500家") and platform.answer.startswith("600家")
+
+
 def test_a_known_wording_is_whole_words_of_the_question():
     from assistant.reader import analyze
 

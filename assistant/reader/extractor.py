@@ -896,12 +896,17 @@ class Reader:
                 resp = None
         # attached: a subject term precedes the number within its clause (or the 分别 structure)
         top = max(weights.values()) if weights else 0.0
+        # "推动4500家企业上云、600家企业上平台": an item that opens with its figure has its subject after it;
+        # the words before the 、 end the item before
+        item_start = span.start if norm[span.start - 1:span.start] == "、" else -1
         attached = bool(resp) or any(
-            b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top
+            b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top and b >= item_start
             for a, b, w in anchors
-        ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top for a, b, w in anchors) or any(
-            # "2.9亿在校学生", "使用1000亿元失业保险基金": the figure counts the subject written right after it
-            span.end <= a <= span.end + 1 and not re.search(r"[,;:。、]", norm[span.end:a]) and w >= 0.5 * top
+        ) or any(b <= span.start and span.start - b <= 12 and w >= 0.3 * top and b >= item_start
+                 for a, b, w in anchors) or any(
+            # "2.9亿在校学生", "使用1000亿元失业保险基金", "4500家企业上云": the figure counts the subject written
+            # right after it (or after the noun it counts)
+            span.end <= a <= span.end + 4 and not re.search(r"[,;:。、\d]", norm[span.end:a]) and w >= 0.5 * top
             for a, b, w in anchors)
         if not attached and (info.wants_growth or wants_rate) and (is_pct or span.unit == "倍") and growth_before:
             # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
