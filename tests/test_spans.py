@@ -70,6 +70,12 @@ def test_more_than_written_before_the_magnitude(sentence, figure, value):
     assert span.value == value and span.qualifier in ("多", "余")
 
 
+def test_a_numeral_inside_an_adverb_is_no_figure():
+    norm = normalize("对小微企业的存量留抵税额于6月底前一次性全部退还，一次性发放200亿元补贴。")
+    found = [norm[sp.start:sp.end] for sp in S.numbers(norm, 0, len(norm))]
+    assert "一次" not in found and "200亿元" in found
+
+
 def test_percent_and_magnitude_kinds():
     norm = normalize("实现生产总值2860.5亿元，增长5.1%，提高0.8个百分点。")
     spans = S.numbers(norm, 0, len(norm))

@@ -240,7 +240,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     unit_hint = m.group(m.lastindex) if m else ""
     extra = [o for _, o in wordings if o not in q]  # official terms the question words differently
     indicator_class = expected_unit_class(" ".join([q] + extra))
-    if re.search(r"多少钱|资金|资本金|经费|拨款|金额|投入|花费|收入|总额|产值|投资", q) and not unit_hint and not wants_rate \
+    if re.search(r"多少钱|资金|资本金|经费|拨款|金额|投入|花费|收入|总额|产值|投资|税", q) and not unit_hint and not wants_rate \
             and indicator_class != "percent":  # not the "投入" of "研发投入强度", a percentage
         unit_hint = "元" if not wants_growth or "多少钱" in q else ""  # "要再涨多少钱": an amount of money
     if not unit_hint and not wants_growth and not wants_rate and re.search(

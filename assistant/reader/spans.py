@@ -463,6 +463,8 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
                                        for a, b in quotes)]
     tally = tallies(norm, start, end)
     out = _drop_inside(out, tally) + tally
+    # "一次性全部退还", "一揽子": a numeral inside an adverb or a set phrase counts nothing
+    out = [sp for sp in out if not (norm[sp.end:sp.end + 1] == "性" and not re.search(r"\d", norm[sp.start:sp.end]))]
     # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
     out = _drop_inside(out, [sp for sp in out if sp.unit == "番"])
     # a gap in points says what it is measured against: "高于全省0.5个百分点左右" is the answer, not "0.5个百分点"
