@@ -370,3 +370,32 @@ def test_a_report_asked_by_its_year_answers_from_its_review_of_the_year_before(a
     assert not answer.abstained, answer.reason
     assert answer.answer.startswith("一是") and "二是" in answer.answer and "三是" in answer.answer, answer.answer[:80]
     assert answer.citations[0].report == "2022-laishui-government-work-report"
+
+
+def test_when_a_measure_was_issued_is_not_the_year_its_sentence_speaks_about(tmp_path) -> None:
+    """国务院 2020: "继续执行去年出台的下调增值税税率…政策，新增减税降费约5000亿元。" — this year's plan
+    (2020); "去年出台的" only names the policy, so the sentence is not last year's alone (its section, of no
+    kind the report's outline says, leaves both years open)."""
+    from tests.conftest import PROJECT_ROOT
+
+    from assistant.chunking import chunk_report
+    from assistant.ingest import discover, load_report
+    from assistant.reader.extractor import context_years
+
+    source = next((PROJECT_ROOT / "dev-reports").glob("*/2020-state-council-government-work-report.txt"))
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    report = load_report(discover(tmp_path)[0])
+    chunk = next(c for c in chunk_report(report) if "新增减税降费约5000亿元" in c.text)
+    start = report.text.rindex("继续执行", chunk.start, report.text.index("新增减税降费约5000亿元", chunk.start))
+    years = context_years(chunk, report, start)
+    assert 2020 in years, years
+
+
+@pytest.mark.slow
+def test_a_figure_of_a_programme_named_plan_is_found_in_its_year(assistant_all) -> None:
+    """国务院 2022 reviews 2021: "提高学生营养改善计划补助标准，3700多万学生受益". The 计划 of the programme's
+    name asks no target, and "3700多万" counts the 学生 the question counts (asked over every development
+    document, where the programme's name is a word of the corpus)."""
+    answer = assistant_all.ask("2021年学生营养改善计划惠及多少学生？")
+    assert not answer.abstained, answer.reason
+    assert answer.answer.startswith("3700多万"), answer.answer

@@ -94,6 +94,29 @@ def test_a_figure_counts_the_subject_written_right_after_it(assistant):
     assert answer.answer.startswith("9个") and "行政村" in answer.sentence
 
 
+@pytest.mark.parametrize("question, target", [
+    ("2023年乡村振兴行动计划惠及多少农户？", False),  # 计划 ends a programme's name (行动计划): no target asked
+    ("2024年计划新增就业多少人？", True),
+    ("主要预期目标是什么？", True),
+])
+def test_a_word_that_only_ends_a_name_asks_nothing(question, target):
+    from assistant.reader import analyze
+
+    assert analyze(question).wants_target is target
+
+
+def test_a_magnitude_counts_the_noun_the_question_counts():
+    from assistant.reader import spans as S
+    from assistant.reader.extractor import _counts_asked_noun
+
+    text = "提高学生营养改善计划补助标准,3700多万学生受益,2.9亿在校学生,新增5000万元资金。"
+    figures = {text[s.start:s.end]: s for s in S.numbers(text, 0, len(text))}
+    assert _counts_asked_noun("惠及多少学生？", text, figures["3700多万"])
+    assert _counts_asked_noun("有多少学生？", text, figures["2.9亿"])  # a word between: "在校"
+    assert not _counts_asked_noun("惠及多少学生？", text, figures["5000万元"])  # a unit of its own
+    assert not _counts_asked_noun("惠及多少企业？", text, figures["3700多万"])  # it counts another noun
+
+
 @pytest.mark.parametrize("question, growth", [
     ("2020年增加国家铁路建设资本金多少？", False),  # the verb of an allocation, its object, then the amount
     ("地区生产总值比上年增加了多少？", True),

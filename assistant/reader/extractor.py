@@ -174,7 +174,7 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
             # (not a baseline: "今年拟安排…，比去年增加…。" speaks of this year)
             # (nor a deadline: "政策再延长至明年3月底。" says when something ends, not what the next sentence is about)
             marks = [m for m in _YEAR_MARK.finditer(text[:rel]) if (text[max(0, m.start() - 1):m.start()] not in "比较于"
-                     or m.start() == 0) and not _is_deadline(text, m)]
+                     or m.start() == 0) and not _is_deadline(text, m) and not _ISSUED_THEN.match(text, m.start())]
             if marks:
                 years |= _mark_years(marks[-1].group(0), report)
         ctx = path + " " + sentence
@@ -187,7 +187,8 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
             years.add(target)
         if "十五五" in path:
             years.update(range(target, target + 5))
-    if reviewed and re.search(r"去年|过去一年|一年来|上一年", ctx) and _is_plan_context(chunk, report) is not True:
+    if reviewed and re.search(r"去年|过去一年|一年来|上一年", _ISSUED_THEN.sub("", ctx)) and \
+            _is_plan_context(chunk, report) is not True:
         years.add(reviewed)  # in the plan, "比去年…" is a comparison, not the year spoken of
     if not years:
         # no year written anywhere near: the part of the report says which year it is about
@@ -222,6 +223,25 @@ _PERIOD_MARKS = (
     ("year", re.compile(r"20\d\d年|今年|去年|过去的?一年|一年来|这一年")),
 )
 _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
+
+
+_ASKED_NOUN = re.compile(r"(?:多少|几)(?:个|名|位)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，。]|$|了|呢|受益)")
+_MAGNITUDE = re.compile(r"[十百千万亿]+")
+
+
+def _counts_asked_noun(question: str, norm: str, span: S.Span) -> bool:
+    """A bare magnitude ("3700多万", "2.9亿") followed by the noun the question counts ("多少学生"): it counts
+    that noun ("3700多万学生", "2.9亿在校学生"), whatever the class of 万 alone would be."""
+    m = _ASKED_NOUN.search(question)
+    if m is None or not _MAGNITUDE.fullmatch(span.unit or ""):
+        return False
+    after = norm[span.end:span.end + 3 + len(m.group(1))]
+    at = after.find(m.group(1))
+    return at >= 0 and not re.search(r"[,;:。、\d]", after[:at])
+
+
+# "继续执行去年出台的…政策": when a measure was issued names it, it is not the year the sentence speaks of
+_ISSUED_THEN = re.compile(r"(?:去年|上一年)[^,;。]{0,4}?(?:出台|制定|推出|实施|发布|印发|部署|启动|开始实施|确定)的")
 
 
 def _is_deadline(text: str, mark: re.Match) -> bool:
@@ -820,6 +840,8 @@ class Reader:
             want_class = self._unit_class(info.unit_hint)
             if info.unit_hint in span.unit or info.unit_hint in value:
                 bonus += 0.15
+            elif _counts_asked_noun(info.text, norm, span):
+                bonus += 0.1  # "3700多万学生受益" for "惠及多少学生": the figure counts the noun asked
             elif span.unit and want_class not in ("count", "") and (have_class := self._unit_class(span.unit)) \
                     != want_class and {have_class, want_class} != {"household", "count"}:
                 bonus -= 0.35

@@ -204,6 +204,21 @@ def _only_question_words(tok: str, lex: Lexicon) -> bool:
                                  for i in range(2, len(tok) - 1))
 
 
+def _without_names(low: str, lex: Lexicon) -> str:
+    """The question with the words that only end a name taken out: the 计划 of "学生营养改善计划" names a
+    programme, it asks no target (a word whose other part is one character, "主要", "完成率", still counts)."""
+    out = low
+    for tok in tokenize(low):
+        for w in _TARGET_WORDS + _ACTUAL_WORDS:
+            if w.isascii() or w == tok or w not in tok or tok in lex.question_words:
+                continue
+            rest = tok.replace(w, "")
+            if len(rest) >= 2 and has_cjk(rest) and rest not in lex.question_words:
+                out = out.replace(tok, " ")
+                break
+    return out
+
+
 def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = None) -> QuestionInfo:
     """Parse a cleaned question (see text.clean_question) into QuestionInfo.
 
@@ -227,7 +242,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
 
     # an English question's own words say what is asked, not the Chinese terms added for its subject
     # ("were added" → 新增|增加 is no growth asked)
-    cue = question.lower() if english else low
+    cue = question.lower() if english else _without_names(low, lex)
     wants_target = _says(cue, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
         not any(w in low for w in ("完成", "实现了", "达到了"))
     wants_actual = (_says(cue, _ACTUAL_WORDS) or relative == "last") and \
