@@ -121,6 +121,8 @@ def test_a_magnitude_counts_the_noun_the_question_counts():
     ("2020年增加国家铁路建设资本金多少？", False),  # the verb of an allocation, its object, then the amount
     ("地区生产总值比上年增加了多少？", True),
     ("非急需非刚性支出压减多少？", True),  # a cut is a change
+    ("宽带上网的费用要降多少？", True),
+    ("减税降费一共减了多少？", False),  # the amount a cut came to: an amount, not a rate
 ])
 def test_which_questions_ask_a_change(question, growth):
     from assistant.reader import analyze

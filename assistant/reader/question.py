@@ -24,7 +24,7 @@ _TARGET_WORDS = ("目标", "预期", "计划", "打算", "力争", "争取", "�
 _ACTUAL_WORDS = ("完成", "实现", "达到", "取得", "了", "去年", "已经", "累计", "was", "did", "achieved", "reached", "has",
                  "have", "so far")
 _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "下降", "减少", "降低", "压减", "削减", "缩减", "压缩", "下调",
-                 "上调", "涨", "growth", "grow", "increase",
+                 "上调", "涨", "降多少", "降了多少", "降幅", "growth", "grow", "increase",
                  "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
                  "raise", "decrease")
 _RATE_WORDS = ("率", "比例", "比重", "占比", "百分之", "百分比", "share", "percentage", "proportion", "rate")
