@@ -204,11 +204,11 @@ def _only_question_words(tok: str, lex: Lexicon) -> bool:
                                  for i in range(2, len(tok) - 1))
 
 
-def _without_names(low: str, lex: Lexicon) -> str:
+def _without_names(low: str, tokens: Sequence[str], lex: Lexicon) -> str:
     """The question with the words that only end a name taken out: the 计划 of "学生营养改善计划" names a
     programme, it asks no target (a word whose other part is one character, "主要", "完成率", still counts)."""
     out = low
-    for tok in tokenize(low):
+    for tok in (t.lower() for t in tokens):
         for w in _TARGET_WORDS + _ACTUAL_WORDS:
             if w.isascii() or w == tok or w not in tok or tok in lex.question_words:
                 continue
@@ -242,7 +242,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
 
     # an English question's own words say what is asked, not the Chinese terms added for its subject
     # ("were added" → 新增|增加 is no growth asked)
-    cue = question.lower() if english else _without_names(low, lex)
+    tokens = tokenize(re.sub(r"((?:19|20)\d\d年)", r"\1 ", q))  # "2025年收入": 收入, not 年收入
+    cue = question.lower() if english else _without_names(low, tokens, lex)
     wants_target = _says(cue, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
         not any(w in low for w in ("完成", "实现了", "达到了"))
     wants_actual = (_says(cue, _ACTUAL_WORDS) or relative == "last") and \
@@ -266,7 +267,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     official_of = {w.lower(): o for w, o in wordings}
     place_forms = {p for r in regions for p in (r, r.lower())}
     terms: list[str] = []
-    for tok in tokenize(re.sub(r"((?:19|20)\d\d年)", r"\1 ", q)):  # "2025年收入": 收入, not 年收入
+    for tok in tokens:
         if tok in lex.question_words:
             continue  # before trimming: "现在" trimmed to "现" would look like a subject term
         # "哪一…", "…的/了/是" glued on; never a two-character word's own half ("存在", "合作", "目的", "重要")
