@@ -204,6 +204,9 @@ def _only_question_words(tok: str, lex: Lexicon) -> bool:
                                  for i in range(2, len(tok) - 1))
 
 
+_COUNTER_AFTER_WH = re.compile(r"((?:多少|几)[个头名家所座条项位只台辆架艘批户套匹张件])")
+
+
 def _without_names(low: str, tokens: Sequence[str], lex: Lexicon) -> str:
     """The question with the words that only end a name taken out: the 计划 of "学生营养改善计划" names a
     programme, it asks no target (a word whose other part is one character, "主要", "完成率", still counts)."""
@@ -242,7 +245,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
 
     # an English question's own words say what is asked, not the Chinese terms added for its subject
     # ("were added" → 新增|增加 is no growth asked)
-    tokens = tokenize(re.sub(r"((?:19|20)\d\d年)", r"\1 ", q))  # "2025年收入": 收入, not 年收入
+    # "2025年收入": 收入, not 年收入; "多少头猪": 猪, not 头猪 (the counting word belongs to the question word)
+    tokens = tokenize(_COUNTER_AFTER_WH.sub(r"\1 ", re.sub(r"((?:19|20)\d\d年)", r"\1 ", q)))
     cue = question.lower() if english else _without_names(low, tokens, lex)
     wants_target = _says(cue, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
         not any(w in low for w in ("完成", "实现了", "达到了"))
