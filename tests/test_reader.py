@@ -348,3 +348,11 @@ def test_figures_of_a_change_of_part_of_the_year_and_a_list_ending_in_a_question
     assert year.abstained or "2201.6" not in year.answer, year.answer
     listed = assistant.ask("德阳市2024年要继续推动的区域协同发展是哪些？")
     assert listed.answer.endswith("德绵一体化发展"), listed.answer
+
+
+@pytest.mark.slow
+def test_names_quoted_one_after_another_are_all_the_answer(assistant_all):
+    # 广东 2026: "火爆出圈的吉祥物“喜洋洋”、“乐融融”" — both names, not the first
+    answer = assistant_all.ask("广东联合港澳承办的十五运会，火爆出圈的吉祥物叫什么名字？")
+    assert not answer.abstained, answer.reason
+    assert "喜洋洋" in answer.answer and "乐融融" in answer.answer, answer.answer

@@ -225,6 +225,8 @@ _PERIOD_MARKS = (
 _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
 
 
+_QUOTED_NAMES = re.compile(r"“[^“”,;。]{1,15}”(?:(?:、|和|与|及)?“[^“”,;。]{1,15}”){1,7}")
+_ASKS_ONE = re.compile(r"哪(?:一|个|位|家|座|所|项|天|年)|谁|\bwhich (?!\w+s\b)|\bwho\b", re.I)
 _ASKED_NOUN = re.compile(r"(?:多少|几)(?:个|名|位)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，。]|$|了|呢|受益)")
 _MAGNITUDE = re.compile(r"[十百千万亿]+")
 
@@ -753,6 +755,11 @@ class Reader:
                     continue
                 add(S.Span(span.start, span.end, "entity"), 0.12 + self._lead_in(info, norm, span.start)
                     + self._lead_in(info, norm, span.end, after=True))
+            if not _ASKS_ONE.search(info.text):
+                # "吉祥物“喜洋洋”、“乐融融”": names quoted one after another are all the answer, not the first
+                for m in _QUOTED_NAMES.finditer(norm, s, e):
+                    add(S.Span(m.start(), m.end(), "entity"), 0.17 + self._lead_in(info, norm, m.start())
+                        + self._lead_in(info, norm, m.end(), after=True))
         if q in ("entity", "name", "place") and re.search(r"(是|为|有)?(什么|哪里|哪儿|怎样|如何)[?？]?$", info.text):
             # "…能耗目标是什么？": the answer follows the subject ("…能耗|降低完成省下达目标")
             top = max(weights.values()) if weights else 0.0
