@@ -356,3 +356,12 @@ def test_names_quoted_one_after_another_are_all_the_answer(assistant_all):
     answer = assistant_all.ask("广东联合港澳承办的十五运会，火爆出圈的吉祥物叫什么名字？")
     assert not answer.abstained, answer.reason
     assert "喜洋洋" in answer.answer and "乐融融" in answer.answer, answer.answer
+
+
+@pytest.mark.slow
+def test_a_list_that_names_what_the_question_sets_aside_is_another_list(assistant_all):
+    # 江苏 2026: "苏州实验室获批…，紫金山、太湖、钟山、云龙湖等实验室加快建设" beside the plan's
+    # "支持苏州实验室、紫金山实验室等加快建设": "除苏州实验室外" sets the second list aside
+    answer = assistant_all.ask("“十四五”期间，除苏州实验室外，江苏还有哪些实验室在加快建设？")
+    assert not answer.abstained, answer.reason
+    assert "苏州" not in answer.answer and "太湖" in answer.answer, answer.answer

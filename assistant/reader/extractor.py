@@ -225,6 +225,7 @@ _PERIOD_MARKS = (
 _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年")
 
 
+_EXCLUDED = re.compile(r"除(?:了)?([^,，;；。?？]{2,20}?)(?:之外|以外|外)")
 _QUOTED_NAMES = re.compile(r"“[^“”,;。]{1,15}”(?:(?:、|和|与|及)?“[^“”,;。]{1,15}”){1,7}")
 _ASKS_ONE = re.compile(r"哪(?:一|个|位|家|座|所|项|天|年)|谁|\bwhich (?!\w+s\b)|\bwho\b", re.I)
 _ASKED_NOUN = re.compile(r"(?:多少|几)(?:个|名|位)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，。]|$|了|呢|受益)")
@@ -744,8 +745,12 @@ class Reader:
                 x.start <= c.start and c.end < x.end and len(norm[c.end:x.end].strip()) <= 2 or
                 c.start <= x.start and x.end <= c.end and (x.start - c.start) + (c.end - x.end) <= 6
                 and (x.start, x.end) != (c.start, c.end) for x in lists))]
+            excluded = _EXCLUDED.search(info.text)
             for span in lists:
-                add(span, 0.05 + self._lead_in(info, norm, span.start) + _count_fit(info.text, norm[span.start:span.end]))
+                # "除苏州实验室外，还有哪些…": a list that names what the question sets aside is another list
+                off = -0.3 if excluded and normalize(excluded.group(1)) in norm[span.start:span.end] else 0.0
+                add(span, 0.05 + off + self._lead_in(info, norm, span.start)
+                    + _count_fit(info.text, norm[span.start:span.end]))
             if out:
                 return out
         if q in ("entity", "name") and _ASKS_NAME.search(info.text):
