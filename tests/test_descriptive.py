@@ -399,3 +399,20 @@ def test_a_figure_of_a_programme_named_plan_is_found_in_its_year(assistant_all) 
     answer = assistant_all.ask("2021年学生营养改善计划惠及多少学生？")
     assert not answer.abstained, answer.reason
     assert answer.answer.startswith("3700多万"), answer.answer
+
+
+def test_a_year_since_which_something_holds_is_every_year_up_to_the_one_reviewed(tmp_path) -> None:
+    """"…地区生产总值达到13697.5亿元，…经济增速2022年以来连续…": the sentence speaks of 2022 to the year its
+    report reviews, so a question about that year reads it."""
+    from assistant.ingest import discover, load_report
+    from assistant.chunking import chunk_report
+    from assistant.reader.extractor import context_years
+
+    text = ("某省2026年政府工作报告\n\n一、“十四五”时期工作回顾\n\n——这是综合实力快速跃升的五年。"
+            "全省地区生产总值达到13697.5亿元，较“十三五”末增加4374.4亿元，经济增速2022年以来连续保持在5%以上。\n\n"
+            "二、2026年工作安排\n\n地区生产总值增长5.5%左右。\n")
+    (tmp_path / "2026-mou-government-work-report.txt").write_text(text, encoding="utf-8")
+    report = load_report(discover(tmp_path)[0])
+    chunk = next(c for c in chunk_report(report) if "13697.5亿元" in c.text)
+    start = report.text.index("全省地区生产总值达到")
+    assert {2022, 2023, 2024, 2025} <= context_years(chunk, report, start)

@@ -193,6 +193,7 @@ def test_an_english_word_translated_two_ways_needs_only_one_of_them():
     ("需要实现哪些重要目标？", "重要", "重"),
     ("报告认为发展还有哪些短板？", "短板", "认为"),  # … and who said it ("认为", "指出") is no subject
     ("去年卖出了多少头猪？", "猪", "头猪"),  # the counting word goes with 多少, not with the noun it counts
+    ("新建的大桥有多大？", "大桥", "大"),  # "有多大" asks how big: neither 多 nor 大 is a subject
 ])
 def test_question_terms_are_whole_words_and_not_the_reports_voice(question, kept, dropped):
     from assistant.reader import analyze

@@ -169,6 +169,10 @@ def context_years(chunk: Chunk, report: Report, sent_start: int | None = None) -
         own = re.findall(r"(20\d\d)年", sentence)
         if own:
             years |= {int(y) for y in own}
+            last = reviewed_year(report.meta)
+            for since in re.findall(r"(20\d\d)年以来", sentence):  # "2022年以来": every year since, to the one reviewed
+                if last and int(since) < last:
+                    years.update(range(int(since), last + 1))
         else:
             # the last year named before it, written out or relative ("2025年…。今年…:…;城镇调查失业率…")
             # (not a baseline: "今年拟安排…，比去年增加…。" speaks of this year)

@@ -204,6 +204,7 @@ def _only_question_words(tok: str, lex: Lexicon) -> bool:
                                  for i in range(2, len(tok) - 1))
 
 
+_HOW_MUCH = re.compile(r"(多[大高长远久重快宽深])")
 _COUNTER_AFTER_WH = re.compile(r"((?:多少|几)[个头名家所座条项位只台辆架艘批户套匹张件])")
 
 
@@ -246,7 +247,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     # an English question's own words say what is asked, not the Chinese terms added for its subject
     # ("were added" → 新增|增加 is no growth asked)
     # "2025年收入": 收入, not 年收入; "多少头猪": 猪, not 头猪 (the counting word belongs to the question word)
-    tokens = tokenize(_COUNTER_AFTER_WH.sub(r"\1 ", re.sub(r"((?:19|20)\d\d年)", r"\1 ", q)))
+    # "有多大": 多大 asks how big, not 多 and 大 about something
+    tokens = tokenize(_HOW_MUCH.sub(r" \1 ", _COUNTER_AFTER_WH.sub(r"\1 ", re.sub(r"((?:19|20)\d\d年)", r"\1 ", q))))
     cue = question.lower() if english else _without_names(low, tokens, lex)
     wants_target = _says(cue, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
         not any(w in low for w in ("完成", "实现了", "达到了"))
