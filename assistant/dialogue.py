@@ -124,6 +124,20 @@ def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = N
     return _UNIT_AFTER_ASK.sub(r"\1", result)
 
 
+_NATION = re.compile(r"全国|我国")
+
+
+def _in_context(q: str, prev: str, find_places: PlaceFinder | None = None) -> str:
+    """A question of its own asked in a conversation keeps the place and the year the conversation is
+    about when it names neither ("贫困发生率降到了多少？" after "2019年全国农村贫困人口减少了多少？")."""
+    if _regions(q, find_places) or _PERIOD.search(q) or _SHORT_YEAR.search(q) or _NATION.search(q):
+        return q
+    context = "".join(dict.fromkeys(
+        [m.group(0) for m in [_PERIOD.search(prev)] if m and re.match(r"20\d\d年", m.group(0))]
+        + _regions(prev, find_places)[:1] + [m.group(0) for m in [_NATION.search(prev)] if m]))
+    return context + q if context else q
+
+
 def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFinder | None = None,
             years_of: Callable[[str, bool], set[int]] | None = None) -> str:
     """A standalone question for `question` given earlier questions (oldest first).
@@ -134,8 +148,10 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
     year is kept when they speak of it.
     """
     q = clean_question(question)
-    if not history or not is_follow_up(q, history[-1]):
+    if not history:
         return q
+    if not is_follow_up(q, history[-1]):
+        return _in_context(q, resolve(history[-1], history[:-1], find_places, years_of), find_places)
     prev = resolve(history[-1], history[:-1], find_places, years_of).rstrip("?？")
     bare = re.sub(r"^(那么?|还有)|呢?[?？]?$", "", q)
     if re.search(r"20\d\d年", prev) or _SHORT_YEAR.fullmatch(bare):  # "那24年呢": another year

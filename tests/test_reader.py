@@ -314,6 +314,19 @@ def test_standalone_questions_are_not_rewritten():
     assert resolve(q, ["东川区2025年地区生产总值是多少？"]) == "昆明市2025年地区生产总值增长目标是多少?"
 
 
+@pytest.mark.parametrize("history, question, resolved", [
+    # a question of its own keeps the conversation's place and year when it names neither …
+    (["东川区2025年地区生产总值是多少？"], "城镇新增就业多少人？", "2025年东川区城镇新增就业多少人?"),
+    (["2019年全国农村贫困人口减少了多少？"], "贫困发生率降到了多少？", "2019年全国贫困发生率降到了多少?"),
+    # … and its own when it names one
+    (["东川区2025年地区生产总值是多少？"], "昆明市城镇新增就业多少人？", "昆明市城镇新增就业多少人?"),
+    (["东川区2025年地区生产总值是多少？"], "2024年城镇新增就业多少人？", "2024年城镇新增就业多少人?"),
+])
+def test_a_question_of_its_own_keeps_the_conversations_place_and_year(history, question, resolved):
+    assert not is_follow_up(question, history[-1])
+    assert resolve(question, history) == resolved
+
+
 def test_follow_up_answers_use_the_conversation(assistant):
     first = "东川区2026年地区生产总值增长目标是多少？"
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])
