@@ -15,6 +15,7 @@ from typing import Callable
 from .knowledge import lexicon
 from .text import _STOPWORDS, clean_question, tokenize
 
+_BASELINE = re.compile(r"(?:比|较|同比)(?:上一年|上年|去年|前一年)(?:同期)?")  # what a figure is compared with
 _FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|另外|以及|and\b|what about|how about)|呢[?？]?$", re.I)
 _PERIOD = re.compile(r"20\d\d年?|今年|去年|明年|“?十[四五]五”?(?:期间|时期)?")
 _SHORT_YEAR = re.compile(r"(?<![\d.])['’‘]?([0-4]\d)年(?![代来间内度多半])")
@@ -72,7 +73,7 @@ def is_follow_up(question: str, previous: str | None = None) -> bool:
         return True
     if previous:
         words = lexicon().question_words
-        own = [t for t in tokenize(q) if t not in words and not _PERIOD.fullmatch(t) and not t.isdigit()]
+        own = [t for t in tokenize(_BASELINE.sub("", q)) if t not in words and not _PERIOD.fullmatch(t) and not t.isdigit()]
         prev = clean_question(previous)
         # only a few short words of its own, all already in the previous question (a full question that
         # restates its place and indicator is standalone)
@@ -177,7 +178,7 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
         for r in new_regions:
             core = re.sub(re.escape(r) + _REGION_SUFFIX, "", core)
 
-    new_period = _PERIOD.search(core)
+    new_period = _PERIOD.search(_BASELINE.sub("", core))  # ("比上一年多了多少" compares; it names no year)
     if new_period:
         period = new_period.group(0)
         old_period = _PERIOD.search(result)

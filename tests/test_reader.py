@@ -327,6 +327,20 @@ def test_a_question_of_its_own_keeps_the_conversations_place_and_year(history, q
     assert resolve(question, history) == resolved
 
 
+def test_a_comparison_with_last_year_is_a_follow_up_not_a_year():
+    history = ["2020年拟安排地方政府专项债券多少？"]
+    assert is_follow_up("比上一年多了多少？", history[-1])
+    assert resolve("比上一年多了多少？", history) == "2020年拟安排地方政府专项债券比上一年多了多少？"
+
+
+@pytest.mark.slow
+def test_a_change_asked_is_the_change_not_the_level_before_it(assistant_all):
+    # 国务院 2020: "今年拟安排地方政府专项债券3.75万亿元，比去年增加1.6万亿元"
+    answer = assistant_all.ask("比上一年多了多少？", history=["2020年拟安排地方政府专项债券多少？"])
+    assert not answer.abstained, answer.reason
+    assert answer.answer.endswith("1.6万亿元"), answer.answer
+
+
 def test_follow_up_answers_use_the_conversation(assistant):
     first = "东川区2026年地区生产总值增长目标是多少？"
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])

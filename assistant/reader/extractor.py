@@ -43,7 +43,7 @@ _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|\bratio\b")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|\brefers? to\b|\bstands? for\b|\bmean(?:ing)?\b")
 _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|\brank", re.I)
-_CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$")
+_CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$|比[^,;。]{1,8}[多少]了?$")
 _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)(?:至|到)$")
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
 _PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三四]季度|\d{1,2}[-—~至]\d{1,2}月|前\d{1,2}个?月")
@@ -833,6 +833,8 @@ class Reader:
             bonus += 0.1
         elif level_reached:
             bonus -= 0.15
+        elif asks_change and not is_pct:
+            bonus -= 0.3  # "专项债券3.75万亿元，比去年增加1.6万亿元": the level, not the change asked
         elif info.wants_growth or wants_rate:
             bonus += 0.15 if is_pct else (-0.05 if info.unit_hint else -0.15)
             if growth_before and info.wants_growth:
@@ -952,6 +954,13 @@ class Reader:
                 gap = norm[b:span.start]
                 if w >= 0.5 * top and b <= span.start and len(gap) <= 30 and len(re.findall(r"[,;:。]", gap)) <= 1 \
                         and not re.search(r"\d+(?:\.\d+)?%", gap) and len(lead) <= 8:  # "，同比增长" names no other subject
+                    attached = True
+                    break
+        if not attached and change_amount:
+            # "专项债券3.75万亿元，比去年增加1.6万亿元": the change of the figure one clause before, the subject's
+            for a, b, w in anchors:
+                gap = norm[b:span.start]
+                if w >= 0.5 * top and b <= span.start and len(gap) <= 30 and len(re.findall(r"[,;:。]", gap)) <= 1:
                     attached = True
                     break
         if not attached and aspect_fits and any(b <= span.start for a, b, w in anchors if w >= 0.5 * top):
