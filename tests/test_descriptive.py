@@ -416,3 +416,23 @@ def test_a_year_since_which_something_holds_is_every_year_up_to_the_one_reviewed
     chunk = next(c for c in chunk_report(report) if "13697.5亿元" in c.text)
     start = report.text.index("全省地区生产总值达到")
     assert {2022, 2023, 2024, 2025} <= context_years(chunk, report, start)
+
+
+def test_the_years_plan_framed_as_the_five_year_plans_start_is_that_years_plan(tmp_path) -> None:
+    """"三、全力推动“十五五”开好局、起好步" holds the year's own work: a question about that year is not
+    sent away from it as from the five-year plan's targets ("二、“十五五”时期主要目标任务")."""
+    from assistant.chunking import chunk_report
+    from assistant.ingest import discover, load_report
+    from assistant.reader import analyze
+    from assistant.reader.extractor import Reader
+
+    text = ("某省2026年政府工作报告\n\n二、“十五五”时期主要目标任务\n\n到2030年，基层医疗服务能力显著增强。\n\n"
+            "三、全力推动“十五五”开好局、起好步\n\n悉心呵护百姓健康。推进智慧医院试点，优化便民举措。\n")
+    (tmp_path / "2026-mou-government-work-report.txt").write_text(text, encoding="utf-8")
+    report = load_report(discover(tmp_path)[0])
+    chunks = chunk_report(report)
+    five = next(c for c in chunks if "基层医疗服务能力" in c.text)
+    year = next(c for c in chunks if "智慧医院" in c.text)
+    reader = Reader({report.meta.id: report}, lambda term: 1.0)
+    info = analyze("2026年打算怎么让看病更方便？")
+    assert reader._context_bonus(info, year, report, None) > reader._context_bonus(info, five, report, None)

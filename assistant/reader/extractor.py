@@ -230,6 +230,7 @@ _YEAR_MARK = re.compile(r"20\d\d年|今年|明年|去年|过去一年|上一年"
 
 
 _EXCLUDED = re.compile(r"除(?:了)?([^,，;；。?？]{2,20}?)(?:之外|以外|外)")
+_FIRST_YEAR = re.compile(r"开好局|起好步|开局之年|开局起步|首年")
 _QUOTED_NAMES = re.compile(r"“[^“”,;。]{1,15}”(?:(?:、|和|与|及)?“[^“”,;。]{1,15}”){1,7}")
 _ASKS_ONE = re.compile(r"哪(?:一|个|位|家|座|所|项|天|年)|谁|\bwhich (?!\w+s\b)|\bwho\b", re.I)
 _ASKED_NOUN = re.compile(r"(?:多少|几)(?:个|名|位)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，。]|$|了|呢|受益)")
@@ -531,7 +532,9 @@ class Reader:
             elif info.wants_actual and not info.wants_target or year_reviewed:
                 bonus += 0.06 if not plan else -0.06
         path = " ".join(chunk.section_path)
-        if "十五五" in path:  # a five-year plan's target does not answer one year's (河南"2026年…新增就业")
+        if "十五五" in path and not _FIRST_YEAR.search(path):
+            # a five-year plan's target does not answer one year's (河南"2026年…新增就业"); the year's own work
+            # "推动“十五五”开好局、起好步" is that year's plan
             bonus += 0.1 if info.next_plan else (-0.15 if info.years and not info.five_year else -0.08)
         elif info.next_plan:
             bonus -= 0.05
