@@ -393,3 +393,18 @@ def test_a_list_that_names_what_the_question_sets_aside_is_another_list(assistan
     answer = assistant_all.ask("“十四五”期间，除苏州实验室外，江苏还有哪些实验室在加快建设？")
     assert not answer.abstained, answer.reason
     assert "苏州" not in answer.answer and "太湖" in answer.answer, answer.answer
+
+
+def test_a_share_is_asked_by_how_much_of_a_whole_it_takes():
+    from assistant.reader import analyze
+
+    assert analyze("去年财政支出里花在民生上的占多少？").wants_rate
+    assert not analyze("去年财政支出是多少？").wants_rate
+
+
+@pytest.mark.slow
+def test_a_total_of_the_whole_year_is_one_years_figure(assistant_all):
+    # 安国 2022 (reviewing 2021): "全年累计减免税费4.2亿元" — 累计 over the whole year, not over five
+    answer = assistant_all.ask("安国2021年一年给企业减免了多少税费？")
+    assert not answer.abstained, answer.reason
+    assert answer.answer.endswith("4.2亿元"), answer.answer

@@ -26,7 +26,8 @@ from .question import QuestionInfo
 
 _GROWTH_BEFORE = re.compile(r"(增长|增速|增幅|提高|提升|下降|降低|减少|增加|增|降|上涨|压减)[了到至为达]?$")
 _FIVE_AHEAD = re.compile(r"未来五年|今后五年|五年后|到“十[四五六]五”末")
-_FIVE_BEFORE = re.compile(r"(年均(?!浓度)|累计|五年|每年)")  # ("PM2.5年均浓度" is one year's mean)
+# ("PM2.5年均浓度" is one year's mean; "全年累计减免税费4.2亿元" one year's total)
+_FIVE_BEFORE = re.compile(r"(年均(?!浓度)|(?<!全年)(?<!今年)(?<!当年)(?<!年内)累计|五年|每年)")
 _ASKS_NAME = re.compile(r"叫什么|名称|名字|什么型号|哪款|哪种型号|哪个品牌|什么品牌|哪部|什么文件|什么规划|什么行动|"
                         r"什么计划|什么工程|什么号|哪一号|what is the name|called|named|which (plan|program|action)", re.I)
 # stock or flow: "总共/现有多少" asks the total, "新增多少" the year's addition

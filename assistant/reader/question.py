@@ -27,7 +27,7 @@ _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "�
                  "上调", "涨", "降多少", "降了多少", "降幅", "growth", "grow", "increase",
                  "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
                  "raise", "decrease")
-_RATE_WORDS = ("率", "比例", "比重", "占比", "百分之", "百分比", "share", "percentage", "proportion", "rate")
+_RATE_WORDS = ("率", "比例", "比重", "占比", "占多少", "占了多少", "占到多少", "百分之", "百分比", "share", "percentage", "proportion", "rate")
 _FIVE_YEAR = ("十四五", "五年来", "五年", "年均", "每年平均", "平均每年", "14th five", "five years")
 _NEXT_PLAN = ("十五五", "2030", "到2030", "15th five")
 
