@@ -952,21 +952,23 @@ class Reader:
             # right after it (or after the noun it counts)
             span.end <= a <= span.end + 4 and not re.search(r"[,;:。、\d]", norm[span.end:a]) and w >= 0.5 * top
             for a, b, w in anchors)
-        if not attached and (info.wants_growth or wants_rate) and (is_pct or span.unit == "倍") and growth_before:
-            # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
+
+        def one_clause_after_subject(rates: bool) -> bool:
+            """A subject term at most one clause before the figure (and, for a rate, no other rate between)."""
             for a, b, w in anchors:
                 gap = norm[b:span.start]
                 if w >= 0.5 * top and b <= span.start and len(gap) <= 30 and len(re.findall(r"[,;:。]", gap)) <= 1 \
-                        and not re.search(r"\d+(?:\.\d+)?%", gap) and len(lead) <= 8:  # "，同比增长" names no other subject
-                    attached = True
-                    break
+                        and not (rates and re.search(r"\d+(?:\.\d+)?%", gap)):
+                    return True
+            return False
+
+        if not attached and (info.wants_growth or wants_rate) and (is_pct or span.unit == "倍") and growth_before:
+            # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
+            # ("，同比增长" names no other subject)
+            attached = len(lead) <= 8 and one_clause_after_subject(rates=True)
         if not attached and change_amount:
             # "专项债券3.75万亿元，比去年增加1.6万亿元": the change of the figure one clause before, the subject's
-            for a, b, w in anchors:
-                gap = norm[b:span.start]
-                if w >= 0.5 * top and b <= span.start and len(gap) <= 30 and len(re.findall(r"[,;:。]", gap)) <= 1:
-                    attached = True
-                    break
+            attached = one_clause_after_subject(rates=False)
         if not attached and aspect_fits and any(b <= span.start for a, b, w in anchors if w >= 0.5 * top):
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if five and (info.years or info.relative_year) and not info.five_year:
