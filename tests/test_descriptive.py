@@ -320,19 +320,29 @@ def test_a_notice_signature_date_is_not_the_year_its_articles_speak_about(tmp_pa
     assert 2025 in context_years(opening, report)
 
 
-def test_a_deadline_is_not_the_year_the_next_sentence_speaks_about(tmp_path) -> None:
-    """国务院 2020: "…政策再延长至明年3月底，…。大型商业银行普惠型小微企业贷款增速要高于40%。" — the
-    second sentence is this year's plan (2020); "明年3月底" only says when a policy ends."""
+def _report_in(tmp_path, name: str, text: str | None = None):
+    """A report loaded as the index loads it, and its passages: a development report copied by its file name
+    (`text` None), or `text` written under that name."""
     from tests.conftest import PROJECT_ROOT
 
     from assistant.chunking import chunk_report
     from assistant.ingest import discover, load_report
+
+    if text is None:
+        (tmp_path / name).write_bytes(next((PROJECT_ROOT / "dev-reports").glob(f"*/{name}")).read_bytes())
+    else:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = load_report(discover(tmp_path)[0])
+    return report, chunk_report(report)
+
+
+def test_a_deadline_is_not_the_year_the_next_sentence_speaks_about(tmp_path) -> None:
+    """国务院 2020: "…政策再延长至明年3月底，…。大型商业银行普惠型小微企业贷款增速要高于40%。" — the
+    second sentence is this year's plan (2020); "明年3月底" only says when a policy ends."""
     from assistant.reader.extractor import context_years
 
-    source = next((PROJECT_ROOT / "dev-reports").glob("*/2020-state-council-government-work-report.txt"))
-    (tmp_path / source.name).write_bytes(source.read_bytes())
-    report = load_report(discover(tmp_path)[0])
-    chunk = next(c for c in chunk_report(report) if "增速要高于40%" in c.text and "明年3月底" in c.text)
+    report, chunks = _report_in(tmp_path, "2020-state-council-government-work-report.txt")
+    chunk = next(c for c in chunks if "增速要高于40%" in c.text and "明年3月底" in c.text)
     start = report.text.index("大型商业银行普惠型小微企业贷款增速要高于40%", chunk.start)
     years = context_years(chunk, report, start)
     assert 2020 in years and 2021 not in years
@@ -376,16 +386,10 @@ def test_when_a_measure_was_issued_is_not_the_year_its_sentence_speaks_about(tmp
     """国务院 2020: "继续执行去年出台的下调增值税税率…政策，新增减税降费约5000亿元。" — this year's plan
     (2020); "去年出台的" only names the policy, so the sentence is not last year's alone (its section, of no
     kind the report's outline says, leaves both years open)."""
-    from tests.conftest import PROJECT_ROOT
-
-    from assistant.chunking import chunk_report
-    from assistant.ingest import discover, load_report
     from assistant.reader.extractor import context_years
 
-    source = next((PROJECT_ROOT / "dev-reports").glob("*/2020-state-council-government-work-report.txt"))
-    (tmp_path / source.name).write_bytes(source.read_bytes())
-    report = load_report(discover(tmp_path)[0])
-    chunk = next(c for c in chunk_report(report) if "新增减税降费约5000亿元" in c.text)
+    report, chunks = _report_in(tmp_path, "2020-state-council-government-work-report.txt")
+    chunk = next(c for c in chunks if "新增减税降费约5000亿元" in c.text)
     start = report.text.rindex("继续执行", chunk.start, report.text.index("新增减税降费约5000亿元", chunk.start))
     years = context_years(chunk, report, start)
     assert 2020 in years, years
@@ -404,16 +408,13 @@ def test_a_figure_of_a_programme_named_plan_is_found_in_its_year(assistant_all) 
 def test_a_year_since_which_something_holds_is_every_year_up_to_the_one_reviewed(tmp_path) -> None:
     """"…地区生产总值达到13697.5亿元，…经济增速2022年以来连续…": the sentence speaks of 2022 to the year its
     report reviews, so a question about that year reads it."""
-    from assistant.ingest import discover, load_report
-    from assistant.chunking import chunk_report
     from assistant.reader.extractor import context_years
 
     text = ("某省2026年政府工作报告\n\n一、“十四五”时期工作回顾\n\n——这是综合实力快速跃升的五年。"
             "全省地区生产总值达到13697.5亿元，较“十三五”末增加4374.4亿元，经济增速2022年以来连续保持在5%以上。\n\n"
             "二、2026年工作安排\n\n地区生产总值增长5.5%左右。\n")
-    (tmp_path / "2026-mou-government-work-report.txt").write_text(text, encoding="utf-8")
-    report = load_report(discover(tmp_path)[0])
-    chunk = next(c for c in chunk_report(report) if "13697.5亿元" in c.text)
+    report, chunks = _report_in(tmp_path, "2026-mou-government-work-report.txt", text)
+    chunk = next(c for c in chunks if "13697.5亿元" in c.text)
     start = report.text.index("全省地区生产总值达到")
     assert {2022, 2023, 2024, 2025} <= context_years(chunk, report, start)
 
@@ -421,16 +422,11 @@ def test_a_year_since_which_something_holds_is_every_year_up_to_the_one_reviewed
 def test_the_years_plan_framed_as_the_five_year_plans_start_is_that_years_plan(tmp_path) -> None:
     """"三、全力推动“十五五”开好局、起好步" holds the year's own work: a question about that year is not
     sent away from it as from the five-year plan's targets ("二、“十五五”时期主要目标任务")."""
-    from assistant.chunking import chunk_report
-    from assistant.ingest import discover, load_report
-    from assistant.reader import analyze
     from assistant.reader.extractor import Reader
 
     text = ("某省2026年政府工作报告\n\n二、“十五五”时期主要目标任务\n\n到2030年，基层医疗服务能力显著增强。\n\n"
             "三、全力推动“十五五”开好局、起好步\n\n悉心呵护百姓健康。推进智慧医院试点，优化便民举措。\n")
-    (tmp_path / "2026-mou-government-work-report.txt").write_text(text, encoding="utf-8")
-    report = load_report(discover(tmp_path)[0])
-    chunks = chunk_report(report)
+    report, chunks = _report_in(tmp_path, "2026-mou-government-work-report.txt", text)
     five = next(c for c in chunks if "基层医疗服务能力" in c.text)
     year = next(c for c in chunks if "智慧医院" in c.text)
     reader = Reader({report.meta.id: report}, lambda term: 1.0)
