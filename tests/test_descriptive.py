@@ -432,3 +432,30 @@ def test_the_years_plan_framed_as_the_five_year_plans_start_is_that_years_plan(t
     reader = Reader({report.meta.id: report}, lambda term: 1.0)
     info = analyze("2026年打算怎么让看病更方便？")
     assert reader._context_bonus(info, year, report, None) > reader._context_bonus(info, five, report, None)
+
+
+def test_top_level_sections_after_the_plans_first_one_are_the_plan(tmp_path) -> None:
+    """国务院 2020: "二、今年发展主要目标…" opens the plan, and "三、加大宏观政策实施力度…" (no plan word in
+    its title) is the plan too; "一、2019年和今年以来工作回顾" stays the review."""
+    from assistant.reader.extractor import _is_plan_context
+
+    report, chunks = _report_in(tmp_path, "2020-state-council-government-work-report.txt")
+    plan = next(c for c in chunks if "高职院校扩招200万人" in c.text)
+    review = next(c for c in chunks if "高职院校扩招100万人" in c.text)
+    assert "目标" not in " ".join(plan.section_path) and _is_plan_context(plan, report) is True
+    assert _is_plan_context(review, report) is False
+
+
+def test_a_heading_naming_an_earlier_year_does_not_open_the_plan(tmp_path) -> None:
+    """"一、2025年主要工作…" reviews the year before a 2026 report; "二、2026年重点工作" opens its plan."""
+    from assistant.reader.extractor import _is_plan_context
+
+    text = ("某某县2026年政府工作报告\n各位代表:\n一、2025年主要工作和“十四五”成效\n全县地区生产总值增长5%。\n"
+            "二、2025年主要工作的体会\n我们深刻体会到,发展是第一要务。\n三、2026年重点工作\n地区生产总值增长6%左右。\n"
+            "四、全面加强政府自身建设\n坚持依法行政。\n")
+    report, chunks = _report_in(tmp_path, "2026-someplace-government-work-report.txt", text)
+    by_text = {c.text.strip(): c for c in chunks}
+    lessons = next(c for t, c in by_text.items() if "第一要务" in t)
+    own = next(c for t, c in by_text.items() if "依法行政" in t)
+    assert _is_plan_context(lessons, report) is not True
+    assert _is_plan_context(own, report) is True

@@ -408,3 +408,26 @@ def test_a_total_of_the_whole_year_is_one_years_figure(assistant_all):
     answer = assistant_all.ask("安国2021年一年给企业减免了多少税费？")
     assert not answer.abstained, answer.reason
     assert answer.answer.endswith("4.2亿元"), answer.answer
+
+
+def test_a_rank_after_a_ranking_verb_is_a_figure_with_what_it_ranks_among():
+    from assistant.reader import spans as S
+    from assistant.text import normalize
+
+    text = normalize("地区生产总值增速6.3%,全市排第一;科技创新能力排名全市第7、全省第49。第一次会议。")
+    found = {text[sp.start:sp.end]: sp for sp in S.numbers(text, 0, len(text))}
+    assert {"全市排第一", "全市第7", "全省第49"} <= set(found)
+    assert found["全省第49"].unit_class == "rank" and found["全省第49"].value == 49
+    assert not any(t.startswith("第一次") or t == "第一" for t in found)  # an ordinal alone ranks nothing
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, rank", [
+    ("甘肃2025年地区生产总值增速排在全国第几位？", "第2位"),  # the rank, not the growth rate it ranks
+    ("清苑科技创新能力跃升全省A类县后，在全省排第几？", "全省第49"),  # among what the question names
+])
+def test_a_rank_question_gets_the_rank(assistant_all, question, rank):
+    answer = assistant_all.ask(question)
+    _check_verbatim(assistant_all, answer)
+    assert not answer.abstained, answer.reason
+    assert answer.answer == rank

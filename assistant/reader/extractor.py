@@ -44,6 +44,7 @@ _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|\bratio\b")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|\brefers? to\b|\bstands? for\b|\bmean(?:ing)?\b")
 _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|\brank", re.I)
+_RANK_AMONG = re.compile(r"全国|全省|全区|全市|全县|全州|全盟|世界|全球|中部|西部|东部|东北")
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$|比[^,;。]{1,8}[多少]了?$")
 _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)(?:至|到)$")
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
@@ -273,6 +274,29 @@ def _mark_years(mark: str, report: Report) -> set[int]:
     return {reviewed} if reviewed else set()
 
 
+_TOP_HEADING = re.compile(r"^[ \t\u3000]*[一二三四五六七八九十]{1,3}[、.．]([^\n]{2,60})$", re.M)
+_PLAN_TITLE = re.compile(r"重点工作|主要任务|目标任务|任务目标|工作安排|发展思路|工作思路|总体思路|总体要求|工作任务|"
+                         r"主要工作|主要目标|十五五|今后五年|关于20\d\d年")
+_REVIEW_TITLE = re.compile(r"回顾|五年来|一年来|过去|完成|成就|成绩|总结")
+
+
+@lru_cache(maxsize=4096)
+def _plan_start(report_id: str, text: str, target: int | None) -> int | None:
+    """Where the report's plan begins: the first top-level heading after its opening one that sets out work
+    ahead ("二、今年发展主要目标和…", "三、2022年政府工作任务"); the top-level sections after it ("三、加大宏观
+    政策实施力度…") are the plan too. A heading naming a year before the report's own ("2025年主要工作…" in
+    a 2026 report) reviews it."""
+    for i, m in enumerate(_TOP_HEADING.finditer(text)):
+        title = m.group(1)
+        if i == 0 or not _PLAN_TITLE.search(title) or _REVIEW_TITLE.search(title):
+            continue
+        years = [int(y) for y in re.findall(r"(20\d\d)年", title)]
+        if target and years and max(years) < target:
+            continue
+        return m.start()
+    return None
+
+
 def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
     path = _norm_path(chunk.section_path)
     if re.search(r"重点工作|目标|十五五|任务", path):
@@ -281,6 +305,10 @@ def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
         return False
     if re.search(r"摘要", report.meta.title) or "预期目标" in report.text[:400]:
         return True
+    if chunk.kind != "glossary" and chunk.section_path:
+        start = _plan_start(report.meta.id, report.text, target_year(report.meta))
+        if start is not None and chunk.start > start:
+            return True  # a top-level section after the plan's first one ("三、加大宏观政策实施力度")
     return None
 
 
@@ -822,7 +850,7 @@ class Reader:
         growth_before = bool(_GROWTH_BEFORE.search(before))
         wants_rate = info.wants_rate or info.unit_class == "percent"  # "研发投入强度" is a percentage
         asks_rank = bool(_ASKS_RANK.search(info.text))
-        is_rank = bool(re.match(r"第|首|前", value)) or span.unit.endswith(("位", "名"))
+        is_rank = bool(re.match(r"第|首|前", value)) or span.unit.endswith(("位", "名")) or span.unit_class == "rank"
         if not info.wants_growth and not wants_rate and not is_pct:
             if _CHANGE_BEFORE.search(before):
                 bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
@@ -849,6 +877,8 @@ class Reader:
             bonus -= 0.2
         elif is_pct:
             bonus -= 0.12 if info.unit_hint else 0.25
+        if asks_rank:
+            bonus = 0.0  # what is ranked ("增速居全国第4位") says nothing of the rank's own kind
         class_mismatch = False
         if not info.unit_hint and info.unit_class and span.unit and not asks_rank:
             # the asked indicator's usual unit: "粮食产量" is a weight, not an area
@@ -871,7 +901,7 @@ class Reader:
                 class_mismatch = have_class not in ("", "percent") and (have_class != "count" or want_class != "count")
             elif span.unit:
                 bonus -= 0.05
-        if not span.unit:
+        if not span.unit and span.unit_class != "rank":
             bonus -= 0.15
         # a five-year total or average (or any figure of the five-year review) does not answer one year
         five = five_review or bool(_FIVE_BEFORE.search(norm[max(s, span.start - 8):span.start])) \
@@ -891,6 +921,11 @@ class Reader:
                 bonus -= 0.3
         if asks_rank:  # "排名第几": a rank ("第3位"), never an amount
             bonus += 0.2 if is_rank else -0.4
+            # "排名全市第7、全省第49": the rank among what the question names
+            among = _RANK_AMONG.findall(norm, max(s, span.start - 6), span.end)
+            named = set(_RANK_AMONG.findall(info.text))
+            if is_rank and among and named:
+                bonus += 0.1 if among[-1] in named else -0.2
         # the clause's own words before the figure: a total or an addition, a rise or a fall
         clause_start, _ = S.clause_bounds(norm, s, e, span.start)
         lead = norm[clause_start:span.start]
@@ -966,6 +1001,8 @@ class Reader:
             # "地区生产总值完成122.2亿元，同比增长7.8%": the first rate after the subject, one clause on
             # ("，同比增长" names no other subject)
             attached = len(lead) <= 8 and one_clause_after_subject(rates=True)
+        if not attached and asks_rank and is_rank:
+            attached = one_clause_after_subject(rates=False)  # "…跃升全省A类县,排名全市第7、全省第49"
         if not attached and change_amount:
             # "专项债券3.75万亿元，比去年增加1.6万亿元": the change of the figure one clause before, the subject's
             attached = one_clause_after_subject(rates=False)
@@ -975,16 +1012,20 @@ class Reader:
             attached = False
         if wrong_direction or asks_rank and not is_rank or level_reached:
             attached = False
+        if span.unit_class == "rank" and not asks_rank:
+            attached = False  # "全市排第1" answers which place, not how much
+            bonus -= 0.3
         part = [m for m in _PART_OF_YEAR.finditer(norm, max(s, span.start - 24), span.start)]
         if part and "全年" not in norm[part[-1].end():span.start] and not _PART_OF_YEAR.search(info.text):
             attached = False  # the figure of some months, asked about the year: no answer, however close
             bonus -= 1.0
-        if not span.unit and (info.unit_hint or info.unit_class) or class_mismatch:
+        if not span.unit and span.unit_class != "rank" and (info.unit_hint or info.unit_class) or class_mismatch:
             attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year
         if is_pct and not (info.wants_growth or wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"
         if (info.wants_growth or wants_rate) and not info.unit_hint and not is_pct and span.unit != "倍" \
-                and span.unit_class not in ("percent", "percentage_point", "ratio") and not change_amount:
+                and span.unit_class not in ("percent", "percentage_point", "ratio") and not change_amount \
+                and not asks_rank:
             attached = False  # "增长了多少" is answered by a rate, not by an amount
         if not attached:
             bonus -= 0.5

@@ -463,6 +463,13 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
                                        for a, b in quotes)]
     tally = tallies(norm, start, end)
     out = _drop_inside(out, tally) + tally
+    # a rank after a ranking verb ("全市排第一", "居全省第二"): a figure too, though a bare ordinal is none
+    for m in _RANK.finditer(norm, start, end):
+        if _RANKING_VERB.search(norm, max(start, m.start() - 10), m.start()) and \
+                not any(sp.start <= m.start() < sp.end for sp in out):
+            among = _RANK_AMONG.search(norm, max(start, m.start() - 6), m.start())  # "全省第49", "世界第二"
+            out.append(Span(among.start() if among else m.start(), m.end(), "number", m.group(2) or "",
+                            parse_number(m.group(1)), parse_number(m.group(1)), "rank", ""))
     # "一次性全部退还", "一揽子": a numeral inside an adverb or a set phrase counts nothing
     out = [sp for sp in out if not (norm[sp.end:sp.end + 1] == "性" and not re.search(r"\d", norm[sp.start:sp.end]))]
     # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
@@ -476,6 +483,9 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
     return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
 
 
+_RANK = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})([位名])?(?=[,;:。、)]|$|\s)")
+_RANK_AMONG = re.compile(r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)(?:排名?|居|位居|位列|名列)?$")
+_RANKING_VERB = re.compile(r"(?:排|居|列|位次|名次)[^,;:。]{0,10}$")
 _POINTS_AGAINST = re.compile(r"(?:高于|快于|低于|慢于|超过|超出|领先|好于|优于)(?:全国|全省|全区|全市|全州|全盟|全县|"
                              r"全国平均|全省平均|全市平均|平均水平|预期|目标|上年|同期)?(?:平均)?(?:水平)?$")
 
