@@ -102,6 +102,10 @@ class ScopeResolver:
                 matched = rids
             else:
                 missing.append("全国")
+        elif not regions and info.report_years:
+            # "2020年政府工作报告提出…" names no place but the report's year: the reports of that session
+            matched = [rid for rid, r in self.reports.items()
+                       if r.meta.year in info.report_years or target_year(r.meta) in info.report_years]
         ordered, mismatch = self._by_year(info, matched)
         return Scope(reports=tuple(ordered), places=tuple(p.name for p in regions), missing=tuple(missing),
                      within=tuple(within), national=national, year_mismatch=mismatch)

@@ -431,3 +431,31 @@ def test_a_rank_question_gets_the_rank(assistant_all, question, rank):
     _check_verbatim(assistant_all, answer)
     assert not answer.abstained, answer.reason
     assert answer.answer == rank
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_sessions_report_and_no_place_is_asked_of_that_sessions_reports(assistant_all):
+    # "2020年政府工作报告提出…": no place, but the year names the report; the 2026 provinces' 生产性服务业 do not answer
+    answer = assistant_all.ask("2020年政府工作报告提出要发展哪些生产性服务业？")
+    _check_verbatim(assistant_all, answer)
+    assert not answer.abstained, answer.reason
+    assert answer.citations[0].report.startswith("2020-")
+    assert "研发设计、现代物流、检验检测认证" in answer.answer
+
+
+def test_question_words_inside_a_quoted_name_make_the_name_the_slot():
+    from assistant.reader import spans as S
+    from assistant.text import normalize
+
+    text = normalize("3家企业被认定为“专精特新”企业,获评“河北省食品产业强县”。")
+    found = [text[sp.start:sp.end] for sp in S.slot_fill("某县获评了哪个食品产业方面的省级称号？", text, 0, len(text))]
+    assert "“河北省食品产业强县”" in found
+    assert not any(f.endswith("食品") or f.startswith("获评") for f in found)  # never a name cut in two
+
+
+def test_a_count_of_runs_keeps_its_measure_word():
+    from assistant.reader import spans as S
+    from assistant.text import normalize
+
+    text = normalize("推动中欧(亚)班列拓线扩量、开行4000班次。")
+    assert [text[sp.start:sp.end] for sp in S.numbers(text, 0, len(text))] == ["4000班次"]

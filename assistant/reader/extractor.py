@@ -715,7 +715,8 @@ class Reader:
         if q in ("entity", "list", "name", "place", "text", "glossary") and info.slot_head is not None:
             slots = S.slot_fill(info.text, norm, s, e, info.slot_head, _generic_words())
             if info.slot_head:  # "哪个市场…": the slot ends in the asked noun
-                slots = [sp for sp in slots if norm[sp.start:sp.end].endswith(info.slot_head)]
+                slots = [sp for sp in slots if norm[sp.start:sp.end].endswith(info.slot_head) or
+                         norm[sp.start] in "“\"《" and info.slot_head in norm[sp.start:sp.end]]  # a quoted name
         about = q in ("name", "date", "meeting", "place")
         meta_cov = max(cov, 0.6) if about and re.search(r"报告|report|会议|session|congress|新闻|媒体|记者", info.text,
                                                           re.I) else cov

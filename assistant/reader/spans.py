@@ -949,6 +949,11 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
             if h < 0 or CLAUSE_SPLIT.search(norm, h, b):
                 break
             b = h + len(head)
+        quoted = next(((x, y) for x, y in protected(norm, start, end) if x < b < y and norm[x] in "“\"《"), None)
+        if quoted:  # the words are inside a quoted name ("获评“河北省食品产业强县”"): the name is the slot
+            if 2 <= quoted[1] - quoted[0] <= 40:
+                out.append(Span(quoted[0], quoted[1], "slot", value=float(k + len(head))))
+            break
         a, _ = clause_bounds(norm, start, end, max(start, b - 1))
         cut = max((norm.rfind(c, a, b - len(head) - 1) for c in "的将把由在对是为"), default=-1)
         if cut >= a:
