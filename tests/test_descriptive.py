@@ -459,3 +459,18 @@ def test_a_heading_naming_an_earlier_year_does_not_open_the_plan(tmp_path) -> No
     own = next(c for t, c in by_text.items() if "依法行政" in t)
     assert _is_plan_context(lessons, report) is not True
     assert _is_plan_context(own, report) is True
+
+
+def test_a_labelled_list_asked_about_one_item_answers_with_that_item() -> None:
+    """A notice's items labelled with what they are about ("一、元旦:…二、春节:…三、清明节:…"): a question naming
+    one label is answered by that item alone, whichever item's sentence the reader started from."""
+    text = normalize("现将2025年放假调休日期的具体安排通知如下。\n一、元旦:1月1日(周三)放假1天,不调休。\n"
+                     "二、春节:1月28日至2月4日放假调休,共8天。1月26日(周日)、2月8日(周六)上班。\n"
+                     "三、清明节:4月4日(周五)至6日(周日)放假,共3天。\n")
+    for question, start_at, want in (("2025年清明节怎么放假？", "一、元旦", "4月4日(周五)至6日(周日)放假,共3天。"),
+                                      ("2025年元旦放假怎么安排？", "一、元旦", "1月1日(周三)放假1天,不调休。"),
+                                      ("2025年春节如何放假调休？", "三、清明节",
+                                       "1月28日至2月4日放假调休,共8天。1月26日(周日)、2月8日(周六)上班。")):
+        found = answer_span(text, text.index(start_at), question)
+        assert found is not None
+        assert text[found[0].start:found[0].end] == want, question

@@ -129,6 +129,15 @@ def _item_index(sentence: str) -> int | None:
     return {"首先": 1, "其次": 2, "再次": 3, "最后": 9}.get(mark, None)
 
 
+_LABEL = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(][一二三四五六七八九十]{1,3}[)]|\d{1,2}[.、])\s*([^,;:。!?\n]{1,12}):")
+
+
+def _names_item(sentence: str, question: str) -> bool:
+    """Whether a list item's label ("三、清明节:", "六、国庆节、中秋节:") names something the question asks about."""
+    m = _LABEL.match(_MARKUP.sub("", sentence))
+    return m is not None and any(len(part) >= 2 and part in question for part in re.split(r"[、和及与]", m.group(1)))
+
+
 def _titled(text: str) -> bool:
     """A numbered title ("**一、调整后的标准**"): it heads a section, it is no item of a list."""
     return not re.search(r"[,;:。!?]", _MARKUP.sub("", text))
@@ -181,7 +190,7 @@ def _layout(norm: str, start: int, end: int) -> list[Layout]:
 def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) -> bool:
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
-    return (lay.heading or lay.lead_line or _is_topic(text, topics) or restates(text, question)
+    return (lay.heading and not _names_item(text, question) or lay.lead_line or _is_topic(text, topics) or restates(text, question)
             or bool(_META.search(text)) or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30
             or bool(_ANNOUNCES.search(text)))
 
@@ -241,9 +250,16 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
     topical = whole_paragraph
     if ":" in norm[sents[idx].start:sents[idx].end - 1]:
         whole_paragraph = True  # "…列支:停工留薪期间的工资;…": the items it announces follow in its paragraph
+    # an item labelled with what the question names ("三、清明节:4月4日…" for "清明节放几天假"): that item alone
+    named_item = _names_item(norm[sents[idx].start:sents[idx].end], question)
+    if not named_item and _LABEL.match(_MARKUP.sub("", norm[sents[idx].start:sents[idx].end])):
+        # a labelled list ("一、元旦:…二、春节:…三、清明节:…") asked about one of its items: that item
+        named = [j for j in range(len(sents)) if j != idx and _names_item(norm[sents[j].start:sents[j].end], question)]
+        if named:
+            idx, named_item = min(named, key=lambda j: abs(j - idx)), True
     number = _item_index(norm[sents[idx].start:sents[idx].end])
     list_start = -1
-    if number and number > 1:  # a later item of a list in its paragraph: the answer is the whole list
+    if number and number > 1 and not named_item:  # a later item of a list in its paragraph: the whole list
         j = idx
         while j > 0 and not sents[j].new_line and sents[idx].end - sents[j - 1].start <= limit:
             j -= 1
@@ -256,7 +272,8 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
     first = sents[idx]
     text0 = norm[first.start:first.end]
     # a list the answer announces ("…如下:") or opens with its first item goes on over the next lines
-    listing = intro or number == 1 or bool(re.search(r"一是|第一[,，]|首先", text0)) or bool(_INTRO_END.search(text0))
+    listing = not named_item and (intro or number == 1 or bool(re.search(r"一是|第一[,，]|首先", text0))
+                                  or bool(_INTRO_END.search(text0)))
     expected = (number or 1) + 1
     last, k = idx, idx + 1
     while k < len(sents) and sents[k].end - first.start <= limit:
