@@ -418,7 +418,7 @@ def test_a_rank_after_a_ranking_verb_is_a_figure_with_what_it_ranks_among():
     found = {text[sp.start:sp.end]: sp for sp in S.numbers(text, 0, len(text))}
     assert {"全市排第一", "全市第7", "全省第49"} <= set(found)
     assert found["全省第49"].unit_class == "rank" and found["全省第49"].value == 49
-    assert not any(t.startswith("第一次") or t == "第一" for t in found)  # an ordinal alone ranks nothing
+    assert "第一" not in found and found["第一次"].unit_class == "ordinal"  # an ordinal alone ranks nothing
 
 
 @pytest.mark.slow
@@ -459,3 +459,20 @@ def test_a_count_of_runs_keeps_its_measure_word():
 
     text = normalize("推动中欧(亚)班列拓线扩量、开行4000班次。")
     assert [text[sp.start:sp.end] for sp in S.numbers(text, 0, len(text))] == ["4000班次"]
+
+
+def test_an_ordinal_of_a_series_is_a_figure():
+    from assistant.reader import spans as S
+    from assistant.text import normalize
+
+    text = normalize("做好第七次全国人口普查工作。办好第十六届省运会。")
+    found = {text[sp.start:sp.end]: sp for sp in S.numbers(text, 0, len(text))}
+    assert found["第七次"].unit_class == "ordinal" and found["第七次"].value == 7
+    assert found["第十六届"].value == 16
+
+
+@pytest.mark.slow
+def test_which_ordinal_asks_the_ordinal(assistant_all):
+    census = assistant_all.ask("2020年要开展第几次全国人口普查？")
+    _check_verbatim(assistant_all, census)
+    assert census.answer.startswith("第七次"), census.answer

@@ -1013,7 +1013,7 @@ class Reader:
             attached = False
         if wrong_direction or asks_rank and not is_rank or level_reached:
             attached = False
-        if span.unit_class == "rank" and not asks_rank:
+        if span.unit_class in ("rank", "ordinal") and not asks_rank:
             attached = False  # "全市排第1" answers which place, not how much
             bonus -= 0.3
         part = [m for m in _PART_OF_YEAR.finditer(norm, max(s, span.start - 24), span.start)]

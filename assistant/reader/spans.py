@@ -463,6 +463,11 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
                                        for a, b in quotes)]
     tally = tallies(norm, start, end)
     out = _drop_inside(out, tally) + tally
+    # an ordinal of a series ("第七次全国人口普查", "第十六届省运会"): what "第几次/第几届" asks
+    for m in _ORDINAL.finditer(norm, start, end):
+        if not any(sp.start <= m.start() < sp.end for sp in out):
+            value = parse_number(m.group(1))
+            out.append(Span(m.start(), m.end(), "number", m.group(2), value, value, "ordinal", ""))
     # a rank after a ranking verb ("全市排第一", "居全省第二"): a figure too, though a bare ordinal is none
     for m in _RANK.finditer(norm, start, end):
         if _RANKING_VERB.search(norm, max(start, m.start() - 10), m.start()) and \
@@ -483,6 +488,7 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
     return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
 
 
+_ORDINAL = re.compile(r"第([一二三四五六七八九十百]{1,4})(次|届|批|期|轮)")
 _RANK = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})([位名])?(?=[,;:。、)]|$|\s)")
 _RANK_AMONG = re.compile(r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)(?:排名?|居|位居|位列|名列)?$")
 _RANKING_VERB = re.compile(r"(?:排|居|列|位次|名次)[^,;:。]{0,10}$")
