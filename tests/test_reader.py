@@ -476,3 +476,11 @@ def test_which_ordinal_asks_the_ordinal(assistant_all):
     census = assistant_all.ask("2020年要开展第几次全国人口普查？")
     _check_verbatim(assistant_all, census)
     assert census.answer.startswith("第七次"), census.answer
+
+
+def test_a_word_no_report_holds_weighs_less_than_a_rare_one(assistant):
+    """A question's word that no passage holds ("打零工") cannot tell passages apart: it weighs less than a word
+    one passage holds, so the words that do match decide (a paraphrase is not refused for its own wording)."""
+    rare = next(t for t in ("铜磷", "东川") if assistant.stats.df(t) >= 1)
+    assert assistant.stats.df("零工打短工") == 0
+    assert assistant.idf("零工打短工") < assistant.idf(rare)

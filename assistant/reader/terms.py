@@ -86,8 +86,8 @@ class TermStats:
         """Inverse document frequency of a term over chunks."""
         df = self.df(term)
         value = math.log(1 + (self.size + 1) / (df + 0.5))
-        if df == 0 and len(term) >= 3:  # a term the corpus lacks, but its pieces may exist
-            value *= 0.8
+        if df == 0:  # a term the corpus lacks, but its pieces may exist
+            value *= 0.5
         return value
 
     def _phrases(self, info: QuestionInfo) -> list[str]:
