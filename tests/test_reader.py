@@ -484,3 +484,33 @@ def test_a_word_no_report_holds_weighs_less_than_a_rare_one(assistant):
     rare = next(t for t in ("铜磷", "东川") if assistant.stats.df(t) >= 1)
     assert assistant.stats.df("零工打短工") == 0
     assert assistant.idf("零工打短工") < assistant.idf(rare)
+
+
+@pytest.mark.parametrize("question, growth", [
+    ("城市低保标准提高到多少？", False),  # the level reached
+    ("What was the urban minimum living allowance standard raised to in 2025?", False),
+    ("城市低保标准提高了多少？", True),  # the change
+    ("By how much was the electricity price cut?", True),
+])
+def test_a_change_to_a_level_asks_the_level(question, growth):
+    from assistant.reader import analyze
+
+    assert analyze(question).wants_growth is growth
+
+
+def test_a_rate_per_month_is_one_figure_of_money():
+    from assistant.reader import spans as S
+    from assistant.text import normalize
+
+    text = normalize("城市低保人均保障标准从796元/月提高至842元/月。3月底前完成。")
+    found = {text[sp.start:sp.end]: sp for sp in S.numbers(text, 0, len(text))}
+    assert {"796元/月", "842元/月"} <= set(found) and found["842元/月"].unit_class == "money/time"
+    assert "3月" not in found  # a month alone is a date, not a figure
+
+
+@pytest.mark.slow
+def test_from_one_level_to_another_the_question_asking_to_gets_the_second(assistant_all):
+    # 安徽 2026 "城市低保人均保障标准从796元/月提高至842元/月"
+    answer = assistant_all.ask("What was Anhui's urban minimum living allowance (城市低保) standard raised to in 2025?")
+    _check_verbatim(assistant_all, answer)
+    assert answer.answer.startswith("842元"), answer.answer

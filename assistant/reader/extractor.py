@@ -852,12 +852,11 @@ class Reader:
         wants_rate = info.wants_rate or info.unit_class == "percent"  # "研发投入强度" is a percentage
         asks_rank = bool(_ASKS_RANK.search(info.text))
         is_rank = bool(re.match(r"第|首|前", value)) or span.unit.endswith(("位", "名")) or span.unit_class == "rank"
-        if not info.wants_growth and not wants_rate and not is_pct:
-            if _CHANGE_BEFORE.search(before):
-                bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
-            if re.search(r"[从由][^,;。]{0,8}$", norm[max(s, span.start - 10):span.start]) and \
-                    re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大)?(到|至)", norm[span.end:span.end + 4]):
-                bonus -= 0.2  # "从82.4岁提高到83.9岁": the earlier level
+        if not info.wants_growth and not wants_rate and not is_pct and _CHANGE_BEFORE.search(before):
+            bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
+        if not info.wants_growth and re.search(r"[从由][^,;。]{0,8}$", norm[max(s, span.start - 10):span.start]) and \
+                re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大|[增降升减涨])?(到|至)", norm[span.end:span.end + 4]):
+            bonus -= 0.2  # "从82.4岁提高到83.9岁", "由50%提高到60%", "从33户增至61户": the earlier level
         asks_change = bool(_ASKS_CHANGE_AMOUNT.search(info.text))
         change_amount = asks_change and not is_pct and bool(_CHANGE_BEFORE.search(before))
         # "降至0.8%", "提高到83.9岁": the level reached, not the change a "减少了多少" asks for
@@ -884,7 +883,9 @@ class Reader:
         if not info.unit_hint and info.unit_class and span.unit and not asks_rank:
             # the asked indicator's usual unit: "粮食产量" is a weight, not an area
             have = span.unit_class or self._unit_class(span.unit)
-            if have == info.unit_class or have.split("_")[0] == info.unit_class.split("_")[0]:
+            # ("842元/月" is an amount of money per month: money is what it measures)
+            if have == info.unit_class or have.split("_")[0] == info.unit_class.split("_")[0] or \
+                    "/" in have and have.split("/")[0] == info.unit_class:
                 bonus += 0.15
             elif have not in ("", "count") or info.unit_class != "count":
                 bonus -= 0.35

@@ -27,6 +27,9 @@ _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "�
                  "上调", "涨", "降多少", "降了多少", "降幅", "growth", "grow", "increase",
                  "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
                  "raise", "decrease")
+_TO_LEVEL = re.compile(r"(?:提高|提升|增加|增长|上调|上升|下降|降低|减少|压减|下调|降|涨)(?:到|至)|\b(?:raised|increased|rose|"
+                       r"risen|rise|grew|grown|cut|reduced|lowered|fell|fallen|dropped|brought)\s+(?:up\s+|down\s+)?to\b", re.I)
+_BY_AMOUNT = re.compile(r"(?<![到至])了多少|多少个百分点|幅度|by how much|\bby\b", re.I)
 _RATE_WORDS = ("率", "比例", "比重", "占比", "占多少", "占了多少", "占到多少", "百分之", "百分比", "share", "percentage", "proportion", "rate")
 _FIVE_YEAR = ("十四五", "五年来", "五年", "年均", "每年平均", "平均每年", "14th five", "five years")
 _NEXT_PLAN = ("十五五", "2030", "到2030", "15th five")
@@ -255,6 +258,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     wants_actual = (_says(cue, _ACTUAL_WORDS) or relative == "last") and \
         not any(w in low for w in ("目标", "计划", "预期", "打算"))
     wants_growth = _says(_VERB_OBJECT.sub(" ", cue.replace("增加值", "")), _GROWTH_WORDS)
+    if wants_growth and _TO_LEVEL.search(cue) and not _BY_AMOUNT.search(cue):
+        wants_growth = False  # "提高到多少", "raised to": the level reached, not the change
     wants_rate = _says(cue, _RATE_WORDS) or "%" in q
     five_year = any(w in low.replace("年均浓度", "") for w in _FIVE_YEAR)  # ("PM2.5年均浓度": one year's mean)
     next_plan = any(w in low for w in _NEXT_PLAN)

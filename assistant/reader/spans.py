@@ -158,7 +158,8 @@ def _patterns() -> _Patterns:
     unit = "(?:" + "|".join(unit_alts) + ")"
     one = rf"(?:(?:{mag})?{unit})"
     # compound: an alternative in brackets ("套(间)"), a ratio with / or 每 ("微克/立方米", "元每吨")
-    unit_expr = rf"{one}(?:\({one}\))?(?:(?:/|每){one}(?:\({one}\))?)?"
+    # (a month, a day or a week only after the slash: "842元/月" is a rate, "3月" alone is a date)
+    unit_expr = rf"{one}(?:\({one}\))?(?:(?:/|每)(?:{one}|月|日|周)(?:\({one}\))?)?"
     before = _alt(g.before)
     after = _alt(g.after)
     quantity = re.compile(
@@ -226,7 +227,7 @@ def _unit_info(unit_text: str) -> tuple[float, str, str]:
         if sep in unit_text and unit_text not in g.units:
             # a ratio keeps its written units ("微克/立方米", "人/万人"): per-unit values compare as written
             num, _, den = unit_text.partition(sep)
-            c1, c2 = _unit_info(num)[2], _unit_info(den)[2]
+            c1, c2 = _unit_info(num)[2], "time" if den in ("月", "日", "周") else _unit_info(den)[2]
             return 1.0, unit_text, g.ratio_classes.get(f"{c1}/{c2}", f"{c1}/{c2}")
     if unit_text in g.units:
         u = g.units[unit_text]
