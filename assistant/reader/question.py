@@ -121,7 +121,8 @@ def _qtype(q: str) -> str:
                  r"growth target|what (?:was|is|were|are|will be) .*(gdp|revenue|sales|investment|target|rate|income|"
                  r"output|growth|volume|value|amount|number|total|share|percentage|production|population|area|spending|"
                  r"expenditure|jobs|capacity|concentration|bonds?|deficit|prices?)\b|"
-                 r"what scale|增长了?多少|增速|增幅|什么水平|多高水平", low):
+                 r"what scale|增长了?多少|增速|增幅|什么水平|多高水平|"
+                 r"what (?:was|is|were|are|will) .*\b(?:raised|increased|lowered|cut|reduced|brought|risen|rise|grow|grown) to\b", low):
         return "number"
     if re.search(r"哪些|哪几|包括|包含|有什么|什么样|哪类|哪种|which|what are", low):
         return "list"
