@@ -291,6 +291,12 @@ def parse_quantity(text: str) -> Quantity | None:
     q = _one_quantity(text)
     if q:
         return q
+    # a rank or an ordinal of a series: "全省第49", "全市排第一", "第十六届" (what `numbers` finds as one)
+    r = _RANK_TEXT.fullmatch(text)
+    if r:
+        n = parse_number(r.group(1))
+        unit = r.group(2) or ""
+        return Quantity(n, n, unit, "ordinal" if unit in "次届批期轮" and unit else "rank") if n is not None else None
     # a range: "4.5%—5%", "3—5年", "5%到6%"
     g = grammar()
     for sep in sorted(g.range_seps, key=len, reverse=True):
@@ -489,6 +495,8 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
     return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
 
 
+_RANK_TEXT = re.compile(r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)?(?:排名?|居|位居|位列|名列)?"
+                        r"第([一二三四五六七八九十百]{1,4}|\d{1,3})([位名次届批期轮])?")
 _ORDINAL = re.compile(r"第([一二三四五六七八九十百]{1,4})(次|届|批|期|轮)")
 _RANK = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})([位名])?(?=[,;:。、)]|$|\s)")
 _RANK_AMONG = re.compile(r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)(?:排名?|居|位居|位列|名列)?$")
