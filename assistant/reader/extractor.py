@@ -44,7 +44,7 @@ _ASKS_RATIO = re.compile(r"比例?是|结构|之比|比为|比多少|\bratio\b")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么意思|含义|是什么[?？]?$|\brefers? to\b|\bstands? for\b|\bmean(?:ing)?\b")
 _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|\brank", re.I)
-_RANK_AMONG = re.compile(r"全国|全省|全区|全市|全县|全州|全盟|世界|全球|中部|西部|东部|东北")
+_RANK_SCOPE = re.compile(r"全国|全省|全区|全市|全县|全州|全盟|世界|全球|中部|西部|东部|东北")
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$|比[^,;。]{1,8}[多少]了?$")
 _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)(?:至|到)$")
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
@@ -924,8 +924,8 @@ class Reader:
         if asks_rank:  # "排名第几": a rank ("第3位"), never an amount
             bonus += 0.2 if is_rank else -0.4
             # "排名全市第7、全省第49": the rank among what the question names
-            among = _RANK_AMONG.findall(norm, max(s, span.start - 6), span.end)
-            named = set(_RANK_AMONG.findall(info.text))
+            among = _RANK_SCOPE.findall(norm, max(s, span.start - 6), span.end)
+            named = set(_RANK_SCOPE.findall(info.text))
             if is_rank and among and named:
                 bonus += 0.1 if among[-1] in named else -0.2
         # the clause's own words before the figure: a total or an addition, a rise or a fall
