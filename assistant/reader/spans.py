@@ -495,11 +495,12 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
     return sorted(set(out), key=lambda sp: (sp.start, -sp.end))
 
 
-_RANK_TEXT = re.compile(r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)?(?:排名?|居|位居|位列|名列)?"
-                        r"第([一二三四五六七八九十百]{1,4}|\d{1,3})([位名次届批期轮])?")
+# what a rank is among and the verb that ranks ("全省第49", "全市排第一", "居全国第4位")
+_AMONG = r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)(?:排名?|居|位居|位列|名列)?"
+_RANK_TEXT = re.compile(rf"(?:{_AMONG})?第([一二三四五六七八九十百]{{1,4}}|\d{{1,3}})([位名次届批期轮])?")
 _ORDINAL = re.compile(r"第([一二三四五六七八九十百]{1,4})(次|届|批|期|轮)")
 _RANK = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})([位名])?(?=[,;:。、)]|$|\s)")
-_RANK_AMONG = re.compile(r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)(?:排名?|居|位居|位列|名列)?$")
+_RANK_AMONG = re.compile(rf"{_AMONG}$")
 _RANKING_VERB = re.compile(r"(?:排|居|列|位次|名次)[^,;:。]{0,10}$")
 _POINTS_AGAINST = re.compile(r"(?:高于|快于|低于|慢于|超过|超出|领先|好于|优于)(?:全国|全省|全区|全市|全州|全盟|全县|"
                              r"全国平均|全省平均|全市平均|平均水平|预期|目标|上年|同期)?(?:平均)?(?:水平)?$")
