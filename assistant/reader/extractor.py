@@ -281,7 +281,7 @@ _REVIEW_TITLE = re.compile(r"回顾|五年来|一年来|过去|完成|成就|成
 
 
 @lru_cache(maxsize=4096)
-def _plan_start(report_id: str, text: str, target: int | None) -> int | None:
+def _plan_start(text: str, target: int | None) -> int | None:
     """Where the report's plan begins: the first top-level heading after its opening one that sets out work
     ahead ("二、今年发展主要目标和…", "三、2022年政府工作任务"); the top-level sections after it ("三、加大宏观
     政策实施力度…") are the plan too. A heading naming a year before the report's own ("2025年主要工作…" in
@@ -306,7 +306,7 @@ def _is_plan_context(chunk: Chunk, report: Report) -> bool | None:
     if re.search(r"摘要", report.meta.title) or "预期目标" in report.text[:400]:
         return True
     if chunk.kind != "glossary" and chunk.section_path:
-        start = _plan_start(report.meta.id, report.text, target_year(report.meta))
+        start = _plan_start(report.text, target_year(report.meta))
         if start is not None and chunk.start > start:
             return True  # a top-level section after the plan's first one ("三、加大宏观政策实施力度")
     return None

@@ -296,7 +296,7 @@ def parse_quantity(text: str) -> Quantity | None:
     if r:
         n = parse_number(r.group(1))
         unit = r.group(2) or ""
-        return Quantity(n, n, unit, "ordinal" if unit in "次届批期轮" and unit else "rank") if n is not None else None
+        return Quantity(n, n, unit, "ordinal" if unit and unit in _SERIES else "rank") if n is not None else None
     # a range: "4.5%—5%", "3—5年", "5%到6%"
     g = grammar()
     for sep in sorted(g.range_seps, key=len, reverse=True):
@@ -480,8 +480,9 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
         if _RANKING_VERB.search(norm, max(start, m.start() - 10), m.start()) and \
                 not any(sp.start <= m.start() < sp.end for sp in out):
             among = _RANK_AMONG.search(norm, max(start, m.start() - 6), m.start())  # "全省第49", "世界第二"
+            value = parse_number(m.group(1))
             out.append(Span(among.start() if among else m.start(), m.end(), "number", m.group(2) or "",
-                            parse_number(m.group(1)), parse_number(m.group(1)), "rank", ""))
+                            value, value, "rank", ""))
     # "一次性全部退还", "一揽子": a numeral inside an adverb or a set phrase counts nothing
     out = [sp for sp in out if not (norm[sp.end:sp.end + 1] == "性" and not re.search(r"\d", norm[sp.start:sp.end]))]
     # drop a figure that sits inside a longer one (e.g. the "一" of "翻一番")
@@ -497,8 +498,9 @@ def _numbers(norm: str, start: int, end: int) -> list[Span]:
 
 # what a rank is among and the verb that ranks ("全省第49", "全市排第一", "居全国第4位")
 _AMONG = r"(?:全国|全省|全区|全市|全县|全州|全盟|世界|全球)(?:排名?|居|位居|位列|名列)?"
-_RANK_TEXT = re.compile(rf"(?:{_AMONG})?第([一二三四五六七八九十百]{{1,4}}|\d{{1,3}})([位名次届批期轮])?")
-_ORDINAL = re.compile(r"第([一二三四五六七八九十百]{1,4})(次|届|批|期|轮)")
+_SERIES = "次届批期轮"  # what an ordinal numbers in a series ("第七次", "第十六届")
+_RANK_TEXT = re.compile(rf"(?:{_AMONG})?第([一二三四五六七八九十百]{{1,4}}|\d{{1,3}})([位名{_SERIES}])?")
+_ORDINAL = re.compile(rf"第([一二三四五六七八九十百]{{1,4}})([{_SERIES}])")
 _RANK = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})([位名])?(?=[,;:。、)]|$|\s)")
 _RANK_AMONG = re.compile(rf"{_AMONG}$")
 _RANKING_VERB = re.compile(r"(?:排|居|列|位次|名次)[^,;:。]{0,10}$")
