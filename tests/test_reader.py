@@ -341,6 +341,18 @@ def test_a_change_asked_is_the_change_not_the_level_before_it(assistant_all):
     assert answer.answer.endswith("1.6万亿元"), answer.answer
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("question, fall", [
+    # 福建 2026: "固定资产投资下降3.3%，进出口下降5.4%"; 涞源 2021: "社会消费品零售总额完成14.2亿元，同比下降1.2%"
+    ("福建2025年固定资产投资增长了多少？", "下降3.3%"),
+    ("涞源县2020年社会消费品零售总额同比增长多少？", "下降1.2%"),
+])
+def test_a_growth_asked_of_a_fall_is_the_fall_with_its_word(assistant_all, question, fall):
+    answer = assistant_all.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.answer == fall
+
+
 def test_follow_up_answers_use_the_conversation(assistant):
     first = "东川区2026年地区生产总值增长目标是多少？"
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])

@@ -732,6 +732,11 @@ class Reader:
                 if counted and span.unit.endswith(counted.group(1)) and \
                         norm.startswith(counted.group(2), span.end) and span.end + len(counted.group(2)) <= e:
                     span = dataclasses.replace(span, end=span.end + len(counted.group(2)))
+                fall = _DOWN_BEFORE.search(norm, max(s, span.start - 4), span.start)
+                if fall and fall.end() == span.start and fall.group(0)[-1] not in "到至" and _ASKS_UP.search(info.text) \
+                        and not _ASKS_DOWN.search(info.text) and span.unit_class in ("percent", "percentage_point"):
+                    # "增长了多少" answered by a fall: "下降3.3%", never a bare "3.3%" read as a rise
+                    span = dataclasses.replace(span, start=fall.start())
                 add(span, extra, cov if attached else min(cov, 0.2), attached=attached)
             if _TWO_VALUES.search(info.text):
                 # "分别是多少" / "A和B各是多少": both figures, as one span
@@ -946,9 +951,13 @@ class Reader:
         if _THRESHOLD_BEFORE.search(before) and re.match(r"[^。;]{0,4}[,、](?:达到|达|为|是)\d", norm[span.end:s + (e - s)]):
             bonus -= 0.15  # "突破4000亿元、达到4211亿元": the exact figure follows the threshold
         down, up = bool(_ASKS_DOWN.search(info.text)), bool(_ASKS_UP.search(info.text))
-        wrong_direction = down != up and bool((_UP_BEFORE if down else _DOWN_BEFORE).search(before))
+        # a rise does not answer "下降了多少"; a fall does answer "增长了多少" (a negative growth, quoted with its
+        # 下降), only less surely than a rise where both are written
+        wrong_direction = down and not up and bool(_UP_BEFORE.search(before))
         if wrong_direction:
             bonus -= 0.3
+        elif up and not down and _DOWN_BEFORE.search(before):
+            bonus -= 0.1
         # "A、B及C分别达x、y、z": keep the value aligned with the item the question names
         resp = S.respectively(norm, s, e, span.start)
         if resp and not any(resp[0][0][0] <= a and b <= resp[1][0][0] for a, b, w in anchors):
