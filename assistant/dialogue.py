@@ -10,12 +10,21 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from functools import lru_cache
 from typing import Callable
 
-from .knowledge import lexicon
+from .knowledge import DATA_DIR, lexicon
 from .text import _STOPWORDS, clean_question, tokenize
 
-_BASELINE = re.compile(r"(?:比|较|同比)(?:上一年|上年|去年|前一年)(?:同期)?")  # what a figure is compared with
+# what a figure is compared with: last year, a named year, the larger region ("比全省高多少")
+_BASELINE = re.compile(r"(?:比|较|同比)(?:上一年|上年|去年|前一年|(?:19|20)\d\d年|全国|全省|全市|全区|全县|全州)?(?:同期)?")
+# a comparison with no subject of its own ("比2020年增加了多少天？"): the earlier question's subject compared
+_COMPARISON = re.compile(r"^(?:比|较|同比)(?:上一年|上年|去年|前一年|(?:19|20)\d\d年|全国|全省|全市|全区|全县|全州)(?:同期)?"
+                         r"(?:增加|增长|提高|提升|上升|下降|减少|降低|多|少|高|低|高出|低了|多了|少了|快|慢)了?"
+                         r"(?:多少|几)[\u4e00-\u9fff]{0,3}[?？]?$")
+# the ask at the end of a question ("…有多少天", "…是多少", "…有哪些"), cut to ask another thing of the same subject
+_ASK_TAIL = re.compile(r"(?:是|有|为|达|达到|完成|约|共|一共|总共)?(?:多少|几)(?:万|亿)?[\u4e00-\u9fff]?[?？]?$|"
+                       r"(?:是谁|是什么|有哪些|是哪些|是哪几个|哪些|什么)[?？]?$")
 _FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|另外|以及|and\b|what about|how about)|呢[?？]?$", re.I)
 _PERIOD = re.compile(r"20\d\d年?|今年|去年|明年|“?十[四五]五”?(?:期间|时期)?")
 _SHORT_YEAR = re.compile(r"(?<![\d.])['’‘]?([0-4]\d)年(?![代来间内度多半])")
@@ -24,7 +33,7 @@ _MEASURES = ("面积", "产量", "人数", "人次", "总额", "产值", "收入
 _MEASURE_VERBS = ("播种", "种植", "参保", "接待")
 _ASK_WORDS = re.compile(r"谁|哪|什么|何时|几|多少|是否")
 _PREV_ASK = re.compile(r"^谁|是谁|是多少|多少|哪些|哪几|是什么|指什么|什么|有哪些")
-_UNIT_AFTER_ASK = re.compile(r"(多少)(万|亿)?(人次|人|户|亩|个|家|所|项|座|元|吨|条|名)")
+_UNIT_AFTER_ASK = re.compile(r"(多少)(万|亿)?(人次|人|户|亩|个|家|所|项|座|元|吨|条|名|套|辆|台|处|间|栋|公里)")
 _REGION_SUFFIX = r"(?:区|市|省|县)?"
 
 
@@ -68,6 +77,8 @@ def is_follow_up(question: str, previous: str | None = None) -> bool:
     if not q:
         return False
     if _FOLLOW_MARK.search(q):
+        return True
+    if previous and _COMPARISON.match(q):
         return True
     if len(q) <= 8 and len(tokenize(q)) <= 2:
         return True
@@ -123,6 +134,35 @@ def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = N
     run = max(runs, key=lambda r: r[-1][1] - r[0][0])
     result = prev[:run[0][0]] + phrase + prev[run[-1][1]:]
     return _UNIT_AFTER_ASK.sub(r"\1", result)
+
+
+@lru_cache(maxsize=1)
+def _counterparts() -> tuple[tuple[str, ...], ...]:
+    """Groups of words that stand for one another in a follow-up (data/counterparts.txt)."""
+    lines = (DATA_DIR / "counterparts.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(tuple(ln.split()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
+
+
+def _swap_counterpart(prev: str, phrase: str) -> str | None:
+    """The earlier question with its counterpart of the follow-up's word swapped in, or None.
+
+    "农村居民" after "城镇居民人均可支配收入是多少" → "农村居民人均可支配收入是多少": the follow-up names a
+    word whose counterpart the earlier question holds, and what else it says sits around it there too.
+    """
+    found: list[tuple[int, str, str]] = []
+    for group in _counterparts():
+        for word in group:
+            if word in phrase and word not in prev:
+                found += [(len(word) + len(other), word, other) for other in group if other != word and other in prev]
+    for _, word, other in sorted(found, key=lambda f: -f[0]):
+        at = phrase.find(word)
+        head, tail = phrase[:at], phrase[at + len(word):]
+        pos = prev.find(other)
+        while pos >= 0:
+            if prev[:pos].endswith(head) and prev.startswith(tail, pos + len(other)):
+                return prev[:pos] + word + prev[pos + len(other):]
+            pos = prev.find(other, pos + 1)
+    return None
 
 
 _NATION = re.compile(r"全国|我国")
@@ -198,6 +238,8 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
     core = core.strip(" ,，的")
     if not core:
         return result + "？"
+    if _COMPARISON.match(core):  # "比2020年增加了多少天？": the earlier subject compared
+        return _ASK_TAIL.sub("", result).strip(" ,，的") + core + "？"
     if _ASK_WORDS.search(core) and not any(w in core for w in ("增长", "目标")):
         # a different question about the same thing: "在哪次会议上？", "是哪天？"
         stem = _PREV_ASK.sub("", result).strip(" ,，的")
@@ -214,8 +256,12 @@ def resolve(question: str, history: Sequence[str] | None, find_places: PlaceFind
         return result + "？"
     intent = "目标" if core.endswith("目标") and len(core) > 2 else ""
     core = core[:-len(intent)] if intent else core
-    phrase = lexicon().official(core.lower()) or core
-    result = _replace_subject(result, phrase, find_places)
+    swapped = _swap_counterpart(result, core)
+    if swapped is not None:  # "农村的呢？" after "城市低保标准是多少": the same asked of the counterpart
+        result = _UNIT_AFTER_ASK.sub(r"\1", swapped)
+    else:
+        phrase = lexicon().official(core.lower()) or core
+        result = _replace_subject(result, phrase, find_places)
     if intent:  # "城镇新增就业目标呢？" after "…地区生产总值增长目标是多少": the new subject's own target
         result = re.sub(r"(增长|增速|增幅)(?=目标)", "", result)
         if "目标" not in result:

@@ -308,6 +308,22 @@ def test_resolve_follow_ups(history, question, resolved):
     assert resolve(question, history) == resolved
 
 
+@pytest.mark.parametrize("history, question, resolved", [
+    # a counterpart (data/counterparts.txt) takes the place of its partner, and what is around it stays
+    (["定兴县2021年城镇居民人均可支配收入是多少？"], "农村居民呢？", "定兴县2021年农村居民人均可支配收入是多少？"),
+    (["内蒙古城市低保标准是每月多少钱？"], "农村的呢？", "内蒙古农村低保标准是每月多少钱？"),
+    (["江苏“十四五”末制造业增加值占地区生产总值比重是多少？"], "服务业呢？",
+     "江苏“十四五”末服务业增加值占地区生产总值比重是多少？"),
+    # … and the measure word of the earlier ask goes (棚户区 are counted in 套, 老旧小区 in 个)
+    (["河北省2023年新开工改造棚户区多少套？"], "老旧小区呢？", "河北省2023年新开工改造老旧小区多少？"),
+    # a comparison with no subject of its own compares the earlier question's subject
+    (["安国市2021年空气质量优良天数有多少天？"], "比2020年增加了多少天？", "安国市2021年空气质量优良天数比2020年增加了多少天？"),
+])
+def test_follow_ups_swap_counterparts_and_compare(history, question, resolved):
+    assert is_follow_up(question, history[-1])
+    assert resolve(question, history) == resolved
+
+
 def test_standalone_questions_are_not_rewritten():
     q = "昆明市2025年地区生产总值增长目标是多少？"
     assert not is_follow_up(q)

@@ -53,6 +53,8 @@ def figures(text: str) -> list[str]:
         ("户籍人口城镇化率提高0.8个百分点。", "0.8个百分点"),
         ("农作物秸秆综合利用率达到86‰。", "86‰"),
         ("实现生产总值2860.5亿元，同比增长5.1%。", "2860.5亿元"),
+        ("破获刑事案件196起。", "196起"),  # cases and incidents are counted in 起 and 例
+        ("完成白内障复明手术1200例。", "1200例"),
     ],
 )
 def test_units_including_compound_ones(sentence, expected):
@@ -329,6 +331,39 @@ def test_respectively_aligns_items_and_values():
     items, values = res
     assert [text[a:b] for a, b in values] == ["6.1%", "7.3%"]
     assert text[items[0][0]:items[0][1]] == "城镇"
+
+
+@pytest.mark.parametrize("text, asked, items, value", [
+    # a joint word holds one item per character, with 分别 or without
+    ("城乡居民人均可支配收入分别达到30670元和12945元。", "12945", ["城", "乡"], "12945元"),
+    ("城乡低保标准提高到每月815元和615元。", "615", ["城", "乡"], "615元"),
+    ("金融机构存贷款余额分别为228.4亿元、159.3亿元。", "159.3", ["存", "贷"], "159.3亿元"),
+])
+def test_a_joint_word_holds_the_items_of_a_respectively(text, asked, items, value):
+    norm = normalize(text)
+    res = S.respectively(norm, 0, len(norm), text.index(asked))
+    assert res is not None
+    got_items, values = res
+    assert [text[a:b] for a, b in got_items] == items
+    assert value in [text[a:b] for a, b in values]
+
+
+def test_the_characters_of_a_joint_word_stand_for_their_things():
+    norm = normalize("城乡居民人均可支配收入")
+    assert "城镇" in S.joint_part(norm, 0, 1) and "农村" in S.joint_part(norm, 1, 2)
+    assert S.joint_part(norm, 2, 3) == () and S.joint_part(norm, 0, 2) == ()
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("进出口总额1000亿元、增长5%。", "5%"),  # an amount and its growth: not one figure for each of 进, 出
+    ("城乡居民医保和基本公共卫生服务经费人均财政补助标准分别再提高30元和5元。", "5元"),  # items of their own
+])
+def test_a_joint_word_does_not_make_items_of_what_is_not_one(text, asked):
+    norm = normalize(text)
+    res = S.respectively(norm, 0, len(norm), text.index(asked))
+    if res is not None:
+        items, _ = res
+        assert all(b - a > 1 for a, b in items)
 
 
 # ----------------------------------------------------------------- dates

@@ -1048,6 +1048,9 @@ class Reader:
         others = [b - a for j, (a, b) in enumerate(items) if j != i]
         keep = max(2, round(sum(others) / len(others))) if others else 99
         a, b = items[i]
+        wordings = S.joint_part(norm, a, b)
+        if wordings:  # "乡" of "城乡": as long as the wording of 农村 the question uses
+            return max((len(w) for w in wordings if w in question), default=0)
         text = norm[a:b]
         if i == len(items) - 1:
             text = text[:keep]  # the shared tail ("…参保人数") belongs to every item

@@ -13,7 +13,7 @@ from typing import Sequence
 from ..knowledge import Lexicon, english_groups, expected_unit_class, lexicon, translate_english
 from ..text import has_cjk, tokenize, word_cuts
 from .descriptive import asks_description
-from .spans import wh_sides
+from .spans import joint_words, wh_sides
 
 # ----------------------------------------------------------------- vocabulary
 # Wordings, English terms and question words come from the data files (assistant/knowledge.py);
@@ -186,7 +186,20 @@ def _with_short_forms(term: str, lex: Lexicon) -> str:
     forms = list(dict.fromkeys(term.split("|")))
     for p in forms:  # (grows while read: the forms of a form too, "粮食产量" → "粮食总产量" → "粮食总产")
         forms.extend(f for f in lex.short_forms(p) if f not in forms)
+    forms.extend(f for f in _joint_forms(forms) if f not in forms)
     return "|".join(forms)
+
+
+def _joint_forms(forms: list[str]) -> list[str]:
+    """A long term as reports write it joined with its counterpart: "城镇居民人均可支配收入" is in
+    "城乡居民人均可支配收入分别达到x和y" (which figure is whose, the reader's respectively rule says)."""
+    out = []
+    for f in forms:
+        for joint, parts in joint_words().items():
+            for wording in (w for part in parts for w in part):
+                if len(wording) >= 2 and f.startswith(wording) and len(f) - len(wording) >= 3:
+                    out.append(joint + f[len(wording):])
+    return out
 
 
 def _token_bounds(q: str) -> tuple[set[int], set[int]]:

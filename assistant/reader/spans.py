@@ -615,12 +615,48 @@ def officials(norm: str, start: int, end: int) -> list[Span]:
     return out
 
 
+@lru_cache(maxsize=1)
+def joint_words() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Joint words ("城乡", "进出口") and the wordings of what each of their first characters stands for."""
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for line in (DATA_DIR / "joint_words.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            word, *parts = [p.strip() for p in line.split("\t")]
+            out[word] = tuple(tuple(w for w in p.split("|") if w) for p in parts)
+    return out
+
+
+_JOINT = re.compile("|".join(sorted(map(re.escape, joint_words()), key=len, reverse=True)))
+
+
+def joint_part(norm: str, start: int, end: int) -> tuple[str, ...]:
+    """The wordings of what an item one character long stands for when it is part of a joint word ("乡" of
+    "城乡": 农村, 乡村…), else ()."""
+    if end - start != 1:
+        return ()
+    for m in _JOINT.finditer(norm, max(0, start - 2), end + 3):
+        i = start - m.start()
+        parts = joint_words()[m.group(0)]
+        if 0 <= i < len(parts):
+            return parts[i]
+    return ()
+
+
 def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
-    """For "A、B、C…分别达x、y、z": the item spans and the value spans, when pos is one of the values."""
+    """For "A、B、C…分别达x、y、z": the item spans and the value spans, when pos is one of the values.
+
+    A joint word stands for its items, one character each: "城乡居民收入分别达到x和y", and "城乡低保标准提高到
+    每月x和y" without 分别.
+    """
     k = norm.rfind("分别", start, pos)
+    joint = None
     if k < 0:
-        return None
-    s, _ = clause_bounds(norm, start, end, k)
+        s, _ = clause_bounds(norm, start, end, pos)
+        joint = _JOINT.search(norm, s, pos)
+        if joint is None:
+            return None
+        k = joint.end() - 2  # the values follow it in its clause
+    s, _ = clause_bounds(norm, start, end, max(k, start))
     head = norm[s:k]
     # values: the joined run right after 分别 (and its verb)
     vs = k + 2
@@ -641,6 +677,11 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
     hit = [(a, b) for a, b in values if a <= digit < b]
     if len(values) < 2 or not hit or not any(a <= pos < b for a, b in hit):
         return None
+    if joint is not None:
+        units = {sp.unit for sp in numbers(norm, values[0][0], values[-1][1])}
+        if len(units) != 1 or len(joint_words()[joint.group(0)]) != len(values):
+            return None  # "进出口总额1000亿元、增长5%": an amount and its growth, not one figure for each
+        return [(joint.start() + i, joint.start() + i + 1) for i in range(len(values))], values
     # items: the head split at 、/及/和, aligned from the right
     parts = [p for p in re.split(r"(、|及|和|与)", head)]
     items, off = [], s
@@ -649,7 +690,11 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
             items.append((off, off + len(part)))
         off += len(part)
     if len(items) < len(values):
-        return None
+        # "城乡居民人均可支配收入分别达到x和y": a joint word holds the items
+        joint = _JOINT.search(norm, s, k)
+        if joint is None or len(joint_words()[joint.group(0)]) != len(values):
+            return None
+        return [(joint.start() + i, joint.start() + i + 1) for i in range(len(values))], values
     return items[-len(values):], values
 
 
