@@ -23,6 +23,8 @@ from eval.metrics import is_correct, rouge_l
     "How will Zhejiang support private enterprises?", "What measures did Hebei take to stabilise jobs?",
     # two clauses asking different things: the sentence that says both
     "2025年春节放几天假，哪几天要补班？", "中小学健康教育以什么为课程载体、每学期安排多少课时？",
+    # plans and what is to be done
+    "2022年保定主城区电动车充电不方便，市里有什么打算？", "为加强青少年心理健康研究将支持高校做什么？",
 ])
 def test_descriptive_questions_are_recognised(question: str) -> None:
     assert asks_description(question)

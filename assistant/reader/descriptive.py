@@ -41,7 +41,7 @@ def _alternation(words: list[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-_HOW = re.compile(r"(?:如何|怎样|怎么|咋)(?!表述|说|称|定义|计算|算|样[?？]?$)")
+_HOW = re.compile(r"(?:如何|怎样|怎么|咋)(?!表述|说|称|定义|计算|算|样[?？]?$)|[做干]什么[?？]?$")
 _NOUNS = _clause_nouns()
 _MEASURE_NOUNS = _alternation(_NOUNS["any"])
 _WHICH_NOUNS = _alternation(_NOUNS["any"] + _NOUNS["which"])
