@@ -324,6 +324,23 @@ def test_follow_ups_swap_counterparts_and_compare(history, question, resolved):
     assert resolve(question, history) == resolved
 
 
+@pytest.mark.parametrize("question, unit_class, unit_hint", [
+    # "how many" of things asks a count (not the area or money beside it: "469套、9.83万平方米违建别墅")
+    ("How many illegally built villas were demolished in Laishui County in 2020?", "countable", ""),
+    ("How many households switched from coal to gas heating?", "", "户"),
+    ("How many days did it take to build phase one?", "", "天"),
+    # … but not of a measure or of money
+    ("How many tons of grain did Henan produce?", "weight", ""),  # the indicator's own class
+    ("How many new loans must Zhumadian's banks issue in 2024?", "", ""),
+])
+def test_how_many_asks_a_count_of_things(question, unit_class, unit_hint):
+    from assistant.reader import analyze
+    from assistant.text import normalize
+
+    info = analyze(normalize(question))
+    assert (info.unit_class, info.unit_hint) == (unit_class, unit_hint)
+
+
 def test_standalone_questions_are_not_rewritten():
     q = "昆明市2025年地区生产总值增长目标是多少？"
     assert not is_follow_up(q)
@@ -367,6 +384,21 @@ def test_a_growth_asked_of_a_fall_is_the_fall_with_its_word(assistant_all, quest
     answer = assistant_all.ask(question)
     assert not answer.abstained, answer.reason
     assert answer.answer == fall
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, items", [
+    # 吉林 2026: "松原石化园区、辽源高新区、四平新开区入选首批国家级零碳园区建设名单": the items, without the
+    # predicate the question repeats, and not one item alone when it counts several
+    ("吉林哪三个园区入选首批国家级零碳园区建设名单？", "松原石化园区、辽源高新区、四平新开区"),
+    ("吉林哪几个城市入选了国家能源领域首批氢能区域试点？", "长春、松原、白城"),
+    # 浙江 2026: "杭州职业技术大学、宁波职业技术大学获批升本"
+    ("浙江2025年获批升本的是哪两所职业技术大学？", "杭州职业技术大学、宁波职业技术大学"),
+])
+def test_a_list_answer_is_its_items_only(assistant_all, question, items):
+    answer = assistant_all.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.answer == items
 
 
 def test_follow_up_answers_use_the_conversation(assistant):

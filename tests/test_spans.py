@@ -55,6 +55,7 @@ def figures(text: str) -> list[str]:
         ("实现生产总值2860.5亿元，同比增长5.1%。", "2860.5亿元"),
         ("破获刑事案件196起。", "196起"),  # cases and incidents are counted in 起 and 例
         ("完成白内障复明手术1200例。", "1200例"),
+        ("350多批次央企来保深度对接。", "350多批次"),
     ],
 )
 def test_units_including_compound_ones(sentence, expected):

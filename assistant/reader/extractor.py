@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 from ..knowledge import lexicon
-from ..text import ascii_lower, normalize, sentence_spans
+from ..text import ascii_lower, normalize, sentence_spans, word_cuts
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
@@ -35,6 +35,8 @@ _ASKS_TOTAL = re.compile(r"累计|总共|一共|总计|合计|共计|总数|总�
 _ASKS_NEW = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加了?多少")
 _NEW_BEFORE = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加")
 _TOTAL_BEFORE = re.compile(r"总|累计|共计|合计|保有量|存量|全部")
+_COUNTS_SEVERAL = re.compile(r"哪[二三四五六七八九十两]+|[二三四五六七八九十两]+[个类种项条所家座大]")
+_COUNTABLE = ("count", "people", "household", "container", "grade")  # what "how many" counts
 # direction: "下降了多少" is not answered by a growth, nor "增长了多少" by a fall
 _ASKS_DOWN = re.compile(r"下降|减少|降低|下滑|回落|缩小|降了|少了")
 _ASKS_UP = re.compile(r"增长|增加|提高|提升|上涨|涨了|多了|扩大|\b(?:grow(?:th|s|n)?|increased?|increases|ris(?:e|es|en)|rose)\b")
@@ -783,6 +785,10 @@ class Reader:
             # a list answer holds every item: a slot between question words that stops inside a list's last item
             # ("…、东部率先|发展" for "…板块发展是哪些") gives way to the whole list
             # … and so does a slot that holds the list and a few words around it ("“5”即|生猪、…、无花果")
+            # … and so does a slot that is one item of a list, when the question counts two or more ("哪三个园区")
+            if counted and _COUNTS_SEVERAL.search(info.text):
+                out[:] = [c for c in out if not (c.kind == "slot" and "、" not in norm[c.start:c.end] and any(
+                    x.start <= c.start and c.end <= x.end and "、" in norm[x.start:x.end] for x in lists))]
             out[:] = [c for c in out if not (c.kind == "slot" and "、" in norm[c.start:c.end] and any(
                 x.start <= c.start and c.end < x.end and len(norm[c.end:x.end].strip()) <= 2 or
                 c.start <= x.start and x.end <= c.end and (x.start - c.start) + (c.end - x.end) <= 6
@@ -793,6 +799,9 @@ class Reader:
                 off = -0.3 if excluded and normalize(excluded.group(1)) in norm[span.start:span.end] else 0.0
                 add(span, 0.05 + off + self._lead_in(info, norm, span.start)
                     + _count_fit(info.text, norm[span.start:span.end]))
+                cut = self._trim_echo_tail(info, norm, span)
+                if out and cut.end < span.end and (out[-1].start, out[-1].end) == (span.start, span.end):
+                    out[-1] = dataclasses.replace(out[-1], end=cut.end)  # scored whole, quoted without the echo
             if out:
                 return out
         if q in ("entity", "name") and _ASKS_NAME.search(info.text):
@@ -889,7 +898,13 @@ class Reader:
             # the asked indicator's usual unit: "粮食产量" is a weight, not an area
             have = span.unit_class or self._unit_class(span.unit)
             # ("842元/月" is an amount of money per month: money is what it measures)
-            if have == info.unit_class or have.split("_")[0] == info.unit_class.split("_")[0] or \
+            if info.unit_class == "countable":  # "how many …": a count of things or people, not a measure
+                if have.split("_")[0] in _COUNTABLE:
+                    bonus += 0.1
+                elif have not in ("", "time", "rank", "ordinal"):
+                    bonus -= 0.35
+                    class_mismatch = True
+            elif have == info.unit_class or have.split("_")[0] == info.unit_class.split("_")[0] or \
                     "/" in have and have.split("/")[0] == info.unit_class:
                 bonus += 0.15
             elif have not in ("", "count") or info.unit_class != "count":
@@ -1030,7 +1045,8 @@ class Reader:
         if part and "全年" not in norm[part[-1].end():span.start] and not _PART_OF_YEAR.search(info.text):
             attached = False  # the figure of some months, asked about the year: no answer, however close
             bonus -= 1.0
-        if not span.unit and span.unit_class != "rank" and (info.unit_hint or info.unit_class) or class_mismatch:
+        if not span.unit and span.unit_class != "rank" and (info.unit_hint or info.unit_class not in ("", "countable")) \
+                or class_mismatch:
             attached = False  # a bare "4.0", or "一期", does not answer "how many people"  # a five-year total or average does not answer a question about one year
         if is_pct and not (info.wants_growth or wants_rate or info.wants_target and not info.unit_hint):
             attached = False  # a share or growth rate does not answer "how much"
@@ -1088,6 +1104,30 @@ class Reader:
             while common < len(q_side) and pos - common - 1 >= 0 and norm[pos - common - 1] == q_side[-common - 1]:
                 common += 1
         return min(0.3, 0.08 * common) if common >= 2 else 0.0
+
+    @staticmethod
+    def _trim_echo_tail(info: QuestionInfo, norm: str, span: S.Span) -> S.Span:
+        """Drop what the question says after the last item ("…、四平新开区|入选首批国家级零碳园区建设名单" for
+        "哪三个园区入选首批国家级零碳园区建设名单"): the predicate the items share, not an item's words."""
+        last = max(norm.rfind("、", span.start, span.end), norm.rfind("和", span.start, span.end),
+                   norm.rfind("及", span.start, span.end))
+        if last < 0:
+            return span
+        q = re.sub(r"[了的]", "", info.text)
+        item_start = last + 1
+        items = [x for x in re.split(r"[、和及]", norm[span.start:item_start - 1]) if x]
+        shortest = min((len(x) for x in items), default=2)
+        ends = {x[-1] for x in items}  # items that all end alike ("…园区、…高新区") say where the last one ends
+        pos = item_start
+        for word in word_cuts(norm[item_start:span.end]):  # cut between words only
+            p, pos = pos, pos + len(word)
+            if p - item_start < max(2, shortest // 2) or span.end - p < 3 or len(ends) == 1 and norm[p - 1] not in ends:
+                continue
+            tail = norm[p:span.end]
+            pairs = [tail[i:i + 2] for i in range(len(tail) - 1)]
+            if tail[:3] in q and sum(1 for x in pairs if x in q) >= 0.7 * len(pairs):
+                return S.Span(span.start, p, span.kind, span.unit)
+        return span
 
     @staticmethod
     def _trim_prefix(info: QuestionInfo, norm: str, span: S.Span) -> S.Span:

@@ -29,6 +29,10 @@ _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "�
                  "raise", "decrease")
 _TO_LEVEL = re.compile(r"(?:提高|提升|增加|增长|上调|上升|下降|降低|减少|压减|下调|降|涨)(?:到|至)|\b(?:raised|increased|rose|"
                        r"risen|rise|grew|grown|cut|reduced|lowered|fell|fallen|dropped|brought)\s+(?:up\s+|down\s+)?to\b", re.I)
+# "how many" of things (not of a measure: "how many tons", "how many square metres")
+_COUNTED = re.compile(r"\bhow many\b(?! ?(?:\w+ )?(?:tons?|tonnes?|(?:square |cubic )?(?:metres?|meters?|kilomet\w+|km)|mu|"
+                      r"hectares?|yuan|dollars?|kilowatts?|kwh|watts?|percent|percentage points?|times|loans?|funds?|investments?|"
+                      r"revenues?|income|deposits?|bonds?)\b)", re.I)
 _BY_AMOUNT = re.compile(r"(?<![到至])了多少|多少个百分点|幅度|by how much|\bby\b", re.I)
 _RATE_WORDS = ("率", "比例", "比重", "占比", "占多少", "占了多少", "占到多少", "百分之", "百分比", "share", "percentage", "proportion", "rate")
 _FIVE_YEAR = ("十四五", "五年来", "五年", "年均", "每年平均", "平均每年", "14th five", "five years")
@@ -113,8 +117,8 @@ def _qtype(q: str) -> str:
         return "name"
     if re.search(r"哪里|哪儿|在哪|何地|什么地方|哪个地方|\bwhere\b", low):
         return "place"
-    if re.search(r"哪几|哪些|哪[一二三四五六七八九十两]+[个类种项条方大]", low):
-        return "list"
+    if re.search(r"哪几|哪些|哪[一二三四五六七八九十两]+[个类种项条方大]|哪[二三四五六七八九十两]+[所座批部只]", low):
+        return "list"  # ("哪两所大学": as many names as it counts)
     if re.search(r"[两二三四五六七八九十]+[个类种项条大][^,，。?？]{0,12}(?:是什么|是哪些|有哪些|包括什么)", low):
         return "list"  # "三大主导产业是什么": as many items as it counts
     if re.search(r"多少|几[个项家所座条户人名次批万亿倍年]?|多大|多高|比例|百分|how many|how much|what share|what percent|"
@@ -289,6 +293,11 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
             r"how many (tourist|people|visitor|resident|student|job|worker|new urban job)", q.lower()):
         unit_hint = "人"
 
+    if not unit_hint and not wants_growth and not wants_rate:
+        if re.search(r"\bhow many (?:\w+ )?(?:households|families|homes)\b", q.lower()):
+            unit_hint = "户"
+        elif re.search(r"\bhow many (?:\w+ )?days\b", q.lower()):
+            unit_hint = "天"
     official_of = {w.lower(): o for w, o in wordings}
     place_forms = {p for r in regions for p in (r, r.lower())}
     terms: list[str] = []
@@ -330,6 +339,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
             terms.insert(0, q_)
     search_text = " ".join([q] + extra)
     unit_class = indicator_class if not (wants_growth or wants_rate) else ""
+    if not unit_class and not unit_hint and not (wants_growth or wants_rate) and _COUNTED.search(q):
+        unit_class = "countable"  # "How many villas…": things counted, not an area, a weight or money
     if english and qtype in ("text", "entity") and re.match(r"\s*what(?:'s| was| is| were| are| will be)\b", low) \
             and (indicator_class or wants_growth or wants_rate):
         qtype = "number"  # "What was Guangdong's R&D intensity?": an indicator's value
