@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from functools import lru_cache
 from typing import Callable
 
-from .knowledge import DATA_DIR, lexicon
+from .knowledge import counterparts, lexicon
 from .text import _STOPWORDS, clean_question, tokenize
 
 # what a figure is compared with: last year, a named year, the larger region ("比全省高多少")
@@ -136,13 +135,6 @@ def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = N
     return _UNIT_AFTER_ASK.sub(r"\1", result)
 
 
-@lru_cache(maxsize=1)
-def _counterparts() -> tuple[tuple[str, ...], ...]:
-    """Groups of words that stand for one another in a follow-up (data/counterparts.txt)."""
-    lines = (DATA_DIR / "counterparts.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(tuple(ln.split()) for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
-
-
 def _swap_counterpart(prev: str, phrase: str) -> str | None:
     """The earlier question with its counterpart of the follow-up's word swapped in, or None.
 
@@ -150,10 +142,11 @@ def _swap_counterpart(prev: str, phrase: str) -> str | None:
     word whose counterpart the earlier question holds, and what else it says sits around it there too.
     """
     found: list[tuple[int, str, str]] = []
-    for group in _counterparts():
-        for word in group:
-            if word in phrase and word not in prev:
-                found += [(len(word) + len(other), word, other) for other in group if other != word and other in prev]
+    for group in counterparts():
+        for i, item in enumerate(group):
+            for word in (w for w in item if w in phrase and w not in prev):
+                found += [(len(word) + len(other), word, other) for j, other_item in enumerate(group) if j != i
+                          for other in other_item if other in prev]
     for _, word, other in sorted(found, key=lambda f: -f[0]):
         at = phrase.find(word)
         head, tail = phrase[:at], phrase[at + len(word):]

@@ -75,6 +75,32 @@ def lexicon() -> Lexicon:
                    question_words=words)
 
 
+@lru_cache(maxsize=1)
+def counterparts() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Groups of counterparts (城镇/农村, 存款/贷款, 进口/出口: data/counterparts.txt), each counterpart as
+    its wordings (城镇|城市|城区).
+
+    A follow-up naming one asks the same of it; a figure whose own clause names another answers nothing
+    about it."""
+    return tuple(tuple(tuple(item.split("|")) for item in row.split()) for row in _rows_plain("counterparts.txt"))
+
+
+def named_counterparts(text: str) -> dict[int, frozenset[int]]:
+    """The counterparts `text` names, by group (group index → indices of its counterparts named), a longer
+    word hiding the shorter words inside it ("进出口" is no "出口")."""
+    out: dict[int, frozenset[int]] = {}
+    for g, group in enumerate(counterparts()):
+        words = sorted(((w, i) for i, item in enumerate(group) for w in item), key=lambda wi: -len(wi[0]))
+        masked, found = text, set()
+        for word, i in words:
+            if word in masked:
+                found.add(i)
+                masked = masked.replace(word, "\0" * len(word))
+        if found:
+            out[g] = frozenset(found)
+    return out
+
+
 def _rows_plain(name: str) -> list[str]:
     return [ln for ln in (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
             if ln.strip() and not ln.lstrip().startswith("#")]

@@ -401,6 +401,35 @@ def test_a_list_answer_is_its_items_only(assistant_all, question, items):
     assert answer.answer == items
 
 
+def test_counterparts_are_named_whole():
+    from assistant.knowledge import counterparts, named_counterparts
+
+    group = next(g for g, items in enumerate(counterparts()) if ("进口",) in items)
+    items = counterparts()[group]
+    assert named_counterparts("进出口增长5%")[group] == {items.index(("进出口",))}  # no 出口 inside 进出口
+    assert named_counterparts("进口增长34.4%")[group] == {items.index(("进口",))}
+    cities = next(g for g, items in enumerate(counterparts()) if "城镇" in items[0])
+    assert len(named_counterparts("城市和城镇")[cities]) == 1  # one counterpart in two wordings
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    # 驻马店 2024: "银行金融机构存款余额5450.3亿元，贷款余额2952.6亿元"
+    ("驻马店2023年银行金融机构贷款余额是多少？", "2952.6亿元"),
+    # 涞水 2022: "城乡居民人均可支配收入分别达到3.3万元和1.47万元，同比增长9.9%和13.2%"
+    ("涞水县2021年农村居民人均可支配收入增长了多少？", "13.2%"),
+    # 驻马店 2024 gives "进口增长34.4%" and no export growth: no answer
+    ("驻马店2023年出口增长了多少？", None),
+])
+def test_a_figure_of_a_counterpart_answers_nothing_about_the_one_asked(assistant_all, question, expected):
+    answer = assistant_all.ask(question)
+    if expected is None:
+        assert answer.abstained, answer.answer
+    else:
+        assert not answer.abstained, answer.reason
+        assert answer.answer == expected
+
+
 def test_follow_up_answers_use_the_conversation(assistant):
     first = "东川区2026年地区生产总值增长目标是多少？"
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])

@@ -339,6 +339,8 @@ def test_respectively_aligns_items_and_values():
     ("城乡居民人均可支配收入分别达到30670元和12945元。", "12945", ["城", "乡"], "12945元"),
     ("城乡低保标准提高到每月815元和615元。", "615", ["城", "乡"], "615元"),
     ("金融机构存贷款余额分别为228.4亿元、159.3亿元。", "159.3", ["存", "贷"], "159.3亿元"),
+    # a second run of as many values later in the sentence belongs to the same items
+    ("城乡居民人均可支配收入分别达到3.3万元和1.47万元,同比增长9.9%和13.2%。", "13.2", ["城", "乡"], "13.2%"),
 ])
 def test_a_joint_word_holds_the_items_of_a_respectively(text, asked, items, value):
     norm = normalize(text)

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
-from ..knowledge import lexicon
+from ..knowledge import lexicon, named_counterparts
 from ..text import ascii_lower, normalize, sentence_spans, word_cuts
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
@@ -951,6 +951,11 @@ class Reader:
         # the clause's own words before the figure: a total or an addition, a rise or a fall
         clause_start, _ = S.clause_bounds(norm, s, e, span.start)
         lead = norm[clause_start:span.start]
+        # "存款余额5450.3亿元，贷款余额2952.6亿元": a figure whose own clause names a counterpart of what is
+        # asked (存款 for 贷款) and not it answers nothing about it
+        asked_parts = named_counterparts(info.text)
+        counterpart_only = bool(asked_parts) and any(
+            asked_parts[g].isdisjoint(words) for g, words in named_counterparts(lead).items() if g in asked_parts)
         aspect_fits = False
         if _ASKS_TOTAL.search(info.text) and not _ASKS_NEW.search(info.text):
             if _NEW_BEFORE.search(lead) and not _TOTAL_BEFORE.search(lead):
@@ -999,6 +1004,10 @@ class Reader:
                 # name, their shared noun is all it matched; the whole is asked
                 bonus -= 0.25
                 resp = None
+        if resp:
+            counterpart_only = False  # "农村及城镇常住居民…分别增长6.7%、2.8%": the items say whose figure it is
+        elif counterpart_only:
+            bonus -= 0.3
         # attached: a subject term precedes the number within its clause (or the 分别 structure)
         top = max(weights.values()) if weights else 0.0
         # "推动4500家企业上云、600家企业上平台": an item that opens with its figure has its subject after it;
@@ -1036,7 +1045,7 @@ class Reader:
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if five and (info.years or info.relative_year) and not info.five_year:
             attached = False
-        if wrong_direction or asks_rank and not is_rank or level_reached:
+        if wrong_direction or asks_rank and not is_rank or level_reached or counterpart_only:
             attached = False
         if span.unit_class in ("rank", "ordinal") and not asks_rank:
             attached = False  # "全市排第1" answers which place, not how much

@@ -663,17 +663,29 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
     while vs < end and not norm[vs].isdigit() and norm[vs] not in ",;。" and vs - k < 6:
         vs += 1
     joiners = ("、", "和", "及", ",", "与")
-    values = []
-    for sp in numbers(norm, vs, end):
-        if sp.kind == "tally":
-            continue
-        if values and norm[values[-1][1]:sp.start] not in joiners:
-            break
-        values.append((sp.start, sp.end))
+
+    def joined_run(from_: int) -> list[tuple[int, int]]:
+        run: list[tuple[int, int]] = []
+        for sp in numbers(norm, from_, end):
+            if sp.kind == "tally":
+                continue
+            if run and norm[run[-1][1]:sp.start] not in joiners:
+                break
+            run.append((sp.start, sp.end))
+        return run
+
+    values = joined_run(vs)
     # the figure at pos (its first digit) must be one of the values
     digit = pos
     while digit < end and not norm[digit].isdigit():
         digit += 1
+    if values and not any(a <= digit < b for a, b in values):
+        # "…分别达到3.3万元和1.47万元，同比增长9.9%和13.2%": a second run of as many values, in a later clause
+        # of the sentence, belongs to the same items
+        clause_start, _ = clause_bounds(norm, start, end, digit)
+        again = joined_run(clause_start) if clause_start > values[-1][1] else []
+        if len(again) == len(values) and any(a <= digit < b for a, b in again):
+            values = again
     hit = [(a, b) for a, b in values if a <= digit < b]
     if len(values) < 2 or not hit or not any(a <= pos < b for a, b in hit):
         return None
