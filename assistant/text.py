@@ -215,6 +215,14 @@ def add_words(words: Iterable[str]) -> None:
             jieba.add_word(word, freq=100000)
 
 
+def is_word(text: str) -> bool:
+    """Whether the tokenizer's dictionary holds `text` as a word (not one its HMM made up, like "额是")."""
+    _ensure_jieba()
+    import jieba
+
+    return bool(jieba.dt.FREQ.get(text))
+
+
 def word_cuts(text: str) -> list[str]:
     """Every jieba word of `text` in order, stopwords and punctuation too (normalized, lower-cased):
     where words begin and end, for telling a whole word from part of one."""

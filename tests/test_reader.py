@@ -341,6 +341,17 @@ def test_how_many_asks_a_count_of_things(question, unit_class, unit_hint):
     assert (info.unit_class, info.unit_hint) == (unit_class, unit_hint)
 
 
+def test_question_terms_and_classes_from_the_words_themselves():
+    from assistant.reader import analyze
+    from assistant.text import normalize
+
+    # jieba's HMM glues a copula to a one-character noun ("输出额是多少" → "额是"): no word, the noun stays
+    assert "额" in analyze(normalize("保定市清苑区2023年技术合同输出额是多少？")).terms
+    # an index is a bare number ("居民消费价格指数控制在103左右"), not the percentage its indicator is
+    assert analyze(normalize("泸州2024年居民消费价格指数要控制在多少？")).unit_class == ""
+    assert analyze(normalize("泸州2024年居民消费价格要控制在多少？")).unit_class == "percent"
+
+
 def test_standalone_questions_are_not_rewritten():
     q = "昆明市2025年地区生产总值增长目标是多少？"
     assert not is_follow_up(q)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..knowledge import Lexicon, english_groups, expected_unit_class, lexicon, translate_english
-from ..text import has_cjk, tokenize, word_cuts
+from ..text import has_cjk, is_word, tokenize, word_cuts
 from .descriptive import asks_description
 from .spans import joint_words, wh_sides
 
@@ -306,6 +306,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
             continue  # before trimming: "现在" trimmed to "现" would look like a subject term
         # "哪一…", "…的/了/是" glued on; never a two-character word's own half ("存在", "合作", "目的", "重要")
         tok = re.sub(r"^哪[一二三四五六七八九十两几]?|(?<=..)[要的了是在作]$", "", tok) if len(tok) > 1 else tok
+        if len(tok) == 2 and tok[1] in "是的了" and not is_word(tok):
+            tok = tok[0]  # "输出额是多少" cut "额是", no word: "额" and a copula
         if not tok:
             continue
         if any(len(w) > len(tok) and tok.lower() in w.lower() for w, _ in wordings):
@@ -339,6 +341,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
             terms.insert(0, q_)
     search_text = " ".join([q] + extra)
     unit_class = indicator_class if not (wants_growth or wants_rate) else ""
+    if re.search(r"指数|\bindex\b", q, re.I) and unit_class == "percent":
+        unit_class = ""  # "居民消费价格指数控制在103左右": an index is a bare number, not a percentage
     if not unit_class and not unit_hint and not (wants_growth or wants_rate) and _COUNTED.search(q):
         unit_class = "countable"  # "How many villas…": things counted, not an area, a weight or money
     if english and qtype in ("text", "entity") and re.match(r"\s*what(?:'s| was| is| were| are| will be)\b", low) \
