@@ -441,6 +441,20 @@ def test_a_figure_of_a_counterpart_answers_nothing_about_the_one_asked(assistant
         assert answer.answer == expected
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    # 岳阳 2024: "生产安全事故起数、死亡人数分别下降15.5%、11%": the item an English question names in its
+    # Chinese terms ("deaths" → 死亡人数)
+    ("By how much did the number of deaths from production safety accidents in Yueyang fall in 2023?", "11%"),
+    # 内蒙古 2026: "绿氢产量突破1万吨"
+    ("How much green hydrogen did Inner Mongolia produce in 2025?", "1万吨"),
+])
+def test_english_questions_name_items_and_things_in_chinese_terms(assistant_all, question, expected):
+    answer = assistant_all.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.answer == expected
+
+
 def test_follow_up_answers_use_the_conversation(assistant):
     first = "东川区2026年地区生产总值增长目标是多少？"
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])

@@ -990,11 +990,13 @@ class Reader:
             while digit < span.end and not norm[digit].isdigit():
                 digit += 1
             idx = next(i for i, (a, b) in enumerate(values) if a <= digit < b)
-            scores = [self._item_match(info.text, norm, items, i) for i in range(len(items))]
-            best = max(scores)
             # "交通、水利、能源领域投资分别达到多少": every item, asked together (in the question's words or the
             # report's: "城里人和农村人…各涨了多少" asks of 城镇 and 农村)
             asked = info.text + " " + re.sub(r"[|&]", " ", " ".join(info.terms))
+            # (an English question names the items by its Chinese terms: "deaths" → 死亡人数)
+            scores = [self._item_match(asked if info.english else info.text, norm, items, i)
+                      for i in range(len(items))]
+            best = max(scores)
             named = [self._item_match(asked, norm, items, i) for i in range(len(items))]
             asks_all = bool(_TWO_VALUES.search(info.text)) and sum(1 for sc in named if sc >= 2) >= 2
             if best >= 2 and scores.count(best) == 1 and not asks_all:
