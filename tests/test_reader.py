@@ -455,6 +455,19 @@ def test_english_questions_name_items_and_things_in_chinese_terms(assistant_all,
     assert answer.answer == expected
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    # 国务院 2022: "居民医保和基本公共卫生服务经费人均财政补助标准分别再提高30元和5元": "提高多少" asks the
+    # change, and a later value of the run has the run's verb before it
+    ("2022年基本公共卫生服务经费再提高多少？", "5元"),
+    ("2022年居民医保人均财政补助标准再提高多少？", "30元"),
+])
+def test_each_value_of_a_run_is_a_change_of_its_item(assistant_all, question, expected):
+    answer = assistant_all.ask(question)
+    assert not answer.abstained, answer.reason
+    assert answer.answer == expected
+
+
 def test_follow_up_answers_use_the_conversation(assistant):
     first = "东川区2026年地区生产总值增长目标是多少？"
     answer = assistant.ask("那昆明2025年的目标呢？", history=[first])

@@ -35,6 +35,7 @@ _ASKS_TOTAL = re.compile(r"累计|总共|一共|总计|合计|共计|总数|总�
 _ASKS_NEW = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加了?多少")
 _NEW_BEFORE = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加")
 _TOTAL_BEFORE = re.compile(r"总|累计|共计|合计|保有量|存量|全部")
+_RUN_BEFORE = re.compile(r"(?:\d[\d.]*(?:%|[\u4e00-\u9fff]{1,3})?[、和及与])+$")  # "30元和" before "5元"
 _COUNTS_SEVERAL = re.compile(r"哪[二三四五六七八九十两]+|[二三四五六七八九十两]+[个类种项条所家座大]")
 _COUNTABLE = ("count", "people", "household", "container", "grade")  # what "how many" counts
 # direction: "下降了多少" is not answered by a growth, nor "增长了多少" by a fall
@@ -52,7 +53,7 @@ _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减�
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
 _PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三四]季度|\d{1,2}[-—~至]\d{1,2}月|前\d{1,2}个?月")
 # "贫困人口减少了多少": the amount of a change, answered by the figure the change verb governs ("减少1109万")
-_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了)了?多少(?!个百分点)")
+_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了|提高|提升)了?多少(?!个百分点)")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
@@ -858,7 +859,10 @@ class Reader:
     def _number_bonus(self, info: QuestionInfo, weights: dict[str, float], norm: str, span: S.Span, s: int, e: int,
                       anchors: list[tuple[int, int, float]], five_review: bool = False) -> tuple[float, bool]:
         """Type-specific evidence for a number span; and whether it is attached to the question's subject."""
-        before = norm[max(s, span.start - 6):span.start]
+        # a later value of a joined run ("提高30元和5元") has the words before the run's first value before it
+        run = _RUN_BEFORE.search(norm, max(s, span.start - 40), span.start)
+        run_start = run.start() if run else span.start
+        before = norm[max(s, run_start - 6):run_start]
         value = norm[span.start:span.end]
         bonus = 0.0
         is_pct = span.kind == "percent"
