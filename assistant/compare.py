@@ -529,6 +529,7 @@ def compare(assistant: Any, question: str, reports: Sequence[str] | None = None,
 _SINGULAR_SCOPE = re.compile(r"^(?:哪个|哪一个|哪份|which\s+(?:province|city|county|district|report|region)$)", re.I)
 # set phrases of official texts that are no comparison ("要求各地区、各部门做好…")
 _SET_PHRASES = re.compile(r"各地区?、?各部门|各级各部门|各地区?、?各有关部门")
+_OF_ORIGIN = re.compile(r"(?:\bfrom|\bto|\binto|\bwith|从|来自|向|对)\s*$", re.I)
 _JOINED = re.compile(r"\s*(?:[和与及跟同、,，/]|以及|and|vs\.?|versus)\s*", re.I)
 # what a question about several named places asks of each ("分别是多少", "哪个更高", "谁的…")
 _ASKS_EACH = re.compile(r"分别|各自|各是|都是|多少|几|哪个|哪一个|谁|排名|排序|高低|差距|区别|差异|不同|异同|"
@@ -586,7 +587,10 @@ def chat_intent(question: str, reports: Mapping[str, ReportMeta]) -> CompareInte
     if re.search(_COMPARE_VERBS, q, re.I):
         return intent
     ordered = sorted(places, key=lambda p: p.start)
+    # "Hebei absorbed … from Beijing and Tianjin", "河北吸纳京津…": places joined after a preposition, beside a
+    # place of their own, say where the subject's figure comes from or goes to
     joined = any(a.region != b.region and _JOINED.fullmatch(q[a.end:b.start])
+                 and not (_OF_ORIGIN.search(q[:a.start]) and regions - {a.region or a.name, b.region or b.name})
                  for a, b in zip(ordered, ordered[1:]))
     return intent if joined and (_ASKS_EACH.search(q) or intent.superlative) else None
 
