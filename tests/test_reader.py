@@ -438,6 +438,10 @@ def test_a_figure_of_a_counterpart_answers_nothing_about_the_one_asked(assistant
     # change, and a later value of the run has the run's verb before it
     ("2022年基本公共卫生服务经费再提高多少？", "5元"),
     ("2022年居民医保人均财政补助标准再提高多少？", "30元"),
+    # an answer says what it is: the ordinal with the noun asked ("第几届省运会", 安徽 2026: "办好第十六届省运会"),
+    # a threshold as written ("突破" is "more than", 岳阳 2024: "力争高新技术企业突破1000家")
+    ("安徽2026年要办好的是第几届省运会？", "第十六届省运会"),
+    ("岳阳2024年高新技术企业数量力争达到多少家？", "突破1000家"),
 ])
 def test_answers_on_development_reports(assistant_all, question, expected):
     """Answers that took a general rule each, on development reports."""

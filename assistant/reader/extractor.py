@@ -36,6 +36,7 @@ _ASKS_NEW = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|
 _NEW_BEFORE = re.compile(r"新增|新建|新开|新设|新招|新引进|新培育|新认定|净增|增加")
 _TOTAL_BEFORE = re.compile(r"总|累计|共计|合计|保有量|存量|全部")
 _RUN_BEFORE = re.compile(r"(?:\d[\d.]*(?:%|[\u4e00-\u9fff]{1,3})?[、和及与])+$")  # "30元和" before "5元"
+_ORDINAL_NOUN = re.compile(r"第几[个届次批期轮]([\u4e00-\u9fff]{2,8}?)(?:[?？]|$|了|呢)")
 _COUNTS_SEVERAL = re.compile(r"哪[二三四五六七八九十两]+|[二三四五六七八九十两]+[个类种项条所家座大]")
 _COUNTABLE = ("count", "people", "household", "container", "grade")  # what "how many" counts
 # direction: "下降了多少" is not answered by a growth, nor "增长了多少" by a fall
@@ -730,11 +731,17 @@ class Reader:
             five_review = not info.five_year and (info.years or info.relative_year) and \
                 not re.search(r"20\d\d年", norm[s:e]) and self.in_five_year_review(report, s)
             counted = _COUNTED_NOUN.search(info.text)  # "多少条航线": the answer reads "13条航线"
+            ordinal = _ORDINAL_NOUN.search(info.text)  # "第几届省运会": the answer reads "第十六届省运会"
             for span in S.numbers(norm, s, e):
                 extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors, five_review)
                 if counted and span.unit.endswith(counted.group(1)) and \
                         norm.startswith(counted.group(2), span.end) and span.end + len(counted.group(2)) <= e:
                     span = dataclasses.replace(span, end=span.end + len(counted.group(2)))
+                if ordinal and span.unit_class in ("ordinal", "rank") and norm.startswith(ordinal.group(1), span.end):
+                    span = dataclasses.replace(span, end=span.end + len(ordinal.group(1)))  # "第十六届|省运会"
+                over = _THRESHOLD_BEFORE.search(norm, max(s, span.start - 2), span.start)
+                if over and over.group(0) in ("突破", "超过", "超"):
+                    span = dataclasses.replace(span, start=over.start())  # "突破1000家": more than, as written
                 fall = _DOWN_BEFORE.search(norm, max(s, span.start - 4), span.start)
                 if fall and fall.end() == span.start and fall.group(0)[-1] not in "到至" and _ASKS_UP.search(info.text) \
                         and not _ASKS_DOWN.search(info.text) and span.unit_class in ("percent", "percentage_point"):
