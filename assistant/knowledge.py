@@ -85,9 +85,11 @@ def counterparts() -> tuple[tuple[tuple[str, ...], ...], ...]:
     return tuple(tuple(tuple(item.split("|")) for item in row.split()) for row in _rows_plain("counterparts.txt"))
 
 
+@lru_cache(maxsize=4096)
 def named_counterparts(text: str) -> dict[int, frozenset[int]]:
     """The counterparts `text` names, by group (group index → indices of its counterparts named), a longer
-    word hiding the shorter words inside it ("进出口" is no "出口")."""
+    word hiding the shorter words inside it ("进出口" is no "出口"). Cached (the reader asks it of every
+    figure's clause): callers must not change the dict."""
     out: dict[int, frozenset[int]] = {}
     for g, group in enumerate(counterparts()):
         words = sorted(((w, i) for i, item in enumerate(group) for w in item), key=lambda wi: -len(wi[0]))
