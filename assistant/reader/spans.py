@@ -642,6 +642,14 @@ def joint_part(norm: str, start: int, end: int) -> tuple[str, ...]:
     return ()
 
 
+def _joint_items(joint: re.Match[str] | None, values: list[tuple[int, int]]
+                 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """A joint word's characters as the items of a respectively, when it has one per value."""
+    if joint is None or len(joint_words()[joint.group(0)]) != len(values):
+        return None
+    return [(joint.start() + i, joint.start() + i + 1) for i in range(len(values))], values
+
+
 def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
     """For "A、B、C…分别达x、y、z": the item spans and the value spans, when pos is one of the values.
 
@@ -689,11 +697,10 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
     hit = [(a, b) for a, b in values if a <= digit < b]
     if len(values) < 2 or not hit or not any(a <= pos < b for a, b in hit):
         return None
-    if joint is not None:
-        units = {sp.unit for sp in numbers(norm, values[0][0], values[-1][1])}
-        if len(units) != 1 or len(joint_words()[joint.group(0)]) != len(values):
+    if joint is not None:  # (no 分别: the values must be one kind of figure)
+        if len({sp.unit for sp in numbers(norm, values[0][0], values[-1][1])}) != 1:
             return None  # "进出口总额1000亿元、增长5%": an amount and its growth, not one figure for each
-        return [(joint.start() + i, joint.start() + i + 1) for i in range(len(values))], values
+        return _joint_items(joint, values)
     # items: the head split at 、/及/和, aligned from the right
     parts = [p for p in re.split(r"(、|及|和|与)", head)]
     items, off = [], s
@@ -703,10 +710,7 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
         off += len(part)
     if len(items) < len(values):
         # "城乡居民人均可支配收入分别达到x和y": a joint word holds the items
-        joint = _JOINT.search(norm, s, k)
-        if joint is None or len(joint_words()[joint.group(0)]) != len(values):
-            return None
-        return [(joint.start() + i, joint.start() + i + 1) for i in range(len(values))], values
+        return _joint_items(_JOINT.search(norm, s, k), values)
     return items[-len(values):], values
 
 
