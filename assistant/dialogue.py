@@ -24,6 +24,9 @@ _COMPARISON = re.compile(r"^(?:比|较|同比)(?:上一年|上年|去年|前一�
 # the ask at the end of a question ("…有多少天", "…是多少", "…有哪些"), cut to ask another thing of the same subject
 _ASK_TAIL = re.compile(r"(?:是|有|为|达|达到|完成|约|共|一共|总共)?(?:多少|几)(?:万|亿)?[\u4e00-\u9fff]?[?？]?$|"
                        r"(?:是谁|是什么|有哪些|是哪些|是哪几个|哪些|什么)[?？]?$")
+# only a verb of a value and the ask ("2022年要稳定在多少？", "计划提高到多少？"): the value of the earlier subject
+_VERB_ONLY = re.compile(r"^(?:(?:20\d\d|[0-4]\d)年|今年|明年)?(?:要|将|计划|力争|预计|预期|争取|确保)*(?:稳定|保持|控制|提高|提升|"
+                        r"达到|增加|降低|下降|减少|突破|超过|完成|实现)(?:在|到|至)?(?:多少|几)[\u4e00-\u9fff]{0,2}[?？]?$")
 _FOLLOW_MARK = re.compile(r"^(那么?|那个|还有|另外|以及|and\b|what about|how about)|呢[?？]?$", re.I)
 _PERIOD = re.compile(r"20\d\d年?|今年|去年|明年|“?十[四五]五”?(?:期间|时期)?")
 _SHORT_YEAR = re.compile(r"(?<![\d.])['’‘]?([0-4]\d)年(?![代来间内度多半])")
@@ -77,7 +80,7 @@ def is_follow_up(question: str, previous: str | None = None) -> bool:
         return False
     if _FOLLOW_MARK.search(q):
         return True
-    if previous and _COMPARISON.match(q):
+    if previous and (_COMPARISON.match(q) or _VERB_ONLY.match(q)):
         return True
     if len(q) <= 8 and len(tokenize(q)) <= 2:
         return True

@@ -24,7 +24,7 @@ from assistant.policy import SEPARATE_KINDS  # fit apart: pooling them would mov
 from .metrics import is_correct
 
 # few, well-understood features: a QA set of a few hundred questions cannot support more without overfitting
-FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span", "attached")
+FEATURES = ("coverage", "semantic", "retrieval_rank", "context", "proximity", "span", "attached", "margin")
 
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.chunking import section_chunks
 from assistant.ingest.metadata import infer_metadata
-from assistant.reader.descriptive import answer_span, asks_description, description_cue, lists_clauses
+from assistant.reader.descriptive import answer_span, asked_noun, asks_description, description_cue, lists_clauses, named_items
 from assistant.reader.question import analyze
 from assistant.text import normalize
 from assistant.types import Report
@@ -476,3 +476,15 @@ def test_a_labelled_list_asked_about_one_item_answers_with_that_item() -> None:
         found = answer_span(text, text.index(start_at), question)
         assert found is not None
         assert text[found[0].start:found[0].end] == want, question
+
+
+def test_items_named_as_the_asked_thing_answer_a_which_question() -> None:
+    """"补齐哪些医疗服务短板" read in "补齐A、B、C等服务短板": the items; items named as something else do not."""
+    question = "要补齐哪些医疗服务短板？"
+    assert asked_noun(question) == "医疗服务短板"
+    text = "补齐妇幼儿科、精神卫生、老年医学等服务短板。加强妇幼、精神卫生等学科建设。"
+    first = (2, text.index("等"))
+    assert named_items(question, text, [first]) == first
+    other = (text.index("加强") + 2, text.rindex("等"))
+    assert named_items(question, text, [other]) is None  # "等学科建设" names no 短板
+    assert named_items("如何稳就业？", text, [first]) is None  # no "哪些 …" noun asked

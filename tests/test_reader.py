@@ -318,6 +318,10 @@ def test_resolve_follow_ups(history, question, resolved):
     (["河北省2023年新开工改造棚户区多少套？"], "老旧小区呢？", "河北省2023年新开工改造老旧小区多少？"),
     # a comparison with no subject of its own compares the earlier question's subject
     (["安国市2021年空气质量优良天数有多少天？"], "比2020年增加了多少天？", "安国市2021年空气质量优良天数比2020年增加了多少天？"),
+    # only a verb of a value: the earlier subject's value in the year named
+    (["曲阳县2021年全年粮食总产量是多少？"], "2022年要稳定在多少？", "曲阳县2022年全年粮食总产量要稳定在多少？"),
+    # air pollutants are counterparts
+    (["涞水县PM2.5平均浓度下降了多少？"], "PM10呢？", "涞水县PM10平均浓度下降了多少？"),
 ])
 def test_follow_ups_swap_counterparts_and_compare(history, question, resolved):
     assert is_follow_up(question, history[-1])
@@ -328,6 +332,8 @@ def test_follow_ups_swap_counterparts_and_compare(history, question, resolved):
     # "how many" of things asks a count (not the area or money beside it: "469套、9.83万平方米违建别墅")
     ("How many illegally built villas were demolished in Laishui County in 2020?", "countable", ""),
     ("How many households switched from coal to gas heating?", "", "户"),
+    ("How many households of elderly people received home renovations?", "", "户"),
+    ("How many remaining poor people were lifted out of poverty?", "", "人"),
     ("How many days did it take to build phase one?", "", "天"),
     # … but not of a measure or of money
     ("How many tons of grain did Henan produce?", "weight", ""),  # the indicator's own class
@@ -375,6 +381,22 @@ def test_a_comparison_with_last_year_is_a_follow_up_not_a_year():
     history = ["2020年拟安排地方政府专项债券多少？"]
     assert is_follow_up("比上一年多了多少？", history[-1])
     assert resolve("比上一年多了多少？", history) == "2020年拟安排地方政府专项债券比上一年多了多少？"
+
+
+@pytest.mark.slow
+def test_a_change_from_another_year_is_no_level(assistant_all):
+    # 涞水 2021 gives "优良天数较去年同期增加48天" and no count of the year's good days
+    answer = assistant_all.ask("涞水县2020年空气质量优良天数是多少天？")
+    assert answer.abstained or "48天" not in answer.answer, answer.answer
+
+
+@pytest.mark.slow
+def test_follow_ups_of_a_value_verb_and_a_counterpart(assistant_all):
+    # 曲阳 2022: "粮食总产量稳定在16万吨以上"; 涞水 2021: "PM2.5、PM10平均浓度下降幅度分别为45.26%、38.78%"
+    grain = assistant_all.ask("2022年要稳定在多少？", history=["曲阳县2021年全年粮食总产量是多少？"])
+    assert grain.answer == "16万吨以上", grain
+    pm10 = assistant_all.ask("PM10呢？", history=["“十三五”期间涞水县PM2.5平均浓度下降幅度是多少？"])
+    assert pm10.answer == "38.78%", pm10
 
 
 @pytest.mark.slow
@@ -442,6 +464,16 @@ def test_a_figure_of_a_counterpart_answers_nothing_about_the_one_asked(assistant
     # a threshold as written ("突破" is "more than", 岳阳 2024: "力争高新技术企业突破1000家")
     ("安徽2026年要办好的是第几届省运会？", "第十六届省运会"),
     ("岳阳2024年高新技术企业数量力争达到多少家？", "突破1000家"),
+    # "哪些…服务短板" read in "补齐妇幼儿科、精神卫生、老年医学等服务短板" (国务院 2022): the items the report
+    # names as the asked thing, not the clause around them
+    ("2022年全国政府工作报告要补齐哪些医疗服务短板？", "妇幼儿科、精神卫生、老年医学"),
+    # a long indicator written by its head alone (曲阳 2022: "全年优良天数达到240天，较2020年增加41天"), and
+    # "多了几天" asks the change
+    ("曲阳县2021年空气质量优良天数有多少天？", "240天"),
+    ("曲阳县2021年空气质量优良天数比2020年多了几天？", "41天"),
+    # a measure word of doses (蠡县 2022: "全年接种疫苗99.9万剂"); English "people" asks 人, not 户
+    ("蠡县2021年一共打了多少剂新冠疫苗？", "99.9万剂"),
+    ("How many remaining poor people in Laishui County were lifted out of poverty in 2020?", "677人"),
 ])
 def test_answers_on_development_reports(assistant_all, question, expected):
     """Answers that took a general rule each, on development reports."""

@@ -92,6 +92,31 @@ def asks_description(question: str) -> bool:
     return bool(description_cue(question))
 
 
+_WHICH_PHRASE = re.compile(rf"{_WHICH}([\u4e00-\u9fff]{{2,10}}?)(?:[?？,，。;；]|$|(?:的|来|以|呢|吗))")
+
+
+def asked_noun(question: str) -> str:
+    """The noun a "which …" question names after 哪些 ("补齐哪些医疗服务短板" → "医疗服务短板"), "" if none."""
+    m = _WHICH_PHRASE.search(question)
+    return m.group(1) if m else ""
+
+
+def named_items(question: str, norm: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The items a sentence names as the thing a "which …" question asks for: "补齐哪些医疗服务短板" read in
+    "补齐妇幼儿科、精神卫生、老年医学等服务短板" → the three items. Clauses would answer "how"; here the
+    report has already named each one, and the names are the answer (`spans`: the sentence's lists
+    with their 等 tail cut off, as the list reader finds them)."""
+    noun = asked_noun(question)
+    if len(noun) < 2:
+        return None
+    head = noun[-2:]
+    for a, b in spans:
+        tail = re.match(r"等([\u4e00-\u9fff]{0,6})", norm[b:b + 8])
+        if tail and tail.group(1).endswith(head) and b - a >= 5:
+            return a, b
+    return None
+
+
 def lists_clauses(norm: str, start: int, end: int) -> bool:
     """Whether a span is a list of clauses (items 一是…二是…, 1. 2., or several sentences), not one sentence."""
     sents = sentence_spans(norm, start, end)

@@ -20,7 +20,7 @@ from ..text import ascii_lower, normalize, sentence_spans, word_cuts
 from ..types import Chunk, Hit, Report
 from ..years import asked_years, reviewed_year, target_year
 from . import spans as S
-from .descriptive import answer_span, description_cue, lists_clauses
+from .descriptive import answer_span, description_cue, lists_clauses, named_items
 from .ranker import SpanRanker, default_ranker
 from .question import QuestionInfo
 
@@ -50,11 +50,14 @@ _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|\brank", re.I)
 _RANK_SCOPE = re.compile(r"全国|全省|全区|全市|全县|全州|全盟|世界|全球|中部|西部|东部|东北")
 _CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$|比[^,;。]{1,8}[多少]了?$")
+_COMPARES = re.compile(r"(?:比|较|与|和|同)(?:上年|去年|上一年|前一年|前年|同期|(?:19|20)\d\d年|年初|“?十[一二三四]五”?)")
+# a figure compared with another time: "较去年同期增加48天", "比上年多3个" (a change, not a level)
+_COMPARED_CHANGE = re.compile(r"(?:比|较)[^,;。:、\d]{0,10}(?:增加|增长|提高|提升|下降|降低|减少|上升|扩大|缩小|多|少)了?$")
 _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)(?:至|到)$")
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
 _PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三四]季度|\d{1,2}[-—~至]\d{1,2}月|前\d{1,2}个?月")
 # "贫困人口减少了多少": the amount of a change, answered by the figure the change verb governs ("减少1109万")
-_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了|提高|提升)了?多少(?!个百分点)")
+_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了|提高|提升)了?(?:多少|几)(?!个百分点)")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
@@ -84,6 +87,24 @@ class Candidate:
 
     def explain(self) -> str:
         return ", ".join(f"{k}={v:+.3f}" for k, v in self.features)
+
+
+MARGIN_CAP = 1.0  # a lead this large is as sure as no rival at all
+
+
+def _margin(best: Candidate, pool: Sequence[Candidate], rank: Callable[[Candidate], float],
+            said: Callable[[Candidate], str]) -> float:
+    """How far the chosen span leads the best span that says something else (0..MARGIN_CAP).
+
+    Not part of the score (it is the score's lead): the policy's confidence reads it, since a
+    choice between two close spans with different answers is the reader's commonest way to be wrong.
+    """
+    mine = said(best)
+    top = rank(best)
+    rivals = [rank(c) for c in pool if said(c) != mine]
+    if not rivals:
+        return MARGIN_CAP
+    return round(max(0.0, min(MARGIN_CAP, top - max(rivals))), 5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -513,9 +534,18 @@ class Reader:
         if info.qtype == "descriptive" and description_cue(info.text) == "how":
             # how / which measures: weights fit on the dev split (`ranker`), not the hand-set sum ("which
             # problems" may be answered by a list's items, which the ranker never saw)
-            best = max(pool, key=lambda c: self.ranker.score(dict(c.features), c.end - c.start, c.kind))
+            def rank(c: Candidate) -> float:
+                return self.ranker.score(dict(c.features), c.end - c.start, c.kind)
         else:
-            best = max(pool, key=lambda c: c.score)
+            def rank(c: Candidate) -> float:
+                return c.score
+        best = max(pool, key=rank)
+        if best.kind == "descriptive":
+            best = self._named_items(info, best)
+        def said(c: Candidate) -> str:
+            return self._normalized(self.reports[c.chunk.report_id])[c.start:c.end].strip()
+
+        best = dataclasses.replace(best, features=best.features + (("margin", _margin(best, pool, rank, said)),))
         return Reading(best, best.coverage, pool=tuple(pool))
 
     def _year_fits(self, info: QuestionInfo, chunk: Chunk, sent_start: int) -> bool:
@@ -582,6 +612,21 @@ class Reader:
         return bonus
 
     # ------------------------------------------------------------ spans
+    def _named_items(self, info: QuestionInfo, best: Candidate) -> Candidate:
+        """A "which …" question whose answering sentence names the asked things as a list ("…、…等服务短板"):
+        the list, not the clause around it."""
+        norm = self._normalized(self.reports[best.chunk.report_id])
+        lists = [(sp.start, sp.end) for sp in S.enumerations(norm, best.start, min(best.end, best.sent_end))]
+        found = named_items(info.text, norm, lists)
+        if found is None:
+            return best
+        start, end = found
+        first = norm.find("、", start, end)
+        k = 0  # the question's own words before the first item ("社会力量提供|日间照料、…"): no item's
+        while start + k + 1 < first - 1 and norm[start:start + k + 1] in info.text:
+            k += 1
+        return dataclasses.replace(best, start=start + (k if k >= 2 else 0), end=end, kind="list")
+
     descriptive_coverage = 0.2  # a sentence holding this share of the question's terms is still about it …
     descriptive_semantic = 0.90  # … and so is one this close to the question (e5 cosine)
     descriptive_limit = 300  # characters at most in a descriptive answer (cut at a sentence end)
@@ -732,6 +777,8 @@ class Reader:
                 not re.search(r"20\d\d年", norm[s:e]) and self.in_five_year_review(report, s)
             counted = _COUNTED_NOUN.search(info.text)  # "多少条航线": the answer reads "13条航线"
             ordinal = _ORDINAL_NOUN.search(info.text)  # "第几届省运会": the answer reads "第十六届省运会"
+            level_asked = not info.wants_growth and not _ASKS_CHANGE_AMOUNT.search(info.text) and not info.five_year \
+                and not _COMPARES.search(info.text)
             for span in S.numbers(norm, s, e):
                 extra, attached = self._number_bonus(info, weights, norm, span, s, e, anchors, five_review)
                 if counted and span.unit.endswith(counted.group(1)) and \
@@ -747,6 +794,9 @@ class Reader:
                         and not _ASKS_DOWN.search(info.text) and span.unit_class in ("percent", "percentage_point"):
                     # "增长了多少" answered by a fall: "下降3.3%", never a bare "3.3%" read as a rise
                     span = dataclasses.replace(span, start=fall.start())
+                if level_asked and span.kind != "percent" and \
+                        _COMPARED_CHANGE.search(norm, max(s, span.start - 16), span.start):
+                    continue  # "较去年同期增加48天" says by how much, never how many: no answer to "是多少天"
                 add(span, extra, cov if attached else min(cov, 0.2), attached=attached)
             if _TWO_VALUES.search(info.text):
                 # "分别是多少" / "A和B各是多少": both figures, as one span
@@ -805,8 +855,10 @@ class Reader:
             for span in lists:
                 # "除苏州实验室外，还有哪些…": a list that names what the question sets aside is another list
                 off = -0.3 if excluded and normalize(excluded.group(1)) in norm[span.start:span.end] else 0.0
+                # "中国星网、中国中化、中国华能总部等标志性疏解项目": items the report names as the asked thing
+                named = norm.startswith("等", span.end) and any(span.end < a <= span.end + 8 for a, _, _ in anchors)
                 add(span, 0.05 + off + self._lead_in(info, norm, span.start)
-                    + _count_fit(info.text, norm[span.start:span.end]))
+                    + _count_fit(info.text, norm[span.start:span.end]) + (0.1 if named else 0.0))
                 cut = self._trim_echo_tail(info, norm, span)
                 if out and cut.end < span.end and (out[-1].start, out[-1].end) == (span.start, span.end):
                     out[-1] = dataclasses.replace(out[-1], end=cut.end)  # scored whole, quoted without the echo

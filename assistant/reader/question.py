@@ -27,6 +27,7 @@ _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "�
                  "上调", "涨", "降多少", "降了多少", "降幅", "growth", "grow", "increase",
                  "decline", "drop", "cut", "cutting", "reduce", "reduction", "lower", "fall", "fell", "rise", "rose",
                  "raise", "decrease")
+_MORE_THAN = re.compile(r"(?:比|较)[^,，。;；]{1,12}?(?:多|少)了?(?:多少|几)")  # "比2020年多了几天": the difference
 _TO_LEVEL = re.compile(r"(?:提高|提升|增加|增长|上调|上升|下降|降低|减少|压减|下调|降|涨)(?:到|至)|\b(?:raised|increased|rose|"
                        r"risen|rise|grew|grown|cut|reduced|lowered|fell|fallen|dropped|brought)\s+(?:up\s+|down\s+)?to\b", re.I)
 # "how many" of things (not of a measure: "how many tons", "how many square metres")
@@ -275,7 +276,8 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         not any(w in low for w in ("完成", "实现了", "达到了"))
     wants_actual = (_says(cue, _ACTUAL_WORDS) or relative == "last") and \
         not any(w in low for w in ("目标", "计划", "预期", "打算"))
-    wants_growth = _says(_VERB_OBJECT.sub(" ", cue.replace("增加值", "")), _GROWTH_WORDS)
+    wants_growth = _says(_VERB_OBJECT.sub(" ", cue.replace("增加值", "")), _GROWTH_WORDS) or \
+        bool(_MORE_THAN.search(cue))
     if wants_growth and _TO_LEVEL.search(cue) and not _BY_AMOUNT.search(cue):
         wants_growth = False  # "提高到多少", "raised to": the level reached, not the change
     wants_rate = _says(cue, _RATE_WORDS) or "%" in q
@@ -290,7 +292,9 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
         unit_hint = "元" if not wants_growth or "多少钱" in q else ""  # "要再涨多少钱": an amount of money
     if not unit_hint and not wants_growth and not wants_rate and re.search(
             r"多少(个)?(游客|人|城里人|居民|学生|干部|群众|员工|护理员|老人|教师|医生|名)|多少人|"
-            r"how many (tourist|people|visitor|resident|student|job|worker|new urban job)", q.lower()):
+            r"how many (?:(?!households\b|families\b|homes\b)[a-z-]+ ){0,3}(?:tourists?|people|persons|visitors?|residents|students?|jobs?|workers?|teachers?|"
+            r"doctors?|patients?|farmers?|graduates?|individuals?|villagers?|employees?)\b(?! (?:\w+ )?(?:households|families|homes)\b)",
+            q.lower()):
         unit_hint = "人"
 
     if not unit_hint and not wants_growth and not wants_rate:

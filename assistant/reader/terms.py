@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import threading
 from typing import Sequence
 
 import numpy as np
 
+from ..knowledge import counterparts
 from ..text import ascii_lower, normalize
 from ..types import Chunk
 from .pairs import PairPostings
@@ -27,6 +29,8 @@ class TermStats:
     spread sample of them, scaled: exact for every term that can tell passages apart (and for
     terms no passage holds), within a few percent for the commonest, whose weight is low anyway.
     """
+
+    split_known = 6  # an indicator this long that some passage holds whole may be matched by its head alone
 
     def __init__(self, chunks: Sequence[Chunk], postings_from: int = 20_000, checked: int = 1_000) -> None:
         self._texts = [ascii_lower(normalize(" ".join(c.section_path) + " " + c.text)) for c in chunks]
@@ -111,6 +115,23 @@ class TermStats:
                 i += 1
         return out
 
+    def _head(self, term: str) -> str:
+        """The longest tail of a long term that the passages use and that leaves off a qualifier, not a
+        counterpart ("空气质量优良天数" → "优良天数"; "农村居民人均可支配收入" keeps its 农村居民), "" if none."""
+        import jieba
+
+        if not re.fullmatch(r"[\u4e00-\u9fff]+", term):
+            return ""
+        sides = [w for group in counterparts() for item in group for w in item]
+        starts = sorted({term.find(p) for p in jieba.cut_for_search(term) if 2 <= term.find(p) <= len(term) - 4})
+        for cut in starts:  # word starts only: "质量优良天数", not "量优良天数"
+            qualifier = term[:cut]
+            if any(w in qualifier or qualifier in w for w in sides):
+                return ""
+            if self.df(term[cut:]) > self.df(term):  # written without the qualifier somewhere
+                return term[cut:]
+        return ""
+
     def refine(self, info: QuestionInfo) -> QuestionInfo:
         """Split compound terms absent from the corpus ("粮食产量") into sub-words it has ("粮食&产量")."""
         import jieba
@@ -119,6 +140,13 @@ class TermStats:
         for term in self._phrases(info):
             if "|" in term and self.df(term) == 0:
                 term = term.split("|")[0]  # no form occurs: refine the first (the official term)
+            if info.qtype == "number" and "|" not in term and "&" not in term and len(term) >= self.split_known \
+                    and self.df(term) > 0:  # (an indicator's name; a topic's words would drift: "医疗服务水平")
+                head = self._head(term)
+                # a long name some report uses whole another may write by its head alone ("空气质量优良天数" as
+                # "全年优良天数达到240天"): the whole, or the head
+                terms.append(f"{term}|{head}" if head else term)
+                continue
             if "|" in term or len(term) < 3 or self.df(term) > 0 or not any("\u4e00" <= c <= "\u9fff" for c in term):
                 terms.append(term)
                 continue
