@@ -53,7 +53,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .text import normalize
+from .text import normalize, word_tags
 from .types import ReportMeta
 
 logger = logging.getLogger(__name__)
@@ -348,20 +348,8 @@ def _ordinary_word(word: str) -> bool:
         import jieba.posseg
     except ImportError:  # pragma: no cover - jieba is a project dependency
         return False
-    tag = _word_tags().get(word, "")
+    tag = word_tags().get(word, "")
     return bool(tag) and not tag.startswith("ns") and jieba.dt.FREQ.get(word, 0) >= 50
-
-
-@lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    """jieba's word -> part-of-speech table, loaded once: `jieba.posseg.initialize()` re-reads the whole
-    dictionary file on every call (0.3 s), which made loading an archive's index cost minutes."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.posseg.initialize()
-    return jieba.posseg.dt.word_tag_tab
 
 
 @lru_cache(maxsize=32)

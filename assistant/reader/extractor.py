@@ -913,6 +913,9 @@ class Reader:
         for u in self._UNITS_LONGEST_FIRST:
             if unit.endswith(u):
                 return self._UNIT_CLASS[u]
+        units = S.grammar().units  # a span of time ("240天", "3个月") is no count of things ("4项")
+        if any(units.get(unit[k:]) is not None and units[unit[k:]].unit_class == "time" for k in range(len(unit))):
+            return "time"
         return "count" if unit else ""
 
     def _number_bonus(self, info: QuestionInfo, weights: dict[str, float], norm: str, span: S.Span, s: int, e: int,

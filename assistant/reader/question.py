@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..knowledge import Lexicon, english_groups, expected_unit_class, lexicon, translate_english
-from ..text import has_cjk, is_word, tokenize, word_cuts
+from ..text import has_cjk, is_word, tokenize, word_cuts, word_tags
 from .descriptive import asks_description
 from .spans import joint_words, wh_sides
 
@@ -385,5 +385,13 @@ def _slot_head(question: str) -> str | None:
         return right
     toks = tokenize(right)
     head = toks[0] if toks and right.startswith(toks[0]) else ""
-    return "" if head in _ORDINAL_MEASURES else head  # "哪一届|全国性运动会": a measure word names no noun
+    if head in _ORDINAL_MEASURES:
+        return ""  # "哪一届|全国性运动会": a measure word names no noun
+    tags = word_tags()
+    for tok in toks[1:]:  # "哪个滑雪|景区在…获评": the nouns that follow belong to the head
+        rest = right[len(head) + len(tok):]
+        if len(tok) < 2 or tags.get(tok) != "n" or not right.startswith(head + tok) or not re.match(r"[\u4e00-\u9fff]", rest):
+            break  # (a noun that ends the question is its predicate: "哪个项目|投产？")
+        head += tok
+    return head
 
