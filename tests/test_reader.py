@@ -667,3 +667,20 @@ def test_from_one_level_to_another_the_question_asking_to_gets_the_second(assist
     answer = assistant_all.ask("What was Anhui's urban minimum living allowance (城市低保) standard raised to in 2025?")
     _check_verbatim(assistant_all, answer)
     assert answer.answer.startswith("842元"), answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    # a fall asked as a growth rate is quoted with its direction ("固定资产投资下降3.3%")
+    ("福建省2025年固定资产投资增速是多少？", "下降3.3%"),
+    # "增加了多少" asks the amount: "较“十三五”末的9323.1亿元增加4374.4亿元，增长33.6%"
+    ("甘肃“十四五”末地区生产总值比“十三五”末增加了多少？", "4374.4亿元"),
+    # a share is asked, the rise beside it is no share ("无人机产量增长39%、占全国9成")
+    ("广东的无人机产量占全国多大比重？", "9成"),
+    # the report counts and names the items asked ("现代物流、绿色食品、先进装备制造3个优势产业")
+    ("岳阳要培育壮大的3个优势产业是什么？", "现代物流、绿色食品、先进装备制造"),
+])
+def test_which_figure_and_which_items_in_development_reports(assistant_all, question, expected):
+    answer = assistant_all.ask(question)
+    _check_verbatim(assistant_all, answer)
+    assert answer.answer == expected, answer.answer

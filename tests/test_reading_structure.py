@@ -50,6 +50,25 @@ def test_slot_fill(question, sentence, expected):
     assert expected in slots(question, sentence)
 
 
+def test_two_characters_glued_to_the_question_words_are_no_slot():
+    # "心理援助热线|体系" ends the question's own compound: it names nothing the question asks
+    found = slots("某省要统筹建强的心理援助热线是哪个？", "统筹建强全省统一的12345心理援助热线体系，加强心理健康服务。")
+    assert "体系" not in found
+    # … while a slot after glue words still is one
+    assert "“全国名志工程”" in slots("《某县志》入选了什么？", "《某县志》入选“全国名志工程”。")
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("某省入围国家培育名单的3个历史经典产业是什么？", "list"),  # as many items as it counts, in digits too
+    ("某市要培育壮大的三个优势产业是什么？", "list"),
+    ("总书记亲临某省视察是哪几天？", "date"),  # a span of days, not a list
+    ("2025年春节放假是哪几天？", "date"),
+    ("某省2025年新增了哪几类科技型企业？", "list"),
+])
+def test_question_kinds_of_counted_items_and_spans_of_days(question, qtype):
+    assert analyze(question).qtype == qtype
+
+
 def test_generic_question_words_are_no_anchor():
     # "预期目标" is what is asked, not where: it must not pick the first target of a list
     assert slots("某区城乡居民收入的预期目标是什么？",

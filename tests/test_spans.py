@@ -386,6 +386,10 @@ def test_a_joint_word_does_not_make_items_of_what_is_not_one(text, asked):
         ("9月30日之前完成申报。", "9月30日之前"),
         ("11月6日至10日，全国运动会在广州举行。", "11月6日至10日"),  # a span of days is one answer
         ("会议于3月5日—11日召开。", "3月5日—11日"),
+        # each day may carry its weekday or lunar date, the span of days stays one answer
+        ("1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。",
+         "1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）"),
+        ("10月1日（周三）至8日（周三）放假调休。", "10月1日（周三）至8日（周三）"),
     ],
 )
 def test_dates(sentence, expected):

@@ -49,7 +49,7 @@ _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么意思|是什么�
 _COUNTED_NOUN = re.compile(r"(?:多少|几)(个|条|颗|家|座|所|项|艘|架|台|辆|只|部|批)([\u4e00-\u9fff]{2,4}?)(?:[?？]|$|了|呢)")
 _ASKS_RANK = re.compile(r"第几|排名|排第|位次|名次|\brank", re.I)
 _RANK_SCOPE = re.compile(r"全国|全省|全区|全市|全县|全州|全盟|世界|全球|中部|西部|东部|东北")
-_CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增|降)了?$|比[^,;。]{1,8}[多少]了?$")
+_CHANGE_BEFORE = re.compile(r"(增长|增加|提高|提升|下降|降低|减少|上升|扩大|增量|增产|减产|增|降)了?$|比[^,;。]{1,8}[多少]了?$")
 _COMPARES = re.compile(r"(?:比|较|与|和|同)(?:上年|去年|上一年|前一年|前年|同期|(?:19|20)\d\d年|年初|“?十[一二三四]五”?)")
 # a figure compared with another time: "较去年同期增加48天", "比上年多3个" (a change, not a level)
 _COMPARED_CHANGE = re.compile(r"(?:比|较)[^,;。:、\d]{0,10}(?:增加|增长|提高|提升|下降|降低|减少|上升|扩大|缩小|多|少)了?$")
@@ -57,7 +57,9 @@ _REACHED_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减�
 # a part of the year: "前三季度，全市实现地区生产总值1995.5亿元" does not answer a question about the year
 _PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三四]季度|\d{1,2}[-—~至]\d{1,2}月|前\d{1,2}个?月")
 # "贫困人口减少了多少": the amount of a change, answered by the figure the change verb governs ("减少1109万")
-_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|多了|少了|提高|提升)了?(?:多少|几)(?!个百分点)")
+_ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|增产|减产|多了|少了|提高|提升)了?(?:多少|几)(?!个百分点)")
+# "增加了多少" asks an amount; a rate is asked in words of rates ("增长了多少", "增幅", "百分之几")
+_ASKS_RATE_WORDS = re.compile(r"增长|增速|增幅|幅度|百分|%|率|比例|比重|成")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
@@ -790,7 +792,8 @@ class Reader:
                 if over and over.group(0) in ("突破", "超过", "超"):
                     span = dataclasses.replace(span, start=over.start())  # "突破1000家": more than, as written
                 fall = _DOWN_BEFORE.search(norm, max(s, span.start - 4), span.start)
-                if fall and fall.end() == span.start and fall.group(0)[-1] not in "到至" and _ASKS_UP.search(info.text) \
+                if fall and fall.end() == span.start and fall.group(0)[-1] not in "到至" and \
+                        (info.wants_growth or _ASKS_UP.search(info.text)) \
                         and not _ASKS_DOWN.search(info.text) and span.unit_class in ("percent", "percentage_point"):
                     # "增长了多少" answered by a fall: "下降3.3%", never a bare "3.3%" read as a rise
                     span = dataclasses.replace(span, start=fall.start())
@@ -857,8 +860,12 @@ class Reader:
                 off = -0.3 if excluded and normalize(excluded.group(1)) in norm[span.start:span.end] else 0.0
                 # "中国星网、中国中化、中国华能总部等标志性疏解项目": items the report names as the asked thing
                 named = norm.startswith("等", span.end) and any(span.end < a <= span.end + 8 for a, _, _ in anchors)
-                add(span, 0.05 + off + self._lead_in(info, norm, span.start)
-                    + _count_fit(info.text, norm[span.start:span.end]) + (0.1 if named else 0.0))
+                # "现代物流、绿色食品、先进装备制造3个优势产业" for "3个优势产业是什么": the report counts and names them
+                fit = _count_fit(info.text, norm[span.start:span.end])
+                counted_here = fit > 0 and S.COUNT.match(norm, span.end) is not None and \
+                    any(span.end < a <= span.end + 8 for a, _, _ in anchors)
+                add(span, 0.05 + off + self._lead_in(info, norm, span.start) + fit
+                    + (0.1 if named else 0.0) + (0.2 if counted_here else 0.0))
                 cut = self._trim_echo_tail(info, norm, span)
                 if out and cut.end < span.end and (out[-1].start, out[-1].end) == (span.start, span.end):
                     out[-1] = dataclasses.replace(out[-1], end=cut.end)  # scored whole, quoted without the echo
@@ -947,10 +954,15 @@ class Reader:
             bonus -= 0.15
         elif asks_change and not is_pct:
             bonus -= 0.3  # "专项债券3.75万亿元，比去年增加1.6万亿元": the level, not the change asked
+        elif asks_change and span.unit_class == "percent" and not wants_rate and \
+                not _ASKS_RATE_WORDS.search(info.text):
+            bonus -= 0.25  # "较…增加4374.4亿元，增长33.6%": "增加了多少" asks the amount, not the rate
         elif info.wants_growth or wants_rate:
             bonus += 0.15 if is_pct else (-0.05 if info.unit_hint else -0.15)
             if growth_before and info.wants_growth:
                 bonus += 0.08
+            elif growth_before and wants_rate and not info.wants_growth and not before.endswith(("到", "至", "为", "达")):
+                bonus -= 0.1  # "增长39%、占全国9成" for "占全国多大比重": the rise is no share
             if span.unit == "倍" and info.wants_growth:
                 bonus += 0.1 if "倍" in info.text else -0.1
         elif span.unit == "倍" and "倍" not in info.text:

@@ -111,7 +111,7 @@ def _qtype(q: str) -> str:
         return "meeting"
     if asks_description(q):  # how / which measures / what policy: a whole clause or list answers
         return "descriptive"
-    if re.search(r"哪天|哪一天|什么时候|何时|日期|几月几日|几号|什么日子|哪一?年(?!度)|什么时间|哪个月|when|what date|"
+    if re.search(r"哪天|哪一天|哪几天|哪些天|哪几日|什么时候|何时|日期|几月几日|几号|什么日子|哪一?年(?!度)|什么时间|哪个月|when|what date|"
                  r"on what date|what year|which year|(?:which|what) (?:dates?|days?|months?)\b", low):
         return "date"
     if re.search(r"谁|哪位|什么人|姓名|名字|who\b|职务|担任什么|哪家媒体|什么媒体|哪个媒体|记者", low):
@@ -120,8 +120,8 @@ def _qtype(q: str) -> str:
         return "place"
     if re.search(r"哪几|哪些|哪[一二三四五六七八九十两]+[个类种项条方大]|哪[二三四五六七八九十两]+[所座批部只]", low):
         return "list"  # ("哪两所大学": as many names as it counts)
-    if re.search(r"[两二三四五六七八九十]+[个类种项条大][^,，。?？]{0,12}(?:是什么|是哪些|有哪些|包括什么)", low):
-        return "list"  # "三大主导产业是什么": as many items as it counts
+    if re.search(r"(?:[两二三四五六七八九十]+|(?<![\d.])[2-9])[个类种项条大][^,，。?？]{0,12}(?:是什么|是哪些|有哪些|包括什么)", low):
+        return "list"  # "三大主导产业是什么", "3个历史经典产业是什么": as many items as it counts
     if re.search(r"多少|几[个项家所座条户人名次批万亿倍年]?|多大|多高|比例|百分|how many|how much|what share|what percent|"
                  r"growth target|what (?:was|is|were|are|will be) .*(gdp|revenue|sales|investment|target|rate|income|"
                  r"output|growth|volume|value|amount|number|total|share|percentage|production|population|area|spending|"

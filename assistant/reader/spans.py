@@ -583,7 +583,9 @@ def dates(norm: str, start: int, end: int) -> list[Span]:
     return out
 
 
-_DAY_RANGE = re.compile(r"(?:至|到|[-—–~～])(?:\d{1,2}月)?\d{1,2}日")
+# (a day may carry its weekday or lunar date: "1月28日(农历除夕、周二)至2月4日(农历正月初七、周二)")
+_DAY_NOTE = r"(?:\([^()\n]{1,14}\))?"
+_DAY_RANGE = re.compile(_DAY_NOTE + r"(?:至|到|[-—–~～])(?:\d{1,2}月)?\d{1,2}日" + _DAY_NOTE)
 
 # "底前", "之前", but not the 前 of a word that follows ("前进", "前列", "前沿", "前期", "前提"…)
 _DEADLINE = re.compile(r"以前|之前|前(?![进行列沿端期夕身提])")
@@ -990,10 +992,12 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
                     k0 += 1  # a verb the question already says ("瞄准")
                 out.append(Span(c0 + (k0 if k0 >= 2 else 0), start + len(lead), "slot", value=float(k)))
                 break
-        a = start + pos + k
+        a = glued = start + pos + k
         while a < end and norm[a] in _SLOT_GLUE + "到":
             a += 1
         _, b = clause_bounds(norm, start, end, a)
+        if a == glued and b - a <= 2:
+            break  # "心理援助热线|体系": two characters glued to the question's words end its compound, name nothing
         if b < end and norm[b] == ":" and b - a <= 4:  # "…目标|建议为：|…": the slot is after the colon
             a = b + 1
             _, b = clause_bounds(norm, start, end, a)
