@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -102,10 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(__name__).debug("failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        _print_answer(answer)
+    try:
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            _print_answer(answer)
+        sys.stdout.flush()
+    except BrokenPipeError:  # "… | head": the reader of our output has gone, which is no error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
