@@ -488,3 +488,26 @@ def test_items_named_as_the_asked_thing_answer_a_which_question() -> None:
     other = (text.index("加强") + 2, text.rindex("等"))
     assert named_items(question, text, [other]) is None  # "等学科建设" names no 短板
     assert named_items("如何稳就业？", text, [first]) is None  # no "哪些 …" noun asked
+
+
+def test_an_item_that_heads_its_section_but_states_the_figure_asked_is_the_answer() -> None:
+    # a notice's numbered items are its sections: "三、…伙食补助费，标准为每人每天30元。" heads one and says the standard
+    doc = ("三、职工住院治疗工伤的伙食补助费，标准为每人每天30元。\n"
+           "四、到统筹地区以外就医的工伤职工，所需交通费实行凭据报销。\n")
+    topic = ("三、职工住院治疗工伤的伙食补助费，标准为每人每天30元",)
+    got = _span(doc, "三、", "伙食补助费按什么标准发？", topic)
+    assert got == "职工住院治疗工伤的伙食补助费，标准为每人每天30元。"
+    # a title names its section and states nothing, even with a year in it
+    doc = "一、2025年工作回顾\n全年新增就业服务站5个，开展技能培训4000人次。\n"
+    assert _span(doc, "一、", "如何做好就业服务？", ("一、2025年工作回顾",)).startswith("全年新增")
+
+
+def test_an_archived_copys_quoted_note_is_no_answer() -> None:
+    # "> 说明：…；…": both sentences of the note's line belong to the archive, not to the document
+    doc = ("某市发布年度劳动争议典型案例\n\n"
+           "> 说明：本文件为该年度案例的发布动态；每个案例的完整正文见按年度归档文件。\n\n"
+           "发布典型案例，可以引导用人单位依法合规用工，从源头预防和减少劳动争议发生。\n")
+    norm = normalize(doc)
+    for at in ("本文件", "每个案例"):
+        assert answer_span(norm, norm.index(at), "发布典型案例有什么作用？") is None
+    assert _span(doc, "发布典型案例，", "发布典型案例有什么作用？").startswith("发布典型案例，可以引导")

@@ -65,7 +65,7 @@ def test_general_reports_floors(assistant_all, split: str) -> None:
 
 
 # descriptive answers (how / which measures / what policy), character ROUGE-L with β = 1.2; measured: see docs/eval.md
-FLOORS_DESCRIPTIVE = {"dev": 0.72, "test": 0.68}  # measured 0.731 (339 questions; 0.772 on the older 266) / 0.701
+FLOORS_DESCRIPTIVE = {"dev": 0.72, "test": 0.69}  # measured 0.737 (339 questions; the ds-e notices are the hardest) / 0.709
 
 
 @pytest.mark.slow

@@ -128,6 +128,8 @@ _MARKUP = re.compile(r"^[>#*\s]+|\*\*")  # a web copy's markdown: bold marks, qu
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十百]+[章节条部分])")
 _BASIS = re.compile(r"^\s*[【\[](?:政策|法律|文件)?(?:依据|来源|出处|链接|附件)[】\]]")
 # a page's or a file's own data: where it comes from, who issued it, when, its number; links; table rules
+# an archived copy's quoted note ("> 说明:本文件为…;每个案例的完整正文见…"): every sentence of its line
+_QUOTED_NOTE = re.compile(r"[ \t]*>[\s>*]*(?:说明|备注|注|按)\s*[:：]")
 _META = re.compile(r"^[\s>#*]*(?:来源|原文|存档|链接|网址|出处|发布(?:机关|单位|机构|日期|时间)|发文(?:机关|单位|字号)|文号|"
                    r"索引号|成文日期|字体)\s*[:：]|https?://|(?:\|[^|]*){3,}")
 _INTRO_END = re.compile(r"(?:如下|以下|下列|几个方面|几项|几点|措施|举措|工作|要求|内容|任务)?[:：]\s*$")
@@ -177,8 +179,19 @@ def restates(sentence: str, question: str) -> bool:
     core = _core(sentence)
     if not core or len(core) > 24:
         return False
+    if states_figure(sentence, question):
+        return False
     q = set(_core(question))
     return sum(ch in q for ch in core) >= 0.6 * len(core)
+
+
+def states_figure(sentence: str, question: str) -> bool:
+    """A sentence that adds a figure to the question's words ("三、…伙食补助费,标准为每人每天30元。"): however much
+    of it repeats the question, or heads its section, the figure it states is what the question asks."""
+    if not sentence.rstrip().endswith("。") or "," not in sentence:
+        return False  # a title ("一、2025年工作回顾") states nothing
+    q = set(_core(question))
+    return re.search(r"\d", "".join(ch for ch in _core(sentence) if ch not in q)) is not None
 
 
 @dataclass(frozen=True)
@@ -215,7 +228,8 @@ def _layout(norm: str, start: int, end: int) -> list[Layout]:
 def _no_answer(lay: Layout, norm: str, question: str, topics: frozenset[str]) -> bool:
     """A sentence that cannot open the answer: a heading, a basis line, a topic sentence, a lead-in."""
     text = norm[lay.start:lay.end]
-    return (lay.heading and not _names_item(text, question) or lay.lead_line or _is_topic(text, topics) or restates(text, question)
+    return (lay.heading and not _names_item(text, question) or lay.lead_line
+            or _is_topic(text, topics) and not states_figure(text, question) or restates(text, question)
             or bool(_META.search(text)) or bool(_INTRO_END.search(text)) and len(_core(text)) <= 30
             or bool(_ANNOUNCES.search(text)))
 
@@ -261,6 +275,8 @@ def answer_span(norm: str, s: int, question: str, topics: frozenset[str] = froze
         if idx + 1 >= len(sents):
             return None
         idx += 1
+    if _QUOTED_NOTE.match(norm, norm.rfind("\n", 0, sents[idx].start) + 1):
+        return None  # an archive's note says nothing of the document, and the title before it leads to nothing
     if idx + 1 < len(sents) and not sents[idx + 1].new_line and \
             _item_index(norm[sents[idx].start:sents[idx].end]) is None and \
             _item_index(norm[sents[idx + 1].start:sents[idx + 1].end]) == 1:
