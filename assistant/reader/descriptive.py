@@ -127,9 +127,9 @@ def lists_clauses(norm: str, start: int, end: int) -> bool:
 _MARKUP = re.compile(r"^[>#*\s]+|\*\*")  # a web copy's markdown: bold marks, quote and heading marks
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)]|第[一二三四五六七八九十百]+[章节条部分])")
 _BASIS = re.compile(r"^\s*[【\[](?:政策|法律|文件)?(?:依据|来源|出处|链接|附件)[】\]]")
-# a page's or a file's own data: where it comes from, who issued it, when, its number; links; table rules
 # an archived copy's quoted note ("> 说明:本文件为…;每个案例的完整正文见…"): every sentence of its line
 _QUOTED_NOTE = re.compile(r"[ \t]*>[\s>*]*(?:说明|备注|注|按)\s*[:：]")
+# a page's or a file's own data: where it comes from, who issued it, when, its number; links; table rules
 _META = re.compile(r"^[\s>#*]*(?:来源|原文|存档|链接|网址|出处|发布(?:机关|单位|机构|日期|时间)|发文(?:机关|单位|字号)|文号|"
                    r"索引号|成文日期|字体)\s*[:：]|https?://|(?:\|[^|]*){3,}")
 _INTRO_END = re.compile(r"(?:如下|以下|下列|几个方面|几项|几点|措施|举措|工作|要求|内容|任务)?[:：]\s*$")
