@@ -859,11 +859,11 @@ class Reader:
                 # "除苏州实验室外，还有哪些…": a list that names what the question sets aside is another list
                 off = -0.3 if excluded and normalize(excluded.group(1)) in norm[span.start:span.end] else 0.0
                 # "中国星网、中国中化、中国华能总部等标志性疏解项目": items the report names as the asked thing
-                named = norm.startswith("等", span.end) and any(span.end < a <= span.end + 8 for a, _, _ in anchors)
+                asked_after = any(span.end < a <= span.end + 8 for a, _, _ in anchors)  # the question's words follow
+                named = norm.startswith("等", span.end) and asked_after
                 # "现代物流、绿色食品、先进装备制造3个优势产业" for "3个优势产业是什么": the report counts and names them
                 fit = _count_fit(info.text, norm[span.start:span.end])
-                counted_here = fit > 0 and S.COUNT.match(norm, span.end) is not None and \
-                    any(span.end < a <= span.end + 8 for a, _, _ in anchors)
+                counted_here = fit > 0 and S.COUNT.match(norm, span.end) is not None and asked_after
                 add(span, 0.05 + off + self._lead_in(info, norm, span.start) + fit
                     + (0.1 if named else 0.0) + (0.2 if counted_here else 0.0))
                 cut = self._trim_echo_tail(info, norm, span)
