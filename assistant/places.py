@@ -345,10 +345,9 @@ def _ordinary_word(word: str) -> bool:
     (富民 n, 石林 nr, 保定 v): then even a corpus report's short form needs a place context."""
     try:
         import jieba
-        import jieba.posseg
     except ImportError:  # pragma: no cover - jieba is a project dependency
         return False
-    tag = word_tags().get(word, "")
+    tag = word_tags().get(word, "")  # (loads jieba's part-of-speech table itself)
     return bool(tag) and not tag.startswith("ns") and jieba.dt.FREQ.get(word, 0) >= 50
 
 
