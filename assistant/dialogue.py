@@ -95,10 +95,35 @@ def is_follow_up(question: str, previous: str | None = None) -> bool:
     return False
 
 
+_PREPOSITIONS = ("对", "向", "在", "与", "同", "从")
+
+
+def _replace_object(prev: str, phrase: str, subjects: list[tuple[int, int, str]]) -> str | None:
+    """"那对东盟十国呢？" after "对RCEP成员国贸易额增长了多少": a phrase opening with a preposition the earlier
+    question has replaces that preposition's object (up to its first subject word), not the indicator after it."""
+    import jieba
+
+    if len(phrase) < 3 or phrase[0] not in _PREPOSITIONS:
+        return None
+    pos = 0
+    for tok in jieba.lcut(prev):
+        start = prev.find(tok, pos)
+        pos = start + len(tok)
+        if tok == phrase[0]:
+            after = [s for s in subjects if s[0] > start]
+            if len(after) >= 2:  # the object, and the indicator that stays
+                return prev[:start] + phrase + prev[after[0][1]:]
+            return None
+    return None
+
+
 def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = None) -> str:
     subjects = _subject_tokens(prev, find_places)
     if not subjects:
         return phrase + prev
+    replaced = _replace_object(prev, phrase, subjects)
+    if replaced:
+        return replaced
     if phrase in _MEASURES:
         measures = [s for s in subjects if s[2].endswith(_MEASURES)]
         if measures:

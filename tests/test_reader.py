@@ -322,6 +322,8 @@ def test_resolve_follow_ups(history, question, resolved):
     (["曲阳县2021年全年粮食总产量是多少？"], "2022年要稳定在多少？", "曲阳县2022年全年粮食总产量要稳定在多少？"),
     # air pollutants are counterparts
     (["涞水县PM2.5平均浓度下降了多少？"], "PM10呢？", "涞水县PM10平均浓度下降了多少？"),
+    # a phrase opening with the earlier question's preposition replaces its object, the indicator stays
+    (["岳阳2023年对RCEP成员国贸易额增长了多少？"], "那对东盟十国呢？", "岳阳2023年对东盟十国贸易额增长了多少？"),
 ])
 def test_follow_ups_swap_counterparts_and_compare(history, question, resolved):
     assert is_follow_up(question, history[-1])
@@ -679,6 +681,13 @@ def test_from_one_level_to_another_the_question_asking_to_gets_the_second(assist
     ("广东的无人机产量占全国多大比重？", "9成"),
     # the report counts and names the items asked ("现代物流、绿色食品、先进装备制造3个优势产业")
     ("岳阳要培育壮大的3个优势产业是什么？", "现代物流、绿色食品、先进装备制造"),
+    # the gap to a comparator, not the level beside it ("技改投资增长54.5%、全省第2，高于全省37.1个百分点")
+    ("驻马店2023年技改投资增长比全省高多少？", "高于全省37.1个百分点"),
+    # items listed before as many figures take them in order ("新签约、新开工、新竣工项目545个、559个、523个")
+    ("岳阳2023年园区新竣工项目有多少个？", "523个"),
+    ("岳阳2023年对东盟十国贸易额增长了多少？", "48.8%"),
+    # 国家 as the subject of the question's verb is the national report's
+    ("国家说种粮的耕地最少要保住多少亩？", "18亿亩"),
 ])
 def test_which_figure_and_which_items_in_development_reports(assistant_all, question, expected):
     answer = assistant_all.ask(question)

@@ -351,6 +351,31 @@ def test_a_joint_word_holds_the_items_of_a_respectively(text, asked, items, valu
     assert value in [text[a:b] for a, b in values]
 
 
+@pytest.mark.parametrize("text, asked, item, value", [
+    # items joined by 、 and as many figures of one unit right after them: the figures are theirs in order
+    ("园区新签约、新开工、新竣工项目545个、559个、523个,处置率居全省前列。", "523", "新竣工项目", "523个"),
+    ("城镇、农村居民人均可支配收入增长5.1%、6.8%。", "5.1", "城镇", "5.1%"),
+    # with 分别, a figure of another unit after the comma is not one of the values
+    ("对RCEP成员国、东盟十国贸易额分别增长30.8%、48.8%,179家外贸企业破零倍增。", "48.8", "东盟十国贸易额", "48.8%"),
+])
+def test_listed_items_take_their_figures_in_order(text, asked, item, value):
+    norm = normalize(text)
+    res = S.respectively(norm, 0, len(norm), text.index(asked))
+    assert res is not None
+    items, values = res
+    i = [text[a:b] for a, b in values].index(value)
+    assert text[items[i][0]:items[i][1]].endswith(item) and len(items) == len(values)
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("新增规上工业企业139家、国家级绿色工厂1家。", "1家"),  # each item has its own figure
+    ("完成投资30亿元、增长5%。", "5%"),  # not one unit
+])
+def test_items_with_figures_of_their_own_are_no_respectively(text, asked):
+    norm = normalize(text)
+    assert S.respectively(norm, 0, len(norm), text.index(asked)) is None
+
+
 def test_the_characters_of_a_joint_word_stand_for_their_things():
     norm = normalize("城乡居民人均可支配收入")
     assert "城镇" in S.joint_part(norm, 0, 1) and "农村" in S.joint_part(norm, 1, 2)

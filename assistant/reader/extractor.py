@@ -60,6 +60,11 @@ _PART_OF_YEAR = re.compile(r"前[一二三]季度|[上下]半年|第?[一二三�
 _ASKS_CHANGE_AMOUNT = re.compile(r"(?:增加|减少|增产|多了|少了|提高|提升)了?(?:多少|几)(?!个百分点)")
 # "增加了多少" asks an amount; a rate is asked in words of rates ("增长了多少", "增幅", "百分之几")
 _ASKS_RATE_WORDS = re.compile(r"增长|增速|增幅|幅度|百分|%|率|比例|比重|[几多]成")
+# "比全省高多少", "高出全国几个百分点": the gap to a comparator, written "高于全省37.1个百分点"
+_ASKS_GAP = re.compile(r"(?:比|(?:高|低|快|慢)[于出])(?:全国|全省|全市|全州|全区|全县|[^,;。，；？?\d年]{0,6}平均)(?:平均)?(?:水平)?"
+                       r"(?:高|低|快|慢|多|少)?(?:出|了)?(?:多少|几)|(?:高|快)出(?:多少|几)")
+_GAP_WORD = re.compile(r"(?:高于|低于|快于|慢于|高出|超出|领先|多于|少于)[^,;。:\d]{0,8}")
+_GAP_BEFORE = re.compile(_GAP_WORD.pattern + "$")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|跨过|迈上|超)$")
 _ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
@@ -969,6 +974,11 @@ class Reader:
             bonus -= 0.2
         elif is_pct:
             bonus -= 0.12 if info.unit_hint else 0.25
+        # "比全省高多少": the figure written after 高于/快于 + the comparator is the gap; the level beside it is not
+        asks_gap = bool(_ASKS_GAP.search(info.text))
+        is_gap = bool(_GAP_BEFORE.search(norm[max(s, span.start - 12):span.start]) or _GAP_WORD.match(value))
+        if asks_gap:
+            bonus += 0.3 if is_gap else -0.2
         if asks_rank:
             bonus = 0.0  # what is ranked ("增速居全国第4位") says nothing of the rank's own kind
         class_mismatch = False
@@ -1123,6 +1133,8 @@ class Reader:
             attached = one_clause_after_subject(rates=False)
         if not attached and aspect_fits and any(b <= span.start for a, b, w in anchors if w >= 0.5 * top):
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
+        if asks_gap:
+            attached = is_gap and (attached or one_clause_after_subject(rates=False))
         if five and (info.years or info.relative_year) and not info.five_year:
             attached = False
         if wrong_direction or asks_rank and not is_rank or level_reached or counterpart_only:

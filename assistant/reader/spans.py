@@ -664,7 +664,7 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
         s, _ = clause_bounds(norm, start, end, pos)
         joint = _JOINT.search(norm, s, pos)
         if joint is None:
-            return None
+            return _listed_respectively(norm, start, end, pos)
         k = joint.end() - 2  # the values follow it in its clause
     s, _ = clause_bounds(norm, start, end, max(k, start))
     head = norm[s:k]
@@ -676,12 +676,16 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
 
     def joined_run(from_: int) -> list[tuple[int, int]]:
         run: list[tuple[int, int]] = []
+        last_unit = None
         for sp in numbers(norm, from_, end):
             if sp.kind == "tally":
                 continue
             if run and norm[run[-1][1]:sp.start] not in joiners:
                 break
+            if run and norm[run[-1][1]:sp.start] == "," and sp.unit != last_unit:
+                break  # "…分别增长30.8%、48.8%，179家外贸企业…": the next clause's figure is another thing
             run.append((sp.start, sp.end))
+            last_unit = sp.unit
         return run
 
     values = joined_run(vs)
@@ -714,6 +718,36 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
         # "城乡居民人均可支配收入分别达到x和y": a joint word holds the items
         return _joint_items(_JOINT.search(norm, s, k), values)
     return items[-len(values):], values
+
+
+def _listed_respectively(norm: str, start: int, end: int, pos: int
+                         ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """"新签约、新开工、新竣工项目545个、559个、523个": items joined by 、 and as many figures of one unit right
+    after them, in one clause without 分别; the figures are the items' in order."""
+    s, e = clause_bounds(norm, start, end, pos)
+    run: list[Span] = []
+    for sp in numbers(norm, s, e):
+        if sp.kind == "tally":
+            continue
+        if run and norm[run[-1].end:sp.start] not in ("、", "和", "及"):
+            if run[0].start <= pos < run[-1].end:
+                break
+            run = []
+        run.append(sp)
+    if len(run) < 2 or not run[0].start <= pos < run[-1].end or len({sp.unit for sp in run}) != 1:
+        return None
+    head = norm[s:run[0].start]
+    if re.search(r"\d", head):
+        return None  # "新增企业139家、工厂1家": each item has its own figure
+    parts = re.split(r"(、|及|和|与)", head)
+    items, off = [], s
+    for part in parts:
+        if part and part not in ("、", "及", "和", "与"):
+            items.append((off, off + len(part)))
+        off += len(part)
+    if len(items) != len(run) or any(b - a > 16 for a, b in items):
+        return None
+    return items, [(sp.start, sp.end) for sp in run]
 
 
 def places(norm: str, start: int, end: int) -> list[Span]:
