@@ -124,6 +124,15 @@ def _replace_subject(prev: str, phrase: str, find_places: PlaceFinder | None = N
     replaced = _replace_object(prev, phrase, subjects)
     if replaced:
         return replaced
+    for i, (start, end, tok) in enumerate(subjects):
+        if len(tok) >= 2 and len(phrase) > len(tok) and phrase.startswith(tok) and phrase[len(tok):] not in prev:
+            # "新增托位呢？" after "新增普惠托育机构多少家": the same verb with another object; the object (the run of
+            # subject words after the verb) and its measure word go
+            j = i
+            while j + 1 < len(subjects) and subjects[j + 1][0] == subjects[j][1]:
+                j += 1
+            if j > i:
+                return _UNIT_AFTER_ASK.sub(r"\1", prev[:start] + phrase + prev[subjects[j][1]:])
     if phrase in _MEASURES:
         measures = [s for s in subjects if s[2].endswith(_MEASURES)]
         if measures:

@@ -161,6 +161,10 @@ def test_year_ranges_are_not_figures():
         ("开通十二条公交线路。", "十二条", 12),
         ("全市三成以上的村实现集体经济收入增长。", "三成以上", 30),
         ("实施十大工程。", "十大", 10),
+        # a round magnitude after a word of approximation, with a unit
+        ("新开工改造城镇老旧小区5.6万个，惠及近千万家庭。", "近千万家庭", 1e7),
+        ("带动上百万人就业。", "上百万人", 1e6),
+        ("吸引近万名游客。", "近万名", 1e4),
     ],
 )
 def test_chinese_numerals(sentence, expected, value):
@@ -173,7 +177,7 @@ def test_chinese_numerals(sentence, expected, value):
 @pytest.mark.parametrize(
     "sentence",
     ["推进“十四五”规划收官。", "学习贯彻党的二十大精神。", "统一规划建设。", "一方面加强监管。", "壮大汽车零部件产业。",
-     "谋划一大批项目。"],
+     "谋划一大批项目。", "千万不要松懈。", "惠及千万家庭。", "数以亿计的劳动者。"],
 )
 def test_chinese_numerals_that_are_not_figures(sentence):
     assert figures(sentence) == []

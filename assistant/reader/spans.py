@@ -133,6 +133,8 @@ _CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _ARABIC = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
 # a Chinese numeral starts with a digit or 十 ("十二", "两千", "一百五十"); not "万人", "百亿" or "零部件"
 _CHINESE = r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千]*"
+# a round magnitude after a word of approximation: "近千万家庭", "上百万人", "数百亿元", "近万名" (with a unit only)
+_ROUGH = r"(?:(?<=[近逾超约])|[上数几](?=[十百千万亿]))[十百千万亿]"
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _patterns() -> _Patterns:
     after = _alt(g.after)
     quantity = re.compile(
         rf"(?P<pre>{before})?(?P<ord>第)?"
-        rf"(?P<num>(?<![\dA-Za-z._]){_ARABIC}|(?<![{CN_NUMERALS}第]){_CHINESE})"
+        rf"(?P<num>(?<![\dA-Za-z._]){_ARABIC}|(?<![{CN_NUMERALS}第]){_CHINESE}|{_ROUGH})"
         rf"(?P<about>余|多(?=(?:{mag})))?"  # "3700多万学生": "more than", before the magnitude
         rf"(?P<mag>{mag})?(?P<approx>余|多)?(?P<unit>{unit_expr})?"
         rf"(?P<post>{after}|(?<=[年月天周时])内)?"
@@ -186,6 +188,8 @@ def parse_number(text: str) -> float | None:
         return None
     if re.fullmatch(_ARABIC, text):
         return float(text.replace(",", ""))
+    if len(text) > 1 and text[0] in "上数几" and text[1] in "十百千万亿":
+        text = text[1:]  # "上百", "数百": about the round magnitude
     if not all(c in CN_NUMERALS for c in text):
         return None
     if all(c in "零〇一二三四五六七八九" for c in text) and len(text) > 1:  # "二〇二六" read digit by digit
@@ -198,7 +202,7 @@ def parse_number(text: str) -> float | None:
             section += (1 if digit is None else digit) * _CN_SMALL[c]
             digit = None
         elif c in _CN_BIG:
-            total = (total + section + (digit or 0)) * _CN_BIG[c]
+            total = ((total + section + (digit or 0)) or 1) * _CN_BIG[c]  # "万" alone ("近万名") is 10,000
             section, digit = 0, None
     return float(total + section + (digit or 0))
 
