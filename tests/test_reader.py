@@ -693,3 +693,16 @@ def test_which_figure_and_which_items_in_development_reports(assistant_all, ques
     answer = assistant_all.ask(question)
     _check_verbatim(assistant_all, answer)
     assert answer.answer == expected, answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, not_attached", [
+    # the amount of an indicator the sentence does not name ("盘活价值总量近400亿元" for a GDP 总量)
+    ("岳阳市2023年GDP总量是多少亿元？", "近400亿元"),
+    # a figure the question itself names says who, it answers nothing ("为390万65岁以上老年人免费体检")
+    ("重庆2025年给多少65岁以上老人做了免费体检？", "65岁以上"),
+])
+def test_a_figure_of_another_indicator_or_of_the_question_is_no_answer(assistant_all, question, not_attached):
+    answer = assistant_all.ask(question)
+    assert answer.answer != not_attached, answer.answer
+    assert answer.abstained or answer.confidence < 0.9, (answer.answer, answer.confidence)

@@ -70,6 +70,16 @@ _ECHO_KINDS = ("slot", "entity", "list", "name", "clause", "title", "place")
 _TWO_VALUES = re.compile(r"分别|各(是|为|有|达|多少|.{1,3}多少)|和.{1,12}(各|都)|\band\b.*\b(respectively|each)\b|respectively", re.I)
 
 
+@lru_cache(maxsize=4096)
+def _names_indicator(term: str) -> bool:
+    """Whether a question term (its forms joined by |) is a statistical indicator of indicators.tsv, three
+    characters or more: the figure answering it must be written in a sentence that names it."""
+    from ..knowledge import indicator_classes
+
+    names = {name for name, _ in indicator_classes() if len(name) >= 3}
+    return any(form in names for form in re.split(r"[|&]", term))
+
+
 def _count_fit(question: str, items: str) -> float:
     """A question that counts its answer ("三大主导产业是什么", "哪两个交易所") is answered by a list of that many
     items: a little more for one that has them, a little less for one that does not."""
@@ -1110,7 +1120,10 @@ class Reader:
                  for a, b, w in anchors) or any(
             # "2.9亿在校学生", "使用1000亿元失业保险基金", "4500家企业上云": the figure counts the subject written
             # right after it (or after the noun it counts)
+            # (or after the question's own words: "为390万65岁以上老年人" for "多少65岁以上老人")
             span.end <= a <= span.end + 4 and not re.search(r"[,;:。、\d]", norm[span.end:a]) and w >= 0.5 * top
+            or span.end < a <= span.end + 12 and norm[span.end:a] in normalize(info.text) and w >= 0.5 * top
+            and not re.search(r"[,;:。、]", norm[span.end:a])
             for a, b, w in anchors)
 
         def one_clause_after_subject(rates: bool) -> bool:
@@ -1135,6 +1148,13 @@ class Reader:
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if asks_gap:
             attached = is_gap and (attached or one_clause_after_subject(rates=False))
+        if len(value) >= 2 and re.search(r"\d", value) and value in normalize(info.text):
+            attached = False  # "给多少65岁以上老人做了体检": the question's own figure names who, it is no answer
+        if attached and not (info.wants_growth or wants_rate) and \
+                any(not self._anchors({term: 1.0}, norm, s, e) for term in weights if _names_indicator(term)):
+            # "盘活价值总量近400亿元" for "地区生产总值总量": the amount of an indicator the sentence does not name
+            # (a share may name its base otherwise: "研发投入强度" for "share of GDP")
+            attached = False
         if five and (info.years or info.relative_year) and not info.five_year:
             attached = False
         if wrong_direction or asks_rank and not is_rank or level_reached or counterpart_only:
