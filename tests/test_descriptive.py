@@ -361,6 +361,16 @@ def test_the_body_under_a_topic_sentence_that_names_the_question_answers_it(assi
     assert "总体要求" not in answer.answer and "习近平新时代" not in answer.answer
 
 
+@pytest.mark.slow
+def test_a_list_after_a_colon_is_every_item_not_the_article_that_announces_it(assistant_all) -> None:
+    """The 2012 Beijing work-injury notice: "七、工伤职工的下列工伤保险待遇由用人单位负责，不得在工伤保险基金中列支：
+    A；B；C；D。" — the items, each ended by ；, to the full stop; not the article's opening words."""
+    answer = assistant_all.ask("按照北京市工伤保险基金支出项目标准的通知，哪些工伤保险待遇由用人单位负责、不得在工伤保险基金中列支？")
+    assert not answer.abstained, answer.reason
+    assert answer.answer.startswith("停工留薪期间的工资福利待遇"), answer.answer[:60]
+    assert answer.answer.endswith("一次性伤残就业补助金") and "七、" not in answer.answer, answer.answer
+
+
 def test_a_sentence_that_its_lists_first_item_follows_only_leads_in_to_the_list() -> None:
     """"…还存在不少问题和短板。一是…二是…": the answer is the list, whole, not the sentence that announces it."""
     text = ("同时，我们还应清醒地认识到，发展还存在不少问题和短板。一是经济下行压力依然较大，实体经济面临较多困难。"

@@ -40,6 +40,9 @@ def slots(question: str, sentence: str) -> list[str]:
         ("“双百”工程包括哪些项目？", "“双百”工程包括：百个村道改造、百座桥梁加固。", "百个村道改造、百座桥梁加固"),
         # 哪位X: the words describing the person need not be in the sentence, the name is before the rest
         ("2025年哪位某省人被授予“时代楷模”称号？", "“好人”数量居全国第1位，张某某被授予“时代楷模”称号。", "张某某"),
+        # …and of the ways to skip them, the one whose words run on longest (not the visitors' "…等|领导同志到某市")
+        ("哪位领导同志12次到某市调研检查？", "一年来，甲、乙、丙等领导同志到某市视察指导，张某某同志12次到某市调研检查。",
+         "张某某"),
         # 哪一届X: the measure word names no noun, the slot runs to the clause end
         ("某省成功申办了哪一届全国性运动会？", "体育事业蓬勃发展，成功申办第十六届全运会。", "第十六届全运会"),
         # …but a one-character noun is the noun the slot ends in ("哪两个县")

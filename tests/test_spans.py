@@ -271,6 +271,23 @@ def test_preceding_nouns_keep_quotations_and_latin_tokens_whole():
     assert span and text[span.start:span.end] == "全市"
 
 
+def test_the_number_of_an_article_is_no_list_item():
+    text = "七、下列待遇由单位负责，不得在基金中列支。"
+    norm = normalize(text)
+    assert [text[sp.start:sp.end] for sp in S.enumerations(norm, 0, len(norm))] == []
+
+
+def test_a_list_after_a_colon_runs_item_by_item_to_the_full_stop():
+    text = "七、下列待遇由单位负责，不得在基金中列支：甲期间的工资；乙期间的护理费用；五级、六级职工的津贴。\n八、其他。"
+    norm = normalize(text)
+    first = norm.index(";") + 1  # the sentence ends at the first item's ；
+    span = S.colon_list(norm, 0, first, len(norm))
+    assert span and text[span.start:span.end] == "甲期间的工资；乙期间的护理费用；五级、六级职工的津贴"
+    assert S.colon_list(norm, 0, first, first + 5) is None  # not past the passage
+    one = normalize("要求如下：加强管理。")
+    assert S.colon_list(one, 0, len(one), len(one)) is None  # one sentence, no items
+
+
 def test_enumerations_respect_quotations():
     # the 、 inside the quotation belongs to one item
     text = "重点打造“智慧、绿色”园区、特色小镇、美丽乡村等载体。"

@@ -725,7 +725,9 @@ class Reader:
             # (`near_from`: the span is the body of the sentence there, whose words it answers for)
             prox = self._proximity(anchors, min(span.start, near_from if near_from is not None else span.start),
                                    span.end, norm)
-            out.append(Candidate(chunk, s, e, span.start, span.end, kind or span.kind,
+            # (a list after a colon runs past its first sentence, to its full stop: its sentence does too)
+            sent_end = max(e, span.end) if (kind or span.kind) == "list" else e
+            out.append(Candidate(chunk, s, sent_end, span.start, span.end, kind or span.kind,
                                  sent_score + 0.25 * prox + extra, coverage,
                                  feats + (("proximity", 0.25 * prox), ("span", extra),
                                           ("attached", float(coverage >= cov if attached is None else attached)))))
@@ -858,6 +860,9 @@ class Reader:
         if q in ("list", "glossary"):
             counted = q == "list" and bool(S.COUNT.search(info.text))
             lists = [self._trim_prefix(info, norm, span) for span in S.enumerations(norm, s, e, counted)]
+            listed = S.colon_list(norm, s, e, chunk.end)
+            if listed is not None:
+                lists.append(listed)
             # a list answer holds every item: a slot between question words that stops inside a list's last item
             # ("…、东部率先|发展" for "…板块发展是哪些") gives way to the whole list
             # … and so does a slot that holds the list and a few words around it ("“5”即|生猪、…、无花果")

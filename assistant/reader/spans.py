@@ -862,6 +862,8 @@ def enumerations(norm: str, start: int, end: int, counted: bool = False) -> list
     while pos < end:
         s, e = clause_bounds(norm, start, end, pos)
         seps = [i for i in range(s, e) if norm[i] == "、" and free(i)]
+        if seps and _ORDINAL_MARK.fullmatch(norm[s:seps[0]]):
+            seps = seps[1:]  # "七、工伤职工的…": the number of an article, no item
         if seps:
             first, last = seps[0] - s, seps[-1] - s
             item_start = s
@@ -902,6 +904,24 @@ def enumerations(norm: str, start: int, end: int, counted: bool = False) -> list
     return out
 
 
+def colon_list(norm: str, start: int, end: int, limit: int) -> Span | None:
+    """"下列待遇由用人单位负责，不得在基金中列支：A；B；C；D。": the items after a colon, each ended by ；, to the
+    full stop. The sentence at [start, end) holds the colon and the first item; the list may run past it, up to
+    `limit` (the passage's end)."""
+    k = norm.find(":", start, end)
+    if k < 0 or not norm.startswith(";", end - 1):
+        return None
+    stop = norm.find("。", end, min(limit, end + 400))
+    para = norm.find("\n", end, stop)
+    if stop < 0 or 0 <= para < stop:
+        return None
+    items = [x for x in norm[k + 1:stop].split(";") if x.strip()]
+    if len(items) < 2 or any(len(x) > 80 for x in items):
+        return None
+    return Span(k + 1, stop, "list")
+
+
+_ORDINAL_MARK = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})")
 _QUOTED_RUN = re.compile(r"(?:“[^“”]{1,15}”){2,8}|(?:《[^《》]{1,30}》){2,8}")
 
 
@@ -1052,7 +1072,12 @@ def slot_fill(question: str, norm: str, start: int, end: int, head: str = "",
     # 2. the question's words after the slot → the slot is the noun phrase before them
     tail = right[len(head):] if head and right.startswith(head) else right
     if wh.startswith("哪位"):  # "哪位安徽人|被授予…": the words that describe the person need not be in the sentence
-        skip = next((i for i in range(min(6, len(tail) - 2)) if tail[i:i + 3] in sent), 0)
+        # (of the ways to skip them, the one whose words run on longest in the sentence: "哪位领导同志|12次到保定…"
+        # is "王东峰|同志12次到保定…", not the "…等|领导同志到保定视察" beside it)
+        def run_on(i: int) -> int:
+            return next((k for k in range(min(len(tail) - i, 12), 2, -1) if tail[i:i + k] in sent), 0)
+
+        skip = max(range(max(1, min(6, len(tail) - 2))), key=lambda i: (run_on(i), -i))
         tail = tail[skip:]
     for k, pos in _first_anchor([tail[:k] for k in range(min(len(tail), 10), 1, -1)], sent, anchor, 1):
         b = start + pos
