@@ -144,6 +144,7 @@ def test_every_division_by_its_full_chinese_name() -> None:
     "What is China's GDP growth target?", "What is the national unemployment rate target?",
     "nationwide grain output", "2022年国内生产总值增长的预期目标是多少？",  # (local reports say 地区生产总值)
     "国家说种粮的耕地最少要保住多少亩？", "2022年国家准备给地方发多少专项债？",  # 国家 as the subject of a verb
+    "2021年政府工作报告是哪位总理作的？",
 ])
 def test_national_scope(question: str) -> None:
     kinds = [(p.kind, p.region, p.level) for p in find_places(question)]

@@ -436,10 +436,15 @@ def test_a_joint_word_does_not_make_items_of_what_is_not_one(text, asked):
         ("1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。",
          "1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）"),
         ("10月1日（周三）至8日（周三）放假调休。", "10月1日（周三）至8日（周三）"),
+        ("所得税缴纳一律延缓到明年。", "明年"),  # a relative year a time is set to
     ],
 )
 def test_dates(sentence, expected):
     assert expected in found(S.dates, sentence)
+
+
+def test_a_bare_relative_year_is_context_not_a_date():
+    assert found(S.dates, "明年要继续加大投入。") == [] and found(S.dates, "比去年增长5%。") == []
 
 
 def test_dates_are_not_figures():
@@ -586,6 +591,7 @@ def test_the_definition_of_a_glossary_entry(entry, expected):
 
 def test_an_official_is_a_title_then_a_name():
     assert found(S.officials, "某省人民政府省长 李某某") == ["李某某", "省长"]  # (the name, and the title)
+    assert found(S.officials, "国务院总理 李某某") == ["李某某", "总理"]
     assert found(S.officials, "根本在于习近平总书记领航掌舵。") == []  # the name comes before 总书记
 
 

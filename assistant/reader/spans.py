@@ -572,9 +572,10 @@ def dates(norm: str, start: int, end: int) -> list[Span]:
         s = m.start()
         if text.startswith("年") and s > start and (norm[s - 1].isdigit() or norm[s - 1] in "今去明当本"):
             continue
-        if re.fullmatch(r"(?:今年|去年|明年)", text):
-            continue  # a bare relative year is context, not an answer
-        if len(text) <= 3 and not re.search(r"[底内前初末]", text):
+        set_to = re.fullmatch(r"今年|明年", text) is not None and norm[s - 1:s] in ("到", "至")
+        if re.fullmatch(r"(?:今年|去年|明年)", text) and not set_to:
+            continue  # a bare relative year is context, not an answer (but "延缓到明年" is a time set)
+        if len(text) <= 3 and not re.search(r"[底内前初末]", text) and not set_to:
             continue
         if s > start and norm[s - 1].isdigit():
             continue
@@ -598,7 +599,7 @@ _DEADLINE = re.compile(r"以前|之前|前(?![进行列沿端期夕身提])")
 # ----------------------------------------------------------------- meetings, people, places
 
 MEETING = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|市|省|县))?第?[一二三四五六七八九十]+届人民代表大会第?[一二三四五六七八九十]+次会议")
-OFFICIAL = re.compile(r"((?:代理)?(?:区长|市长|省长|县长|州长|主席|(?<!总)书记|主任))\s*([\u4e00-\u9fff]{2,4})")
+OFFICIAL = re.compile(r"((?:代理)?(?:区长|市长|省长|县长|州长|旗长|盟长|总理|主席|(?<!总)书记|主任))\s*([\u4e00-\u9fff]{2,4})")
 PLACE_EVENT = re.compile(r"在([\u4e00-\u9fff]{2,12}?)(?:开幕|召开|举行|举办|闭幕)")
 
 
