@@ -98,6 +98,9 @@ def test_a_figure_counts_the_subject_written_right_after_it(assistant):
     ("2023年乡村振兴行动计划惠及多少农户？", False),  # 计划 ends a programme's name (行动计划): no target asked
     ("2024年计划新增就业多少人？", True),
     ("主要预期目标是什么？", True),
+    # "会…吗" asks what will be (the plan's); the 会 of 社会 or 会议 asks nothing
+    ("2020年退休老人的养老金会涨吗？", True),
+    ("社会保障卡能异地使用吗？", False),
 ])
 def test_a_word_that_only_ends_a_name_asks_nothing(question, target):
     from assistant.reader import analyze

@@ -588,10 +588,11 @@ class Reader:
     def _year_reviewed(self, info: QuestionInfo, preferred: set[str] | None) -> bool:
         """A year asked with no word of plan or result ("2021年全国城镇新增就业多少人") that a report in scope
         reviews: the question asks what the year brought, not the targets another report set for it."""
-        if info.wants_target or info.wants_actual or not info.years or not preferred:
+        if info.wants_target or info.wants_actual or not info.years:
             return False
+        # (a question that names no place is asked of every report)
         return any(reviewed_year(self.reports[r].meta) in asked_years(info, self.reports[r].meta)
-                   for r in preferred if r in self.reports)
+                   for r in (preferred or self.reports) if r in self.reports)
 
     def _context_bonus(self, info: QuestionInfo, chunk: Chunk, report: Report, preferred: set[str] | None,
                        year_reviewed: bool = False) -> float:

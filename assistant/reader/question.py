@@ -21,6 +21,8 @@ from .spans import joint_words, wh_sides
 
 _TARGET_WORDS = ("目标", "预期", "计划", "打算", "力争", "争取", "确保", "要", "将", "准备", "拟", "规划", "aim", "plan",
                  "target", "goal", "will", "expect")
+# "养老金会涨吗", "会不会降": a yes-no question about what will be, the plan's
+_WILL_ASK = re.compile(r"(?<![社机大议协学委都商博运])会(?![议展谈员计长])[^，,。？?]{0,8}吗|会不会")
 _ACTUAL_WORDS = ("完成", "实现", "达到", "取得", "了", "去年", "已经", "累计", "was", "did", "achieved", "reached", "has",
                  "have", "so far")
 _GROWTH_WORDS = ("增长", "增速", "增幅", "增加", "提高", "提升", "下降", "减少", "降低", "压减", "削减", "缩减", "压缩", "下调",
@@ -273,7 +275,7 @@ def analyze(question: str, places: Sequence[str] = (), lex: Lexicon | None = Non
     tokens = tokenize(_HOW_MUCH.sub(r" \1 ", _COUNTER_AFTER_WH.sub(r"\1 ", re.sub(r"((?:19|20)\d\d年)", r"\1 ", q))))
     cue = question.lower() if english else _without_names(low, tokens, lex)
     wants_target = _says(cue, _TARGET_WORDS) or relative in ("this", "next") and "目标" not in low and \
-        not any(w in low for w in ("完成", "实现了", "达到了"))
+        not any(w in low for w in ("完成", "实现了", "达到了")) or bool(_WILL_ASK.search(cue))
     wants_actual = (_says(cue, _ACTUAL_WORDS) or relative == "last") and \
         not any(w in low for w in ("目标", "计划", "预期", "打算"))
     wants_growth = _says(_VERB_OBJECT.sub(" ", cue.replace("增加值", "")), _GROWTH_WORDS) or \
