@@ -691,6 +691,10 @@ def test_from_one_level_to_another_the_question_asking_to_gets_the_second(assist
     ("岳阳2023年对东盟十国贸易额增长了多少？", "48.8%"),
     # 国家 as the subject of the question's verb is the national report's
     ("国家说种粮的耕地最少要保住多少亩？", "18亿亩"),
+    # the level reached, not the earlier one, of a pair of joined values ("分别从2020年的645元/月、4318元/年提高到
+    # 2025年的801元/月、7226元/年"); everyday wording of 户厕 ("改造户厕23568座")
+    ("贵州城里的低保标准现在每月是多少钱？", "801元/月"),
+    ("阜平县“十三五”期间给农户改了多少座家里的厕所？", "23568座"),
 ])
 def test_which_figure_and_which_items_in_development_reports(assistant_all, question, expected):
     answer = assistant_all.ask(question)

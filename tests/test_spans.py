@@ -362,6 +362,9 @@ def test_respectively_aligns_items_and_values():
     ("金融机构存贷款余额分别为228.4亿元、159.3亿元。", "159.3", ["存", "贷"], "159.3亿元"),
     # a second run of as many values later in the sentence belongs to the same items
     ("城乡居民人均可支配收入分别达到3.3万元和1.47万元,同比增长9.9%和13.2%。", "13.2", ["城", "乡"], "13.2%"),
+    # … and so do the levels reached, in the same clause ("分别从x1、y1提高到x2、y2")
+    ("城乡低保平均标准分别从2020年的645元/月、4318元/年提高到2025年的801元/月、7226元/年。", "801", ["城", "乡"],
+     "801元/月"),
 ])
 def test_a_joint_word_holds_the_items_of_a_respectively(text, asked, items, value):
     norm = normalize(text)

@@ -962,9 +962,11 @@ class Reader:
         is_rank = bool(re.match(r"第|首|前", value)) or span.unit.endswith(("位", "名")) or span.unit_class == "rank"
         if not info.wants_growth and not wants_rate and not is_pct and _CHANGE_BEFORE.search(before):
             bonus -= 0.2  # "较2020年提高1.16岁": a change, not the level asked
-        if not info.wants_growth and re.search(r"[从由][^,;。]{0,8}$", norm[max(s, span.start - 10):span.start]) and \
-                re.match(r"(提高|增加|提升|增长|下降|降低|减少|上升|扩大|[增降升减涨])?(到|至)", norm[span.end:span.end + 4]):
+        if not info.wants_growth and re.search(r"[从由][^,;。]{0,8}$", norm[max(s, run_start - 10):run_start]) and \
+                re.match(r"(?:、[^,;。、]{1,12})?(提高|增加|提升|增长|下降|降低|减少|上升|扩大|[增降升减涨])?(到|至)",
+                         norm[span.end:span.end + 18]):
             bonus -= 0.2  # "从82.4岁提高到83.9岁", "由50%提高到60%", "从33户增至61户": the earlier level
+            # (also either of two joined: "从2020年的645元/月、4318元/年提高到…")
         asks_change = bool(_ASKS_CHANGE_AMOUNT.search(info.text))
         change_amount = asks_change and not is_pct and bool(_CHANGE_BEFORE.search(before))
         # "降至0.8%", "提高到83.9岁": the level reached, not the change a "减少了多少" asks for

@@ -703,6 +703,9 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
         # of the sentence, belongs to the same items
         clause_start, _ = clause_bounds(norm, start, end, digit)
         again = joined_run(clause_start) if clause_start > values[-1][1] else []
+        reached = _REACHED.search(norm, values[-1][1], digit) if not again else None
+        if reached:  # "分别从x1、y1提高到x2、y2": the levels reached, in one clause, are the same items'
+            again = joined_run(reached.end())
         if len(again) == len(values) and any(a <= digit < b for a, b in again):
             values = again
     hit = [(a, b) for a, b in values if a <= digit < b]
@@ -723,6 +726,9 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
         # "城乡居民人均可支配收入分别达到x和y": a joint word holds the items
         return _joint_items(_JOINT.search(norm, s, k), values)
     return items[-len(values):], values
+
+
+_REACHED = re.compile(r"(?:提高|增加|提升|增长|下降|降低|减少|上升|扩大|[增降升减涨])(?:到|至)")
 
 
 def _listed_respectively(norm: str, start: int, end: int, pos: int
