@@ -165,6 +165,7 @@ def test_year_ranges_are_not_figures():
         ("新开工改造城镇老旧小区5.6万个，惠及近千万家庭。", "近千万家庭", 1e7),
         ("带动上百万人就业。", "上百万人", 1e6),
         ("吸引近万名游客。", "近万名", 1e4),
+        ("运动员勇夺12金。", "12金", 12),  # medals
     ],
 )
 def test_chinese_numerals(sentence, expected, value):
