@@ -994,7 +994,7 @@ class Reader:
             bonus -= 0.12 if info.unit_hint else 0.25
         # "比全省高多少": the figure written after 高于/快于 + the comparator is the gap; the level beside it is not
         asks_gap = bool(_ASKS_GAP.search(info.text))
-        is_gap = bool(_GAP_BEFORE.search(norm[max(s, span.start - 12):span.start]) or _GAP_WORD.match(value))
+        is_gap = asks_gap and bool(_GAP_BEFORE.search(norm[max(s, span.start - 12):span.start]) or _GAP_WORD.match(value))
         if asks_gap:
             bonus += 0.3 if is_gap else -0.2
         if asks_rank:
@@ -1121,6 +1121,7 @@ class Reader:
         # "推动4500家企业上云、600家企业上平台": an item that opens with its figure has its subject after it;
         # the words before the 、 end the item before
         item_start = span.start if norm[span.start - 1:span.start] == "、" else -1
+        asked_text = normalize(info.text)
         attached = bool(resp) or any(
             b <= span.start and not re.search(r"[,;:。]", norm[b:span.start]) and w >= 0.5 * top and b >= item_start
             for a, b, w in anchors
@@ -1130,7 +1131,7 @@ class Reader:
             # right after it (or after the noun it counts)
             # (or after the question's own words: "为390万65岁以上老年人" for "多少65岁以上老人")
             span.end <= a <= span.end + 4 and not re.search(r"[,;:。、\d]", norm[span.end:a]) and w >= 0.5 * top
-            or span.end < a <= span.end + 12 and norm[span.end:a] in normalize(info.text) and w >= 0.5 * top
+            or span.end < a <= span.end + 12 and norm[span.end:a] in asked_text and w >= 0.5 * top
             and not re.search(r"[,;:。、]", norm[span.end:a])
             for a, b, w in anchors)
 
@@ -1156,7 +1157,7 @@ class Reader:
             attached = True  # "地铁…，总里程达909公里": the clause says which aspect of the subject it is
         if asks_gap:
             attached = is_gap and (attached or one_clause_after_subject(rates=False))
-        if len(value) >= 2 and re.search(r"\d", value) and value in normalize(info.text):
+        if len(value) >= 2 and re.search(r"\d", value) and value in asked_text:
             attached = False  # "给多少65岁以上老人做了体检": the question's own figure names who, it is no answer
         if attached and not (info.wants_growth or wants_rate) and \
                 any(not self._anchors({term: 1.0}, norm, s, e) for term in weights if _names_indicator(term)):

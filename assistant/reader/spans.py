@@ -716,16 +716,21 @@ def respectively(norm: str, start: int, end: int, pos: int) -> tuple[list[tuple[
             return None  # "进出口总额1000亿元、增长5%": an amount and its growth, not one figure for each
         return _joint_items(joint, values)
     # items: the head split at 、/及/和, aligned from the right
-    parts = [p for p in re.split(r"(、|及|和|与)", head)]
-    items, off = [], s
-    for part in parts:
-        if part and part not in ("、", "及", "和", "与"):
-            items.append((off, off + len(part)))
-        off += len(part)
+    items = _items_of(head, s)
     if len(items) < len(values):
         # "城乡居民人均可支配收入分别达到x和y": a joint word holds the items
         return _joint_items(_JOINT.search(norm, s, k), values)
     return items[-len(values):], values
+
+
+def _items_of(head: str, offset: int) -> list[tuple[int, int]]:
+    """The spans of the items of "A、B及C" (joined by 、/及/和/与), `head` starting at `offset` of the text."""
+    items, off = [], offset
+    for part in re.split(r"(、|及|和|与)", head):
+        if part and part not in ("、", "及", "和", "与"):
+            items.append((off, off + len(part)))
+        off += len(part)
+    return items
 
 
 _REACHED = re.compile(r"(?:提高|增加|提升|增长|下降|降低|减少|上升|扩大|[增降升减涨])(?:到|至)")
@@ -750,12 +755,7 @@ def _listed_respectively(norm: str, start: int, end: int, pos: int
     head = norm[s:run[0].start]
     if re.search(r"\d", head):
         return None  # "新增企业139家、工厂1家": each item has its own figure
-    parts = re.split(r"(、|及|和|与)", head)
-    items, off = [], s
-    for part in parts:
-        if part and part not in ("、", "及", "和", "与"):
-            items.append((off, off + len(part)))
-        off += len(part)
+    items = _items_of(head, s)
     if len(items) != len(run) or any(b - a > 16 for a, b in items):
         return None
     return items, [(sp.start, sp.end) for sp in run]
